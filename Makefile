@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv themselves.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/gigawatt plan scenarios/anthropic-fluidstack-2026.yaml --out runs/demo
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src/gigawatt
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/plan.py
+
+docs: $(STAMP)
+	$(BIN)/python -m gigawatt.scenario.reference > docs/scenario-reference.md
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,3 @@
+from gigawatt.cli import main
+
+main()
