@@ -1,0 +1,210 @@
+"""The `gigawatt` command line (an edge: reads files, prints, writes outputs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gigawatt.plan import plan_scenario, summarize
+from gigawatt.plan.buildout import Buildout
+from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
+from gigawatt.scenario.models import parse_month
+
+app = typer.Typer(
+    name="gigawatt",
+    help="Plan, simulate and operate AI compute fleets at gigawatt scale.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _load(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except GigawattError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _gw(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _flops(value: float) -> str:
+    return f"{value / 1e18:,.1f} EF"
+
+
+def print_plan(buildout: Buildout, summary: dict[str, Any]) -> None:
+    """The Rich summary: phases, year-end capacity, capex split, jobs, findings."""
+    console.rule(f"[bold]{summary['name']}")
+    phases = Table(title="Phases", title_justify="left")
+    for col in ("site/phase", "accelerator", "groundbreak", "online", "IT MW", "facility MW",
+                "accelerators", "BF16 FLOP/s", "H100e"):
+        phases.add_column(col, justify="left" if col in ("site/phase", "accelerator") else "right")
+    for site in summary["sites"]:
+        for p in site["phases"]:
+            phases.add_row(f"{site['site_id']}/{p['phase']}", p["accelerator"],
+                           p["construction_start"], p["online"], _gw(p["it_mw"]),
+                           _gw(p["facility_mw"]), f"{p['accelerators']:,}", _flops(p["flops_bf16"]),
+                           f"{p['h100e']:,.0f}")
+    console.print(phases)
+
+    ramp = Table(title="Capacity online at year end (owned | contracted)", title_justify="left")
+    for col in ("month", "IT MW", "facility MW", "accelerators", "BF16 FLOP/s", "FP8 FLOP/s",
+                "H100e", "contracted accel.", "contracted H100e"):
+        ramp.add_column(col, justify="right")
+    for point in summary["year_end"]:
+        o, c = point["owned"], point["contracted"]
+        ramp.add_row(point["month"], _gw(o["it_mw"]), _gw(o["facility_mw"]), f"{o['accelerators']:,}",
+                     _flops(o["flops_bf16"]), _flops(o["flops_fp8"]), f"{o['h100e']:,.0f}",
+                     f"{c['accelerators']:,}", f"{c['h100e']:,.0f}")
+    console.print(ramp)
+
+    sites = Table(title="Sites", title_justify="left")
+    for col in ("site", "peak facility MW", "capex", "construction jobs (peak)", "permanent jobs"):
+        sites.add_column(col, justify="left" if col == "site" else "right")
+    for site in summary["sites"]:
+        sites.add_row(site["site_id"], _gw(site["peak_facility_mw"]),
+                      f"${site['capex_usd'] / 1e9:,.1f}B",
+                      f"{site['construction_jobs_peak']:,} ({site['construction_jobs_peak_month']})",
+                      f"{site['permanent_jobs']:,}")
+    console.print(sites)
+
+    capex = Table(title="Capex by category", title_justify="left")
+    capex.add_column("category")
+    capex.add_column("USD", justify="right")
+    capex.add_column("share", justify="right")
+    total = summary["capex_total_usd"] or 1.0
+    for cat, usd in summary["capex_by_category_usd"].items():
+        capex.add_row(cat, f"${usd / 1e9:,.2f}B", f"{100 * usd / total:.0f}%")
+    capex.add_row("[bold]total", f"[bold]${total / 1e9:,.2f}B", "")
+    console.print(capex)
+    used = summary["budget_used_share"] or 0.0
+    console.print(
+        f"Budget ${summary['budget_usd'] / 1e9:,.1f}B "
+        f"({'incl.' if summary['budget_includes_accelerators'] else 'excl.'} IT hardware): "
+        f"{100 * used:.0f}% used.  Jobs: {summary['jobs']['construction_peak']:,} construction at "
+        f"peak ({summary['jobs']['construction_peak_month']}), {summary['jobs']['permanent']:,} permanent."
+    )
+    energy = summary["energy_by_year"]
+    if energy:
+        parts = [f"{y}: {v['energy_mwh'] / 1e6:,.2f} TWh ${v['energy_cost_usd'] / 1e9:,.2f}B"
+                 for y, v in energy.items() if v["energy_mwh"] > 0]
+        console.print("Energy (owned + colocated): " + "; ".join(parts))
+    if summary["findings"]:
+        console.print(f"[bold]Constraints ({len(summary['findings'])}):")
+        for f in summary["findings"]:
+            color = "red" if f["severity"] == "error" else "yellow"
+            console.print(f"  [{color}]{f['severity']}[/] {f['kind']}: {f['message']}",
+                          highlight=False)
+    else:
+        console.print("[green]No constraint binds.")
+
+
+@app.command()
+def validate(
+    scenario: Annotated[list[Path], typer.Argument(help="Scenario YAML file(s) to check.")],
+) -> None:
+    """Check scenario files; print one clear error per bad file (exit code 2)."""
+    bad = 0
+    for path in scenario:
+        try:
+            s = load_scenario(path)
+        except GigawattError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            bad += 1
+            continue
+        console.print(f"[green]ok[/] {path}: {len(s.sites)} sites, {len(s.contracts)} contracts")
+    if bad:
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def plan(
+    scenario: Annotated[list[Path], typer.Argument(help="Scenario YAML file(s).")],
+    out: Annotated[Path | None, typer.Option(help="Write timeline.csv, capex.csv, "
+                                                 "summary.json, report.html here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    optimize: Annotated[bool, typer.Option(help="Choose accelerator type and phasing per site "
+                                                "(MILP) to maximize compute by --target.")] = False,
+    target: Annotated[str | None, typer.Option(help="Target month YYYY-MM for --optimize.")] = None,
+) -> None:
+    """Plan one scenario (or add up several against national supply)."""
+    scenarios = [_load(p) for p in scenario]
+    results: list[tuple[Path, Buildout, dict[str, Any]]] = []
+    for path, s in zip(scenario, scenarios, strict=True):
+        catalog = scenario_catalog(s)
+        if optimize:
+            from gigawatt.plan.optimize import optimize_scenario
+
+            try:
+                target_month = parse_month(target) if target else None
+            except ValueError as exc:
+                raise _fail(f"--target: {exc}") from None
+            try:
+                s = optimize_scenario(s, catalog, target=target_month).scenario
+            except GigawattError as exc:
+                raise _fail(str(exc)) from None
+        buildout = plan_scenario(s, catalog)
+        results.append((path, buildout, summarize(buildout)))
+    supply_report: dict[str, Any] | None = None
+    if len(results) > 1:
+        from gigawatt.plan.supply import check_supply
+
+        supply_report = check_supply([b for _, b, _ in results], scenarios,
+                                     scenario_catalog(scenarios[0]))
+    if as_json:
+        payload: Any = results[0][2] if len(results) == 1 else {
+            "programs": [r[2] for r in results], "supply": supply_report}
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        for _, buildout, summary in results:
+            print_plan(buildout, summary)
+        if supply_report is not None:
+            print_supply(supply_report)
+    if out is not None:
+        from gigawatt.report.files import write_json_atomic
+        from gigawatt.report.plan_files import write_plan_outputs
+
+        for path, buildout, summary in results:
+            target_dir = out if len(results) == 1 else out / path.stem
+            written = write_plan_outputs(target_dir, buildout, summary)
+            if not as_json:
+                console.print(f"wrote {', '.join(str(p) for p in written)}")
+        if supply_report is not None:
+            write_json_atomic(out / "supply.json", supply_report)
+
+
+def print_supply(report: dict[str, Any]) -> None:
+    """Table of what the programs together ask of national supply, per year."""
+    table = Table(title="Can the industry build all of it? Demand of all programs vs US supply",
+                  title_justify="left")
+    for col in ("year", "item", "demand", "supply", "share", ""):
+        table.add_column(col, justify="left" if col in ("item", "") else "right")
+    for row in report["years"]:
+        flag = "[red]short" if row["short"] else ""
+        table.add_row(str(row["year"]), row["item"], f"{row['demand']:,.1f}",
+                      f"{row['supply']:,.1f}", f"{100 * row['share']:.0f}%", flag)
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point of the `gigawatt` script."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+

@@ -1,0 +1,159 @@
+"""Read-outs of a `Buildout`: year-end milestones, capex split, energy by year, jobs.
+
+Pure functions returning plain dicts/lists (JSON-ready), shared by the CLI, files and report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from gigawatt.plan.buildout import CAPEX_CATEGORIES, Buildout, TimelineRow
+
+
+def capacity_at(buildout: Buildout, month: dt.date) -> dict[str, Any]:
+    """Capacity online in `month`, owned and contracted side by side, and per site."""
+    rows = [r for r in buildout.timeline if r.month == month]
+
+    def totals(selected: list[TimelineRow]) -> dict[str, Any]:
+        by_type: dict[str, int] = defaultdict(int)
+        for r in selected:
+            by_type[r.accelerator] += r.accelerators
+        return {
+            "it_mw": sum(r.it_mw for r in selected),
+            "facility_mw": sum(r.facility_mw for r in selected),
+            "accelerators": sum(r.accelerators for r in selected),
+            "accelerators_by_type": dict(sorted(by_type.items())),
+            "flops_bf16": sum(r.flops_bf16 for r in selected),
+            "flops_fp8": sum(r.flops_fp8 for r in selected),
+            "h100e": sum(r.h100e for r in selected),
+        }
+
+    sources = sorted({r.source_id for r in rows})
+    return {
+        "month": month.strftime("%Y-%m"),
+        "owned": totals([r for r in rows if r.ownership == "owned"]),
+        "contracted": totals([r for r in rows if r.ownership == "contracted"]),
+        "by_source": {s: totals([r for r in rows if r.source_id == s]) for s in sources},
+    }
+
+
+def year_end_months(buildout: Buildout) -> list[dt.date]:
+    """December of every year the plan covers (or its last month for a partial year)."""
+    ends: dict[int, dt.date] = {}
+    for month in buildout.months:
+        ends[month.year] = month
+    return [ends[y] for y in sorted(ends)]
+
+
+def capex_by_category(buildout: Buildout) -> dict[str, float]:
+    """Total capex per category, USD."""
+    totals = dict.fromkeys(CAPEX_CATEGORIES, 0.0)
+    for entry in buildout.capex:
+        totals[entry.category] = totals.get(entry.category, 0.0) + entry.usd
+    return totals
+
+
+def capex_by_year(buildout: Buildout) -> dict[int, dict[str, float]]:
+    """Capex per calendar year and category, USD."""
+    years: dict[int, dict[str, float]] = defaultdict(lambda: dict.fromkeys(CAPEX_CATEGORIES, 0.0))
+    for entry in buildout.capex:
+        years[entry.month.year][entry.category] += entry.usd
+    return dict(sorted(years.items()))
+
+
+def energy_by_year(buildout: Buildout) -> dict[int, dict[str, float]]:
+    """Energy drawn (MWh) and its cost (USD) per calendar year, owned and colocated sites."""
+    years: dict[int, dict[str, float]] = defaultdict(lambda: {"energy_mwh": 0.0, "energy_cost_usd": 0.0})
+    for r in buildout.timeline:
+        years[r.month.year]["energy_mwh"] += r.energy_mwh
+        years[r.month.year]["energy_cost_usd"] += r.energy_cost_usd
+    return dict(sorted(years.items()))
+
+
+def peak_facility_mw(buildout: Buildout, source_id: str) -> float:
+    """Largest facility power a site or contract reaches in the plan, MW."""
+    per_month: dict[dt.date, float] = defaultdict(float)
+    for r in buildout.timeline:
+        if r.source_id == source_id:
+            per_month[r.month] += r.facility_mw
+    return max(per_month.values(), default=0.0)
+
+
+def budget_counted_capex(buildout: Buildout) -> float:
+    """Capex that the program budget has to cover, USD."""
+    return sum(
+        e.usd for e in buildout.capex
+        if buildout.budget_includes_accelerators or e.category not in ("it_hardware", "network")
+    )
+
+
+def summarize(buildout: Buildout) -> dict[str, Any]:
+    """Everything a planner reads first, JSON-ready (numbers in the units their keys say)."""
+    capex_total = sum(e.usd for e in buildout.capex)
+    peak_jobs = max(buildout.construction_jobs_by_month, default=0)
+    peak_k = buildout.construction_jobs_by_month.index(peak_jobs) if peak_jobs else None
+    sites: list[dict[str, Any]] = []
+    for jobs in buildout.jobs:
+        phases = [p for p in buildout.phases if p.site_id == jobs.site_id]
+        sites.append({
+            "site_id": jobs.site_id,
+            "phases": [
+                {
+                    "phase": p.phase,
+                    "accelerator": p.accelerator,
+                    "construction_start": p.construction_start.strftime("%Y-%m"),
+                    "online": p.online.strftime("%Y-%m"),
+                    "it_mw": p.it_mw,
+                    "facility_mw": p.facility_mw,
+                    "pue": p.pue,
+                    "accelerators": p.accelerators,
+                    "flops_bf16": p.flops_bf16,
+                    "flops_fp8": p.flops_fp8,
+                    "h100e": p.h100e,
+                }
+                for p in phases
+            ],
+            "peak_facility_mw": peak_facility_mw(buildout, jobs.site_id),
+            "capex_usd": sum(e.usd for e in buildout.capex if e.site_id == jobs.site_id),
+            "construction_jobs_peak": jobs.construction_peak,
+            "construction_jobs_peak_month": (
+                jobs.construction_peak_month.strftime("%Y-%m") if jobs.construction_peak_month else None
+            ),
+            "permanent_jobs": jobs.permanent,
+        })
+    counted = budget_counted_capex(buildout)
+    return {
+        "name": buildout.name,
+        "first_month": buildout.months[0].strftime("%Y-%m"),
+        "last_month": buildout.months[-1].strftime("%Y-%m"),
+        "budget_usd": buildout.budget_usd,
+        "budget_includes_accelerators": buildout.budget_includes_accelerators,
+        "budget_counted_capex_usd": counted,
+        "budget_used_share": counted / buildout.budget_usd if buildout.budget_usd else None,
+        "capex_total_usd": capex_total,
+        "capex_by_category_usd": capex_by_category(buildout),
+        "capex_by_year_usd": {str(y): v for y, v in capex_by_year(buildout).items()},
+        "energy_by_year": {str(y): v for y, v in energy_by_year(buildout).items()},
+        "jobs": {
+            "construction_peak": peak_jobs,
+            "construction_peak_month": (
+                buildout.months[peak_k].strftime("%Y-%m") if peak_k is not None else None
+            ),
+            "permanent": sum(j.permanent for j in buildout.jobs),
+        },
+        "sites": sites,
+        "year_end": [capacity_at(buildout, m) for m in year_end_months(buildout)],
+        "findings": [
+            {
+                "kind": f.kind,
+                "severity": f.severity,
+                "site_id": f.site_id,
+                "phase": f.phase,
+                "month": f.month.strftime("%Y-%m") if f.month else None,
+                "message": f.message,
+            }
+            for f in buildout.findings
+        ],
+    }

@@ -1,0 +1,1 @@
+"""Outputs: files (CSV, JSON) written atomically and self-contained HTML reports."""

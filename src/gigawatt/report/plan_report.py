@@ -1,0 +1,182 @@
+"""A self-contained HTML report of a plan (Plotly, with its JavaScript embedded: works offline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections import defaultdict
+from typing import Any
+
+import plotly.graph_objects as go
+
+from gigawatt.plan.buildout import CAPEX_CATEGORIES, Buildout
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;
+color:#1d2330;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.cards{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}
+.card{background:#f4f6fa;border-radius:8px;padding:.7rem 1rem;min-width:150px}
+.card b{display:block;font-size:1.3rem} .card span{font-size:.8rem;color:#555}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0} td,th{padding:.25rem .6rem;
+border-bottom:1px solid #eee;text-align:right} th{background:#f4f6fa} td:first-child,th:first-child{text-align:left}
+.error{color:#b00020} .warning{color:#8a5a00} .muted{color:#666;font-size:.85rem}
+"""
+
+
+def _fmt_usd(value: float) -> str:
+    return f"${value / 1e9:,.1f}B" if abs(value) >= 1e9 else f"${value / 1e6:,.0f}M"
+
+
+def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title},
+        xaxis_title="Month",
+        yaxis_title=y_title,
+        hovermode="x unified",
+        template="plotly_white",
+        height=420,
+        margin={"l": 70, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def _month_series(buildout: Buildout, key: str, value: str) -> tuple[list[str], dict[str, list[float]]]:
+    months = [m.strftime("%Y-%m") for m in buildout.months]
+    index = {m: k for k, m in enumerate(buildout.months)}
+    series: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(months))
+    for row in buildout.timeline:
+        series[str(getattr(row, key))][index[row.month]] += float(getattr(row, value))
+    return months, dict(sorted(series.items()))
+
+
+def build_figures(buildout: Buildout) -> list[go.Figure]:
+    """The planner's charts, built from the buildout's tables."""
+    figures: list[go.Figure] = []
+    months, by_site = _month_series(buildout, "source_id", "it_mw")
+    fig = go.Figure()
+    for name, values in by_site.items():
+        fig.add_trace(go.Scatter(x=months, y=values, name=name, stackgroup="it", mode="lines",
+                                 hovertemplate="%{y:,.0f} MW"))
+    figures.append(_layout(fig, "IT capacity online by site and contract (MW)", "IT power (MW)"))
+
+    _, by_type = _month_series(buildout, "accelerator", "accelerators")
+    fig = go.Figure()
+    for name, values in by_type.items():
+        fig.add_trace(go.Scatter(x=months, y=values, name=name, stackgroup="acc", mode="lines",
+                                 hovertemplate="%{y:,.0f}"))
+    figures.append(_layout(fig, "Accelerators online by type (owned + contracted)", "Accelerators"))
+
+    _, h100e = _month_series(buildout, "ownership", "h100e")
+    fig = go.Figure()
+    for name, values in h100e.items():
+        fig.add_trace(go.Scatter(x=months, y=values, name=name, stackgroup="h", mode="lines",
+                                 hovertemplate="%{y:,.0f} H100e"))
+    figures.append(_layout(fig, "Compute online in H100-equivalents (8-bit OP/s basis)", "H100e"))
+
+    capex_months = sorted({e.month for e in buildout.capex})
+    labels = [m.strftime("%Y-%m") for m in capex_months]
+    pos = {m: k for k, m in enumerate(capex_months)}
+    per_cat: dict[str, list[float]] = {c: [0.0] * len(labels) for c in CAPEX_CATEGORIES}
+    for e in buildout.capex:
+        per_cat[e.category][pos[e.month]] += e.usd / 1e9
+    fig = go.Figure()
+    for cat, values in per_cat.items():
+        fig.add_trace(go.Bar(x=labels, y=values, name=cat, hovertemplate="$%{y:,.2f}B"))
+    cumulative = []
+    running = 0.0
+    for k in range(len(labels)):
+        running += sum(per_cat[c][k] for c in CAPEX_CATEGORIES)
+        cumulative.append(running)
+    fig.add_trace(go.Scatter(x=labels, y=cumulative, name="cumulative", yaxis="y2", mode="lines",
+                             line={"color": "black"}, hovertemplate="$%{y:,.1f}B"))
+    fig.add_trace(go.Scatter(x=[labels[0], labels[-1]], y=[buildout.budget_usd / 1e9] * 2,
+                             name="budget", yaxis="y2", mode="lines",
+                             line={"color": "#b00020", "dash": "dash"}, hovertemplate="$%{y:,.1f}B"))
+    fig.update_layout(barmode="stack", yaxis2={"overlaying": "y", "side": "right",
+                                              "title": "Cumulative capex (USD billions)"})
+    figures.append(_layout(fig, "Capex by category and month, with cumulative spend and budget",
+                           "Capex per month (USD billions)"))
+
+    _, facility = _month_series(buildout, "source_id", "facility_mw")
+    _, energy = _month_series(buildout, "source_id", "energy_mwh")
+    fig = go.Figure()
+    for name, values in facility.items():
+        fig.add_trace(go.Scatter(x=months, y=values, name=f"{name} facility MW", stackgroup="f",
+                                 mode="lines", hovertemplate="%{y:,.0f} MW"))
+    total_gwh = [sum(v[k] for v in energy.values()) / 1000 for k in range(len(months))]
+    fig.add_trace(go.Scatter(x=months, y=total_gwh, name="energy GWh/month", yaxis="y2",
+                             mode="lines", line={"color": "black", "dash": "dot"},
+                             hovertemplate="%{y:,.0f} GWh"))
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "Energy (GWh per month)"})
+    figures.append(_layout(fig, "Facility power drawn (MW) and energy per month (GWh)",
+                           "Facility power (MW)"))
+
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=months, y=buildout.construction_jobs_by_month, name="construction workers",
+                         hovertemplate="%{y:,.0f} workers"))
+    figures.append(_layout(fig, "Construction workers on site per month", "Workers"))
+    return figures
+
+
+def _overview(summary: dict[str, Any]) -> str:
+    last = summary["year_end"][-1] if summary["year_end"] else None
+    cards = [
+        ("Capex (all categories)", _fmt_usd(summary["capex_total_usd"])),
+        ("Budget used", f"{100 * (summary['budget_used_share'] or 0):.0f}%"),
+        ("Peak construction jobs", f"{summary['jobs']['construction_peak']:,}"),
+        ("Permanent jobs", f"{summary['jobs']['permanent']:,}"),
+    ]
+    if last:
+        cards.insert(0, (f"Owned IT MW ({last['month']})", f"{last['owned']['it_mw']:,.0f}"))
+        cards.insert(1, (f"Owned accelerators ({last['month']})", f"{last['owned']['accelerators']:,}"))
+        cards.insert(2, (f"Contracted accelerators ({last['month']})",
+                         f"{last['contracted']['accelerators']:,}"))
+    body = "".join(f"<div class='card'><b>{html.escape(v)}</b><span>{html.escape(k)}</span></div>"
+                   for k, v in cards)
+    return f"<div class='cards'>{body}</div>"
+
+
+def _phase_table(summary: dict[str, Any]) -> str:
+    rows = []
+    for site in summary["sites"]:
+        for p in site["phases"]:
+            rows.append(
+                f"<tr><td>{html.escape(site['site_id'])}/{html.escape(p['phase'])}</td>"
+                f"<td>{html.escape(p['accelerator'])}</td><td>{p['construction_start']}</td>"
+                f"<td>{p['online']}</td><td>{p['it_mw']:,.0f}</td><td>{p['facility_mw']:,.0f}</td>"
+                f"<td>{p['accelerators']:,}</td><td>{p['flops_bf16'] / 1e18:,.1f}</td>"
+                f"<td>{p['h100e']:,.0f}</td></tr>"
+            )
+    return ("<table><tr><th>Site/phase</th><th>Accelerator</th><th>Groundbreak</th><th>Online</th>"
+            "<th>IT MW</th><th>Facility MW</th><th>Accelerators</th><th>BF16 EFLOP/s</th>"
+            "<th>H100e</th></tr>" + "".join(rows) + "</table>")
+
+
+def _findings(summary: dict[str, Any]) -> str:
+    if not summary["findings"]:
+        return "<p>No constraint binds.</p>"
+    items = "".join(
+        f"<li class='{f['severity']}'><b>{html.escape(f['kind'])}</b>: {html.escape(f['message'])}</li>"
+        for f in summary["findings"]
+    )
+    return f"<ul>{items}</ul>"
+
+
+def render_plan_report(buildout: Buildout, summary: dict[str, Any]) -> str:
+    """One HTML file with the overview, phase table, findings and charts; JS embedded."""
+    charts = []
+    for k, fig in enumerate(build_figures(buildout)):
+        charts.append(fig.to_html(full_html=False, include_plotlyjs=(k == 0),
+                                  config={"displaylogo": False, "responsive": True}))
+    generated = dt.date.today().isoformat()
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(buildout.name)}: plan</title><style>{_CSS}</style></head><body>"
+        f"<h1>{html.escape(buildout.name)}</h1>"
+        f"<p class='muted'>gigawatt plan, {summary['first_month']} to {summary['last_month']}; "
+        f"generated {generated}. Money in nominal USD.</p>"
+        f"{_overview(summary)}<h2>Phases</h2>{_phase_table(summary)}"
+        f"<h2>Constraints</h2>{_findings(summary)}<h2>Charts</h2>{''.join(charts)}</body></html>"
+    )

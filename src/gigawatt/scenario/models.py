@@ -1,0 +1,204 @@
+"""The scenario file, as frozen pydantic models. Field descriptions are the YAML reference.
+
+A scenario is one YAML file: a ``program`` (when, how long, how much money), the ``sites``
+that are built (each with power, land and phases of IT capacity), ``contracts`` for compute
+that is leased or rented rather than built, and optional ``catalog_overrides``.
+`docs/scenario-reference.md` is generated from these models (``make docs``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
+
+from gigawatt.catalog.models import CatalogId
+
+
+def parse_month(value: Any) -> dt.date:
+    """Accept ``YYYY-MM`` (or a date / ``YYYY-MM-DD``) and return the first day of that month."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    if isinstance(value, str):
+        text = value.strip()
+        for fmt in ("%Y-%m", "%Y-%m-%d"):
+            try:
+                return dt.datetime.strptime(text, fmt).date().replace(day=1)
+            except ValueError:
+                continue
+    raise ValueError(f"expected a month as YYYY-MM (e.g. 2026-06), got {value!r}")
+
+
+Month = Annotated[
+    dt.date,
+    BeforeValidator(parse_month),
+    PlainSerializer(lambda d: d.strftime("%Y-%m"), return_type=str),
+]
+SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
+PositiveMW = Annotated[float, Field(gt=0, le=100_000)]
+NonNegativeMW = Annotated[float, Field(ge=0, le=100_000)]
+
+
+class StrictModel(BaseModel):
+    """Frozen; unknown keys are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Program(StrictModel):
+    """The investment program as a whole."""
+
+    name: str = Field(min_length=1, description="Human-readable name of the program.")
+    start: Month = Field(description="First month of the plan (YYYY-MM); month 0 of the timeline.")
+    horizon_months: int = Field(
+        gt=0, le=600, description="Number of months the timeline covers, from `start`."
+    )
+    budget_usd: float = Field(gt=0, description="Capital budget of the program, nominal USD.")
+    budget_includes_accelerators: bool = Field(
+        default=True,
+        description="True if `budget_usd` also pays for IT hardware (accelerators, servers, "
+        "network); False if it covers land and facilities only (IT bought by someone else).",
+    )
+    average_it_load: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Average IT power drawn as a share of IT nameplate, for energy use. "
+        "Default 0.8: measured DGX H100 training draw 7.3 kW of 10.2 kW nameplate "
+        "(Newkirk et al. 2025 configuration), rounded up for always-busy training fleets.",
+    )
+
+
+class Grid(StrictModel):
+    """The site's utility connection."""
+
+    power_mw: NonNegativeMW = Field(description="Firm grid import capacity, MW.")
+    interconnect: Month = Field(description="Month the grid connection is energized (YYYY-MM).")
+
+
+class OnsiteGeneration(StrictModel):
+    """Power produced on site (behind the meter)."""
+
+    kind: Literal["gas_turbine", "reciprocating_engine", "fuel_cell", "battery", "solar", "other"] = (
+        Field(default="gas_turbine", description="Technology; gas turbines have long lead times.")
+    )
+    power_mw: PositiveMW = Field(description="Firm capacity available to the facility, MW.")
+    online: Month = Field(description="Month it can carry load (YYYY-MM).")
+    ordered: Month | None = Field(
+        default=None, description="Month the equipment was ordered; checked against lead times."
+    )
+
+
+class Phase(StrictModel):
+    """A tranche of IT capacity brought online together (a building or a hall)."""
+
+    name: str = Field(min_length=1, description="Name, unique within the site.")
+    online: Month = Field(description="Target month the phase carries IT load (YYYY-MM).")
+    it_mw: PositiveMW = Field(description="Critical IT power of the phase, MW.")
+    accelerator: CatalogId = Field(description="Accelerator id from the catalog (e.g. gb200-nvl72).")
+    construction_start: Month | None = Field(
+        default=None,
+        description="Groundbreaking month. Default: `online` minus the catalog's construction "
+        "duration.",
+    )
+
+
+class Site(StrictModel):
+    """A campus that the program builds and owns."""
+
+    id: SiteId = Field(description="Short id used in outputs and the API (e.g. tx-1).")
+    name: str = Field(min_length=1, description="Human-readable name.")
+    region: CatalogId = Field(description="Region id from the catalog (e.g. tx, ny).")
+    land_acres: float = Field(gt=0, le=1_000_000, description="Land area of the campus, acres.")
+    grid: Grid
+    onsite_generation: list[OnsiteGeneration] = Field(
+        default_factory=list, description="Behind-the-meter generation, if any."
+    )
+    pue: float | None = Field(
+        default=None,
+        ge=1.0,
+        le=3.0,
+        description="Power usage effectiveness (facility / IT power). Default: the region's.",
+    )
+    land_purchased: Month | None = Field(
+        default=None, description="Month the land is bought. Default: first construction start."
+    )
+    equipment_ordered: Month | None = Field(
+        default=None,
+        description="Month long-lead electrical equipment (transformers, switchgear) was "
+        "ordered. Default: first construction start.",
+    )
+    phases: list[Phase] = Field(min_length=1, description="Phases in order of online date.")
+
+
+class RampPoint(StrictModel):
+    """From `month` on, the contract provides `accelerators` (until the next point)."""
+
+    month: Month
+    accelerators: int = Field(ge=0, le=100_000_000)
+
+
+class CapacityContract(StrictModel):
+    """Compute leased or rented rather than built: a cloud or colocation deal."""
+
+    id: SiteId = Field(description="Short id used in outputs.")
+    provider: str = Field(min_length=1, description="Who provides the capacity.")
+    kind: Literal["cloud", "colocation"] = Field(
+        description="cloud: provider runs the hardware, priced per accelerator-hour; "
+        "colocation: tenant's own hardware in leased space, priced per kW-month."
+    )
+    accelerator: CatalogId = Field(description="Accelerator id from the catalog.")
+    region: CatalogId | None = Field(
+        default=None, description="Region, if known (for energy in colocation)."
+    )
+    ramp: list[RampPoint] = Field(
+        min_length=1, description="Accelerator count by month, in increasing month order."
+    )
+    price_per_accelerator_hour_usd: float | None = Field(
+        default=None, gt=0, le=1000, description="Cloud price, USD per accelerator-hour."
+    )
+    price_per_kw_month_usd: float | None = Field(
+        default=None, gt=0, le=10_000, description="Colocation price, USD per kW of IT per month."
+    )
+    term_months: int = Field(gt=0, le=600, description="Length of the contract from its first ramp month.")
+
+    @model_validator(mode="after")
+    def _one_price(self) -> CapacityContract:
+        hourly = self.price_per_accelerator_hour_usd is not None
+        per_kw = self.price_per_kw_month_usd is not None
+        if hourly == per_kw:
+            raise ValueError(
+                "give exactly one of price_per_accelerator_hour_usd or price_per_kw_month_usd"
+            )
+        return self
+
+
+class CatalogOverrides(StrictModel):
+    """Changes to the bundled catalog for this scenario. Values keep the catalog's form:
+    ``{value: ..., source: ..., date: ...}``. New ids add entries (all fields required)."""
+
+    accelerators: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    regions: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    cost: dict[str, Any] = Field(default_factory=dict)
+
+
+class Scenario(StrictModel):
+    """A whole scenario file."""
+
+    program: Program
+    sites: list[Site] = Field(default_factory=list, description="Campuses built and owned.")
+    contracts: list[CapacityContract] = Field(
+        default_factory=list, description="Capacity leased or rented from others."
+    )
+    catalog_overrides: CatalogOverrides = Field(default_factory=CatalogOverrides)
