@@ -50,36 +50,72 @@ def print_plan(buildout: Buildout, summary: dict[str, Any]) -> None:
     """The Rich summary: phases, year-end capacity, capex split, jobs, findings."""
     console.rule(f"[bold]{summary['name']}")
     phases = Table(title="Phases", title_justify="left")
-    for col in ("site/phase", "accelerator", "groundbreak", "online", "IT MW", "facility MW",
-                "accelerators", "BF16 FLOP/s", "H100e"):
+    for col in (
+        "site/phase",
+        "accelerator",
+        "groundbreak",
+        "online",
+        "IT MW",
+        "facility MW",
+        "accelerators",
+        "BF16 FLOP/s",
+        "H100e",
+    ):
         phases.add_column(col, justify="left" if col in ("site/phase", "accelerator") else "right")
     for site in summary["sites"]:
         for p in site["phases"]:
-            phases.add_row(f"{site['site_id']}/{p['phase']}", p["accelerator"],
-                           p["construction_start"], p["online"], _gw(p["it_mw"]),
-                           _gw(p["facility_mw"]), f"{p['accelerators']:,}", _flops(p["flops_bf16"]),
-                           f"{p['h100e']:,.0f}")
+            phases.add_row(
+                f"{site['site_id']}/{p['phase']}",
+                p["accelerator"],
+                p["construction_start"],
+                p["online"],
+                _gw(p["it_mw"]),
+                _gw(p["facility_mw"]),
+                f"{p['accelerators']:,}",
+                _flops(p["flops_bf16"]),
+                f"{p['h100e']:,.0f}",
+            )
     console.print(phases)
 
     ramp = Table(title="Capacity online at year end (owned | contracted)", title_justify="left")
-    for col in ("month", "IT MW", "facility MW", "accelerators", "BF16 FLOP/s", "FP8 FLOP/s",
-                "H100e", "contracted accel.", "contracted H100e"):
+    for col in (
+        "month",
+        "IT MW",
+        "facility MW",
+        "accelerators",
+        "BF16 FLOP/s",
+        "FP8 FLOP/s",
+        "H100e",
+        "contracted accel.",
+        "contracted H100e",
+    ):
         ramp.add_column(col, justify="right")
     for point in summary["year_end"]:
         o, c = point["owned"], point["contracted"]
-        ramp.add_row(point["month"], _gw(o["it_mw"]), _gw(o["facility_mw"]), f"{o['accelerators']:,}",
-                     _flops(o["flops_bf16"]), _flops(o["flops_fp8"]), f"{o['h100e']:,.0f}",
-                     f"{c['accelerators']:,}", f"{c['h100e']:,.0f}")
+        ramp.add_row(
+            point["month"],
+            _gw(o["it_mw"]),
+            _gw(o["facility_mw"]),
+            f"{o['accelerators']:,}",
+            _flops(o["flops_bf16"]),
+            _flops(o["flops_fp8"]),
+            f"{o['h100e']:,.0f}",
+            f"{c['accelerators']:,}",
+            f"{c['h100e']:,.0f}",
+        )
     console.print(ramp)
 
     sites = Table(title="Sites", title_justify="left")
     for col in ("site", "peak facility MW", "capex", "construction jobs (peak)", "permanent jobs"):
         sites.add_column(col, justify="left" if col == "site" else "right")
     for site in summary["sites"]:
-        sites.add_row(site["site_id"], _gw(site["peak_facility_mw"]),
-                      f"${site['capex_usd'] / 1e9:,.1f}B",
-                      f"{site['construction_jobs_peak']:,} ({site['construction_jobs_peak_month']})",
-                      f"{site['permanent_jobs']:,}")
+        sites.add_row(
+            site["site_id"],
+            _gw(site["peak_facility_mw"]),
+            f"${site['capex_usd'] / 1e9:,.1f}B",
+            f"{site['construction_jobs_peak']:,} ({site['construction_jobs_peak_month']})",
+            f"{site['permanent_jobs']:,}",
+        )
     console.print(sites)
 
     capex = Table(title="Capex by category", title_justify="left")
@@ -100,15 +136,19 @@ def print_plan(buildout: Buildout, summary: dict[str, Any]) -> None:
     )
     energy = summary["energy_by_year"]
     if energy:
-        parts = [f"{y}: {v['energy_mwh'] / 1e6:,.2f} TWh ${v['energy_cost_usd'] / 1e9:,.2f}B"
-                 for y, v in energy.items() if v["energy_mwh"] > 0]
+        parts = [
+            f"{y}: {v['energy_mwh'] / 1e6:,.2f} TWh ${v['energy_cost_usd'] / 1e9:,.2f}B"
+            for y, v in energy.items()
+            if v["energy_mwh"] > 0
+        ]
         console.print("Energy (owned + colocated): " + "; ".join(parts))
     if summary["findings"]:
         console.print(f"[bold]Constraints ({len(summary['findings'])}):")
         for f in summary["findings"]:
             color = "red" if f["severity"] == "error" else "yellow"
-            console.print(f"  [{color}]{f['severity']}[/] {f['kind']}: {f['message']}",
-                          highlight=False)
+            console.print(
+                f"  [{color}]{f['severity']}[/] {f['kind']}: {f['message']}", highlight=False
+            )
     else:
         console.print("[green]No constraint binds.")
 
@@ -134,11 +174,18 @@ def validate(
 @app.command()
 def plan(
     scenario: Annotated[list[Path], typer.Argument(help="Scenario YAML file(s).")],
-    out: Annotated[Path | None, typer.Option(help="Write timeline.csv, capex.csv, "
-                                                 "summary.json, report.html here.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write timeline.csv, capex.csv, summary.json, report.html here."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    optimize: Annotated[bool, typer.Option(help="Choose accelerator type and phasing per site "
-                                                "(MILP) to maximize compute by --target.")] = False,
+    optimize: Annotated[
+        bool,
+        typer.Option(
+            help="Choose accelerator type and phasing per site "
+            "(MILP) to maximize compute by --target."
+        ),
+    ] = False,
     target: Annotated[str | None, typer.Option(help="Target month YYYY-MM for --optimize.")] = None,
 ) -> None:
     """Plan one scenario (or add up several against national supply)."""
@@ -163,11 +210,15 @@ def plan(
     if len(results) > 1:
         from gigawatt.plan.supply import check_supply
 
-        supply_report = check_supply([b for _, b, _ in results], scenarios,
-                                     scenario_catalog(scenarios[0]))
+        supply_report = check_supply(
+            [b for _, b, _ in results], scenarios, scenario_catalog(scenarios[0])
+        )
     if as_json:
-        payload: Any = results[0][2] if len(results) == 1 else {
-            "programs": [r[2] for r in results], "supply": supply_report}
+        payload: Any = (
+            results[0][2]
+            if len(results) == 1
+            else {"programs": [r[2] for r in results], "supply": supply_report}
+        )
         typer.echo(json.dumps(payload, indent=2))
     else:
         for _, buildout, summary in results:
@@ -189,14 +240,22 @@ def plan(
 
 def print_supply(report: dict[str, Any]) -> None:
     """Table of what the programs together ask of national supply, per year."""
-    table = Table(title="Can the industry build all of it? Demand of all programs vs US supply",
-                  title_justify="left")
+    table = Table(
+        title="Can the industry build all of it? Demand of all programs vs US supply",
+        title_justify="left",
+    )
     for col in ("year", "item", "demand", "supply", "share", ""):
         table.add_column(col, justify="left" if col in ("item", "") else "right")
     for row in report["years"]:
         flag = "[red]short" if row["short"] else ""
-        table.add_row(str(row["year"]), row["item"], f"{row['demand']:,.1f}",
-                      f"{row['supply']:,.1f}", f"{100 * row['share']:.0f}%", flag)
+        table.add_row(
+            str(row["year"]),
+            row["item"],
+            f"{row['demand']:,.1f}",
+            f"{row['supply']:,.1f}",
+            f"{100 * row['share']:.0f}%",
+            flag,
+        )
     console.print(table)
 
 
@@ -207,4 +266,3 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-

@@ -3,4 +3,12 @@
 from gigawatt.catalog.load import load_catalog
 from gigawatt.catalog.models import Accelerator, Catalog, CostFactors, Region, Sourced, SupplyYear
 
-__all__ = ["Accelerator", "Catalog", "CostFactors", "Region", "Sourced", "SupplyYear", "load_catalog"]
+__all__ = [
+    "Accelerator",
+    "Catalog",
+    "CostFactors",
+    "Region",
+    "Sourced",
+    "SupplyYear",
+    "load_catalog",
+]

@@ -26,8 +26,12 @@ class Sourced(StrictModel):
 
     value: float = Field(description="The number, in the unit the field name gives.")
     source: str = Field(min_length=3, description="Publication (and URL where there is one).")
-    date: SourceDate = Field(description="When the source published it: YYYY, YYYY-MM or YYYY-MM-DD.")
-    note: str | None = Field(default=None, description="How the value was derived, if not verbatim.")
+    date: SourceDate = Field(
+        description="When the source published it: YYYY, YYYY-MM or YYYY-MM-DD."
+    )
+    note: str | None = Field(
+        default=None, description="How the value was derived, if not verbatim."
+    )
 
 
 class Accelerator(StrictModel):

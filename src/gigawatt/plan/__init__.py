@@ -4,4 +4,12 @@ from gigawatt.plan.buildout import Buildout, CapexEntry, Finding, PhasePlan, Tim
 from gigawatt.plan.planner import plan_scenario
 from gigawatt.plan.summary import summarize
 
-__all__ = ["Buildout", "CapexEntry", "Finding", "PhasePlan", "TimelineRow", "plan_scenario", "summarize"]
+__all__ = [
+    "Buildout",
+    "CapexEntry",
+    "Finding",
+    "PhasePlan",
+    "TimelineRow",
+    "plan_scenario",
+    "summarize",
+]

@@ -11,8 +11,16 @@ CAPEX_CATEGORIES = ("land", "shell", "electrical", "mechanical", "it_hardware", 
 
 Severity = Literal["error", "warning"]
 FindingKind = Literal[
-    "power", "interconnect", "lead_time", "turbine_lead_time", "accelerator_availability",
-    "land", "budget", "construction_time", "horizon", "supply",
+    "power",
+    "interconnect",
+    "lead_time",
+    "turbine_lead_time",
+    "accelerator_availability",
+    "land",
+    "budget",
+    "construction_time",
+    "horizon",
+    "supply",
 ]
 
 

@@ -90,7 +90,9 @@ def phase_capex(site: Site, plan: PhasePlan, catalog: Catalog) -> list[CapexEntr
     for k, weight in enumerate(s_curve_weights(build_months)):
         month = add_months(plan.construction_start, k)
         for category, share in shares.items():
-            entries.append(CapexEntry(month, site.id, plan.phase, category, facility_usd * share * weight))
+            entries.append(
+                CapexEntry(month, site.id, plan.phase, category, facility_usd * share * weight)
+            )
     it_usd = plan.accelerators * catalog.accelerators[plan.accelerator].price_usd.value
     entries.extend(_it_entries(it_usd, plan.online, site.id, plan.phase, catalog))
     return entries
@@ -154,59 +156,89 @@ def _site_findings(
         acc = catalog.accelerators[plan.accelerator]
         available_from = dt.date.fromisoformat(_as_month_text(acc.available_from) + "-01")
         if plan.online < available_from:
-            findings.append(Finding(
-                "accelerator_availability", "error",
-                f"{site.id}/{plan.phase}: {acc.name} ships in volume from "
-                f"{available_from:%Y-%m}, after the phase's online date {plan.online:%Y-%m}",
-                site.id, plan.phase, plan.online,
-            ))
+            findings.append(
+                Finding(
+                    "accelerator_availability",
+                    "error",
+                    f"{site.id}/{plan.phase}: {acc.name} ships in volume from "
+                    f"{available_from:%Y-%m}, after the phase's online date {plan.online:%Y-%m}",
+                    site.id,
+                    plan.phase,
+                    plan.online,
+                )
+            )
         if plan.online < equipment_ready:
-            findings.append(Finding(
-                "lead_time", "error",
-                f"{site.id}/{plan.phase}: online {plan.online:%Y-%m} but electrical equipment "
-                f"ordered {ordered:%Y-%m} arrives {equipment_ready:%Y-%m} "
-                f"(transformer {cost.transformer_lead_weeks.value:.0f} wk, switchgear "
-                f"{cost.switchgear_lead_weeks.value:.0f} wk lead time)",
-                site.id, plan.phase, plan.online,
-            ))
+            findings.append(
+                Finding(
+                    "lead_time",
+                    "error",
+                    f"{site.id}/{plan.phase}: online {plan.online:%Y-%m} but electrical equipment "
+                    f"ordered {ordered:%Y-%m} arrives {equipment_ready:%Y-%m} "
+                    f"(transformer {cost.transformer_lead_weeks.value:.0f} wk, switchgear "
+                    f"{cost.switchgear_lead_weeks.value:.0f} wk lead time)",
+                    site.id,
+                    plan.phase,
+                    plan.online,
+                )
+            )
         if plan.online < site.grid.interconnect:
             onsite = sum(g.power_mw for g in site.onsite_generation if plan.online >= g.online)
-            findings.append(Finding(
-                "interconnect", "warning" if onsite > 0 else "error",
-                f"{site.id}/{plan.phase}: online {plan.online:%Y-%m} before the grid "
-                f"interconnect {site.grid.interconnect:%Y-%m}; {onsite:.0f} MW on-site generation "
-                "carries it until then",
-                site.id, plan.phase, plan.online,
-            ))
+            findings.append(
+                Finding(
+                    "interconnect",
+                    "warning" if onsite > 0 else "error",
+                    f"{site.id}/{plan.phase}: online {plan.online:%Y-%m} before the grid "
+                    f"interconnect {site.grid.interconnect:%Y-%m}; {onsite:.0f} MW on-site generation "
+                    "carries it until then",
+                    site.id,
+                    plan.phase,
+                    plan.online,
+                )
+            )
         typical = round(cost.construction_months.value)
         actual = months_between(plan.construction_start, plan.online)
         if actual < typical * 0.5:
-            findings.append(Finding(
-                "construction_time", "warning",
-                f"{site.id}/{plan.phase}: {actual} months from groundbreaking to online, under "
-                f"half the typical {typical} months",
-                site.id, plan.phase, plan.online,
-            ))
+            findings.append(
+                Finding(
+                    "construction_time",
+                    "warning",
+                    f"{site.id}/{plan.phase}: {actual} months from groundbreaking to online, under "
+                    f"half the typical {typical} months",
+                    site.id,
+                    plan.phase,
+                    plan.online,
+                )
+            )
         cumulative_facility += plan.facility_mw
         if cumulative_facility > land_capacity_mw + 1e-9:
-            findings.append(Finding(
-                "land", "error",
-                f"{site.id}/{plan.phase}: {cumulative_facility:.0f} MW facility power on "
-                f"{site.land_acres:.0f} acres exceeds {land_capacity_mw:.0f} MW at "
-                f"{cost.facility_mw_per_acre.value:.2f} MW/acre",
-                site.id, plan.phase, plan.online,
-            ))
+            findings.append(
+                Finding(
+                    "land",
+                    "error",
+                    f"{site.id}/{plan.phase}: {cumulative_facility:.0f} MW facility power on "
+                    f"{site.land_acres:.0f} acres exceeds {land_capacity_mw:.0f} MW at "
+                    f"{cost.facility_mw_per_acre.value:.2f} MW/acre",
+                    site.id,
+                    plan.phase,
+                    plan.online,
+                )
+            )
     for gen in site.onsite_generation:
         if gen.kind == "gas_turbine" and gen.ordered is not None:
             ready = add_months(gen.ordered, round(cost.turbine_lead_months.value))
             if gen.online < ready:
-                findings.append(Finding(
-                    "turbine_lead_time", "error",
-                    f"{site.id}: gas turbines ordered {gen.ordered:%Y-%m} deliver about "
-                    f"{ready:%Y-%m} ({cost.turbine_lead_months.value:.0f} months), after their "
-                    f"online date {gen.online:%Y-%m}",
-                    site.id, None, gen.online,
-                ))
+                findings.append(
+                    Finding(
+                        "turbine_lead_time",
+                        "error",
+                        f"{site.id}: gas turbines ordered {gen.ordered:%Y-%m} deliver about "
+                        f"{ready:%Y-%m} ({cost.turbine_lead_months.value:.0f} months), after their "
+                        f"online date {gen.online:%Y-%m}",
+                        site.id,
+                        None,
+                        gen.online,
+                    )
+                )
     # Power: facility load at nameplate against what the grid and on-site plant supply.
     reported: set[str] = set()
     for month in months:
@@ -218,12 +250,17 @@ def _site_findings(
             if newest.phase in reported:
                 continue
             reported.add(newest.phase)
-            findings.append(Finding(
-                "power", "error",
-                f"{site.id}/{newest.phase}: facility load {load:.0f} MW exceeds grid + on-site "
-                f"supply {supply:.0f} MW in {month:%Y-%m} (short {load - supply:.0f} MW)",
-                site.id, newest.phase, month,
-            ))
+            findings.append(
+                Finding(
+                    "power",
+                    "error",
+                    f"{site.id}/{newest.phase}: facility load {load:.0f} MW exceeds grid + on-site "
+                    f"supply {supply:.0f} MW in {month:%Y-%m} (short {load - supply:.0f} MW)",
+                    site.id,
+                    newest.phase,
+                    month,
+                )
+            )
     return findings
 
 
@@ -268,11 +305,23 @@ def plan_scenario(scenario: Scenario, catalog: Catalog) -> Buildout:
                 facility_mw = sum(p.facility_mw for p in plans)
                 energy = facility_mw * program.average_it_load * hours
                 fp8 = sum(p.flops_fp8 for p in plans)
-                timeline.append(TimelineRow(
-                    month, site.id, "owned", accelerator, it_mw, facility_mw,
-                    sum(p.accelerators for p in plans), sum(p.flops_bf16 for p in plans), fp8,
-                    h100_equivalents(fp8, catalog), energy, energy * price, 0.0,
-                ))
+                timeline.append(
+                    TimelineRow(
+                        month,
+                        site.id,
+                        "owned",
+                        accelerator,
+                        it_mw,
+                        facility_mw,
+                        sum(p.accelerators for p in plans),
+                        sum(p.flops_bf16 for p in plans),
+                        fp8,
+                        h100_equivalents(fp8, catalog),
+                        energy,
+                        energy * price,
+                        0.0,
+                    )
+                )
         for contract in scenario.contracts:
             row = _contract_row(contract, month, hours, program.average_it_load, catalog)
             if row is not None:
@@ -285,12 +334,17 @@ def plan_scenario(scenario: Scenario, catalog: Catalog) -> Buildout:
     for plans in phase_plans.values():
         for plan in plans:
             if plan.online >= end:
-                findings.append(Finding(
-                    "horizon", "warning",
-                    f"{plan.site_id}/{plan.phase}: online {plan.online:%Y-%m} is after the "
-                    f"plan horizon ends ({add_months(end, -1):%Y-%m})",
-                    plan.site_id, plan.phase, plan.online,
-                ))
+                findings.append(
+                    Finding(
+                        "horizon",
+                        "warning",
+                        f"{plan.site_id}/{plan.phase}: online {plan.online:%Y-%m} is after the "
+                        f"plan horizon ends ({add_months(end, -1):%Y-%m})",
+                        plan.site_id,
+                        plan.phase,
+                        plan.online,
+                    )
+                )
 
     construction_by_month, site_jobs = _jobs(scenario, phase_plans, months, catalog)
     return Buildout(
@@ -316,7 +370,9 @@ def _colocation_capex(contract: CapacityContract, catalog: Catalog) -> list[Cape
         added = point.accelerators - previous
         previous = point.accelerators
         if added > 0:
-            entries.extend(_it_entries(added * acc.price_usd.value, point.month, contract.id, "", catalog))
+            entries.extend(
+                _it_entries(added * acc.price_usd.value, point.month, contract.id, "", catalog)
+            )
     return entries
 
 
@@ -341,16 +397,27 @@ def _contract_row(
         energy_cost = energy * region.electricity_usd_per_mwh.value if region else 0.0
     fp8 = count * acc.fp8_tflops.value * TERA
     return TimelineRow(
-        month, contract.id, "contracted", contract.accelerator, it_mw, facility_mw, count,
-        count * acc.bf16_tflops.value * TERA, fp8, h100_equivalents(fp8, catalog),
-        energy, energy_cost, cost,
+        month,
+        contract.id,
+        "contracted",
+        contract.accelerator,
+        it_mw,
+        facility_mw,
+        count,
+        count * acc.bf16_tflops.value * TERA,
+        fp8,
+        h100_equivalents(fp8, catalog),
+        energy,
+        energy_cost,
+        cost,
     )
 
 
 def _budget_findings(scenario: Scenario, capex: list[CapexEntry]) -> list[Finding]:
     program = scenario.program
     counted = [
-        e for e in capex
+        e
+        for e in capex
         if program.budget_includes_accelerators or e.category not in ("it_hardware", "network")
     ]
     spent = 0.0
@@ -359,12 +426,17 @@ def _budget_findings(scenario: Scenario, capex: list[CapexEntry]) -> list[Findin
         if spent > program.budget_usd * (1 + 1e-9):
             total = sum(e.usd for e in counted)
             what = "capex" if program.budget_includes_accelerators else "facility capex"
-            return [Finding(
-                "budget", "error",
-                f"{what} passes the ${program.budget_usd / 1e9:.1f}B budget in "
-                f"{entry.month:%Y-%m} (at {entry.site_id}); total ${total / 1e9:.1f}B",
-                entry.site_id, entry.phase or None, entry.month,
-            )]
+            return [
+                Finding(
+                    "budget",
+                    "error",
+                    f"{what} passes the ${program.budget_usd / 1e9:.1f}B budget in "
+                    f"{entry.month:%Y-%m} (at {entry.site_id}); total ${total / 1e9:.1f}B",
+                    entry.site_id,
+                    entry.phase or None,
+                    entry.month,
+                )
+            ]
     return []
 
 

@@ -65,7 +65,9 @@ def capex_by_year(buildout: Buildout) -> dict[int, dict[str, float]]:
 
 def energy_by_year(buildout: Buildout) -> dict[int, dict[str, float]]:
     """Energy drawn (MWh) and its cost (USD) per calendar year, owned and colocated sites."""
-    years: dict[int, dict[str, float]] = defaultdict(lambda: {"energy_mwh": 0.0, "energy_cost_usd": 0.0})
+    years: dict[int, dict[str, float]] = defaultdict(
+        lambda: {"energy_mwh": 0.0, "energy_cost_usd": 0.0}
+    )
     for r in buildout.timeline:
         years[r.month.year]["energy_mwh"] += r.energy_mwh
         years[r.month.year]["energy_cost_usd"] += r.energy_cost_usd
@@ -84,7 +86,8 @@ def peak_facility_mw(buildout: Buildout, source_id: str) -> float:
 def budget_counted_capex(buildout: Buildout) -> float:
     """Capex that the program budget has to cover, USD."""
     return sum(
-        e.usd for e in buildout.capex
+        e.usd
+        for e in buildout.capex
         if buildout.budget_includes_accelerators or e.category not in ("it_hardware", "network")
     )
 
@@ -97,32 +100,36 @@ def summarize(buildout: Buildout) -> dict[str, Any]:
     sites: list[dict[str, Any]] = []
     for jobs in buildout.jobs:
         phases = [p for p in buildout.phases if p.site_id == jobs.site_id]
-        sites.append({
-            "site_id": jobs.site_id,
-            "phases": [
-                {
-                    "phase": p.phase,
-                    "accelerator": p.accelerator,
-                    "construction_start": p.construction_start.strftime("%Y-%m"),
-                    "online": p.online.strftime("%Y-%m"),
-                    "it_mw": p.it_mw,
-                    "facility_mw": p.facility_mw,
-                    "pue": p.pue,
-                    "accelerators": p.accelerators,
-                    "flops_bf16": p.flops_bf16,
-                    "flops_fp8": p.flops_fp8,
-                    "h100e": p.h100e,
-                }
-                for p in phases
-            ],
-            "peak_facility_mw": peak_facility_mw(buildout, jobs.site_id),
-            "capex_usd": sum(e.usd for e in buildout.capex if e.site_id == jobs.site_id),
-            "construction_jobs_peak": jobs.construction_peak,
-            "construction_jobs_peak_month": (
-                jobs.construction_peak_month.strftime("%Y-%m") if jobs.construction_peak_month else None
-            ),
-            "permanent_jobs": jobs.permanent,
-        })
+        sites.append(
+            {
+                "site_id": jobs.site_id,
+                "phases": [
+                    {
+                        "phase": p.phase,
+                        "accelerator": p.accelerator,
+                        "construction_start": p.construction_start.strftime("%Y-%m"),
+                        "online": p.online.strftime("%Y-%m"),
+                        "it_mw": p.it_mw,
+                        "facility_mw": p.facility_mw,
+                        "pue": p.pue,
+                        "accelerators": p.accelerators,
+                        "flops_bf16": p.flops_bf16,
+                        "flops_fp8": p.flops_fp8,
+                        "h100e": p.h100e,
+                    }
+                    for p in phases
+                ],
+                "peak_facility_mw": peak_facility_mw(buildout, jobs.site_id),
+                "capex_usd": sum(e.usd for e in buildout.capex if e.site_id == jobs.site_id),
+                "construction_jobs_peak": jobs.construction_peak,
+                "construction_jobs_peak_month": (
+                    jobs.construction_peak_month.strftime("%Y-%m")
+                    if jobs.construction_peak_month
+                    else None
+                ),
+                "permanent_jobs": jobs.permanent,
+            }
+        )
     counted = budget_counted_capex(buildout)
     return {
         "name": buildout.name,

@@ -10,8 +10,19 @@ from gigawatt.report.files import write_csv_atomic, write_json_atomic, write_tex
 from gigawatt.report.plan_report import render_plan_report
 
 TIMELINE_HEADER = (
-    "month", "source_id", "ownership", "accelerator", "it_mw", "facility_mw", "accelerators",
-    "flops_bf16", "flops_fp8", "h100e", "energy_mwh", "energy_cost_usd", "contract_cost_usd",
+    "month",
+    "source_id",
+    "ownership",
+    "accelerator",
+    "it_mw",
+    "facility_mw",
+    "accelerators",
+    "flops_bf16",
+    "flops_fp8",
+    "h100e",
+    "energy_mwh",
+    "energy_cost_usd",
+    "contract_cost_usd",
 )
 CAPEX_HEADER = ("month", "site_id", "phase", "category", "usd")
 
@@ -20,20 +31,37 @@ def write_plan_outputs(out: Path, buildout: Buildout, summary: dict[str, Any]) -
     """Write the plan's files into `out`; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     timeline = out / "timeline.csv"
-    write_csv_atomic(timeline, TIMELINE_HEADER, (
+    write_csv_atomic(
+        timeline,
+        TIMELINE_HEADER,
         (
-            r.month.strftime("%Y-%m"), r.source_id, r.ownership, r.accelerator,
-            f"{r.it_mw:.3f}", f"{r.facility_mw:.3f}", r.accelerators, f"{r.flops_bf16:.6g}",
-            f"{r.flops_fp8:.6g}", f"{r.h100e:.1f}", f"{r.energy_mwh:.1f}",
-            f"{r.energy_cost_usd:.0f}", f"{r.contract_cost_usd:.0f}",
-        )
-        for r in buildout.timeline
-    ))
+            (
+                r.month.strftime("%Y-%m"),
+                r.source_id,
+                r.ownership,
+                r.accelerator,
+                f"{r.it_mw:.3f}",
+                f"{r.facility_mw:.3f}",
+                r.accelerators,
+                f"{r.flops_bf16:.6g}",
+                f"{r.flops_fp8:.6g}",
+                f"{r.h100e:.1f}",
+                f"{r.energy_mwh:.1f}",
+                f"{r.energy_cost_usd:.0f}",
+                f"{r.contract_cost_usd:.0f}",
+            )
+            for r in buildout.timeline
+        ),
+    )
     capex = out / "capex.csv"
-    write_csv_atomic(capex, CAPEX_HEADER, (
-        (e.month.strftime("%Y-%m"), e.site_id, e.phase, e.category, f"{e.usd:.0f}")
-        for e in buildout.capex
-    ))
+    write_csv_atomic(
+        capex,
+        CAPEX_HEADER,
+        (
+            (e.month.strftime("%Y-%m"), e.site_id, e.phase, e.category, f"{e.usd:.0f}")
+            for e in buildout.capex
+        ),
+    )
     summary_path = out / "summary.json"
     write_json_atomic(summary_path, summary)
     report = out / "report.html"

@@ -42,7 +42,9 @@ def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
     return fig
 
 
-def _month_series(buildout: Buildout, key: str, value: str) -> tuple[list[str], dict[str, list[float]]]:
+def _month_series(
+    buildout: Buildout, key: str, value: str
+) -> tuple[list[str], dict[str, list[float]]]:
     months = [m.strftime("%Y-%m") for m in buildout.months]
     index = {m: k for k, m in enumerate(buildout.months)}
     series: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(months))
@@ -57,22 +59,46 @@ def build_figures(buildout: Buildout) -> list[go.Figure]:
     months, by_site = _month_series(buildout, "source_id", "it_mw")
     fig = go.Figure()
     for name, values in by_site.items():
-        fig.add_trace(go.Scatter(x=months, y=values, name=name, stackgroup="it", mode="lines",
-                                 hovertemplate="%{y:,.0f} MW"))
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=values,
+                name=name,
+                stackgroup="it",
+                mode="lines",
+                hovertemplate="%{y:,.0f} MW",
+            )
+        )
     figures.append(_layout(fig, "IT capacity online by site and contract (MW)", "IT power (MW)"))
 
     _, by_type = _month_series(buildout, "accelerator", "accelerators")
     fig = go.Figure()
     for name, values in by_type.items():
-        fig.add_trace(go.Scatter(x=months, y=values, name=name, stackgroup="acc", mode="lines",
-                                 hovertemplate="%{y:,.0f}"))
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=values,
+                name=name,
+                stackgroup="acc",
+                mode="lines",
+                hovertemplate="%{y:,.0f}",
+            )
+        )
     figures.append(_layout(fig, "Accelerators online by type (owned + contracted)", "Accelerators"))
 
     _, h100e = _month_series(buildout, "ownership", "h100e")
     fig = go.Figure()
     for name, values in h100e.items():
-        fig.add_trace(go.Scatter(x=months, y=values, name=name, stackgroup="h", mode="lines",
-                                 hovertemplate="%{y:,.0f} H100e"))
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=values,
+                name=name,
+                stackgroup="h",
+                mode="lines",
+                hovertemplate="%{y:,.0f} H100e",
+            )
+        )
     figures.append(_layout(fig, "Compute online in H100-equivalents (8-bit OP/s basis)", "H100e"))
 
     capex_months = sorted({e.month for e in buildout.capex})
@@ -89,33 +115,82 @@ def build_figures(buildout: Buildout) -> list[go.Figure]:
     for k in range(len(labels)):
         running += sum(per_cat[c][k] for c in CAPEX_CATEGORIES)
         cumulative.append(running)
-    fig.add_trace(go.Scatter(x=labels, y=cumulative, name="cumulative", yaxis="y2", mode="lines",
-                             line={"color": "black"}, hovertemplate="$%{y:,.1f}B"))
-    fig.add_trace(go.Scatter(x=[labels[0], labels[-1]], y=[buildout.budget_usd / 1e9] * 2,
-                             name="budget", yaxis="y2", mode="lines",
-                             line={"color": "#b00020", "dash": "dash"}, hovertemplate="$%{y:,.1f}B"))
-    fig.update_layout(barmode="stack", yaxis2={"overlaying": "y", "side": "right",
-                                              "title": "Cumulative capex (USD billions)"})
-    figures.append(_layout(fig, "Capex by category and month, with cumulative spend and budget",
-                           "Capex per month (USD billions)"))
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=cumulative,
+            name="cumulative",
+            yaxis="y2",
+            mode="lines",
+            line={"color": "black"},
+            hovertemplate="$%{y:,.1f}B",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[labels[0], labels[-1]],
+            y=[buildout.budget_usd / 1e9] * 2,
+            name="budget",
+            yaxis="y2",
+            mode="lines",
+            line={"color": "#b00020", "dash": "dash"},
+            hovertemplate="$%{y:,.1f}B",
+        )
+    )
+    fig.update_layout(
+        barmode="stack",
+        yaxis2={"overlaying": "y", "side": "right", "title": "Cumulative capex (USD billions)"},
+    )
+    figures.append(
+        _layout(
+            fig,
+            "Capex by category and month, with cumulative spend and budget",
+            "Capex per month (USD billions)",
+        )
+    )
 
     _, facility = _month_series(buildout, "source_id", "facility_mw")
     _, energy = _month_series(buildout, "source_id", "energy_mwh")
     fig = go.Figure()
     for name, values in facility.items():
-        fig.add_trace(go.Scatter(x=months, y=values, name=f"{name} facility MW", stackgroup="f",
-                                 mode="lines", hovertemplate="%{y:,.0f} MW"))
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=values,
+                name=f"{name} facility MW",
+                stackgroup="f",
+                mode="lines",
+                hovertemplate="%{y:,.0f} MW",
+            )
+        )
     total_gwh = [sum(v[k] for v in energy.values()) / 1000 for k in range(len(months))]
-    fig.add_trace(go.Scatter(x=months, y=total_gwh, name="energy GWh/month", yaxis="y2",
-                             mode="lines", line={"color": "black", "dash": "dot"},
-                             hovertemplate="%{y:,.0f} GWh"))
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "Energy (GWh per month)"})
-    figures.append(_layout(fig, "Facility power drawn (MW) and energy per month (GWh)",
-                           "Facility power (MW)"))
+    fig.add_trace(
+        go.Scatter(
+            x=months,
+            y=total_gwh,
+            name="energy GWh/month",
+            yaxis="y2",
+            mode="lines",
+            line={"color": "black", "dash": "dot"},
+            hovertemplate="%{y:,.0f} GWh",
+        )
+    )
+    fig.update_layout(
+        yaxis2={"overlaying": "y", "side": "right", "title": "Energy (GWh per month)"}
+    )
+    figures.append(
+        _layout(fig, "Facility power drawn (MW) and energy per month (GWh)", "Facility power (MW)")
+    )
 
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=months, y=buildout.construction_jobs_by_month, name="construction workers",
-                         hovertemplate="%{y:,.0f} workers"))
+    fig.add_trace(
+        go.Bar(
+            x=months,
+            y=buildout.construction_jobs_by_month,
+            name="construction workers",
+            hovertemplate="%{y:,.0f} workers",
+        )
+    )
     figures.append(_layout(fig, "Construction workers on site per month", "Workers"))
     return figures
 
@@ -130,11 +205,20 @@ def _overview(summary: dict[str, Any]) -> str:
     ]
     if last:
         cards.insert(0, (f"Owned IT MW ({last['month']})", f"{last['owned']['it_mw']:,.0f}"))
-        cards.insert(1, (f"Owned accelerators ({last['month']})", f"{last['owned']['accelerators']:,}"))
-        cards.insert(2, (f"Contracted accelerators ({last['month']})",
-                         f"{last['contracted']['accelerators']:,}"))
-    body = "".join(f"<div class='card'><b>{html.escape(v)}</b><span>{html.escape(k)}</span></div>"
-                   for k, v in cards)
+        cards.insert(
+            1, (f"Owned accelerators ({last['month']})", f"{last['owned']['accelerators']:,}")
+        )
+        cards.insert(
+            2,
+            (
+                f"Contracted accelerators ({last['month']})",
+                f"{last['contracted']['accelerators']:,}",
+            ),
+        )
+    body = "".join(
+        f"<div class='card'><b>{html.escape(v)}</b><span>{html.escape(k)}</span></div>"
+        for k, v in cards
+    )
     return f"<div class='cards'>{body}</div>"
 
 
@@ -149,9 +233,11 @@ def _phase_table(summary: dict[str, Any]) -> str:
                 f"<td>{p['accelerators']:,}</td><td>{p['flops_bf16'] / 1e18:,.1f}</td>"
                 f"<td>{p['h100e']:,.0f}</td></tr>"
             )
-    return ("<table><tr><th>Site/phase</th><th>Accelerator</th><th>Groundbreak</th><th>Online</th>"
-            "<th>IT MW</th><th>Facility MW</th><th>Accelerators</th><th>BF16 EFLOP/s</th>"
-            "<th>H100e</th></tr>" + "".join(rows) + "</table>")
+    return (
+        "<table><tr><th>Site/phase</th><th>Accelerator</th><th>Groundbreak</th><th>Online</th>"
+        "<th>IT MW</th><th>Facility MW</th><th>Accelerators</th><th>BF16 EFLOP/s</th>"
+        "<th>H100e</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def _findings(summary: dict[str, Any]) -> str:
@@ -168,8 +254,13 @@ def render_plan_report(buildout: Buildout, summary: dict[str, Any]) -> str:
     """One HTML file with the overview, phase table, findings and charts; JS embedded."""
     charts = []
     for k, fig in enumerate(build_figures(buildout)):
-        charts.append(fig.to_html(full_html=False, include_plotlyjs=(k == 0),
-                                  config={"displaylogo": False, "responsive": True}))
+        charts.append(
+            fig.to_html(
+                full_html=False,
+                include_plotlyjs=(k == 0),
+                config={"displaylogo": False, "responsive": True},
+            )
+        )
     generated = dt.date.today().isoformat()
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

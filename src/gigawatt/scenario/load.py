@@ -67,7 +67,9 @@ def _expected(error: dict[str, Any]) -> str:
     return f"{msg}, got {shown}"
 
 
-def parse_scenario_text(text: str, file: str = "<scenario>", catalog: Catalog | None = None) -> Scenario:
+def parse_scenario_text(
+    text: str, file: str = "<scenario>", catalog: Catalog | None = None
+) -> Scenario:
     """Parse and validate scenario YAML text. Raises `ScenarioError` on any problem."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -96,7 +98,9 @@ def parse_scenario_text(text: str, file: str = "<scenario>", catalog: Catalog | 
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(
+            p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
         more = exc.error_count() - 1
         message = _expected(dict(first))
         if more:
@@ -107,7 +111,9 @@ def parse_scenario_text(text: str, file: str = "<scenario>", catalog: Catalog | 
         effective = apply_overrides(base, scenario.catalog_overrides)
         check_scenario(scenario, effective)
     except ScenarioError as exc:
-        raise ScenarioError(file, exc.message, line=line_of(index, exc.path), path=exc.path) from None
+        raise ScenarioError(
+            file, exc.message, line=line_of(index, exc.path), path=exc.path
+        ) from None
     return scenario
 
 

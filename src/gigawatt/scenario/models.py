@@ -90,9 +90,9 @@ class Grid(StrictModel):
 class OnsiteGeneration(StrictModel):
     """Power produced on site (behind the meter)."""
 
-    kind: Literal["gas_turbine", "reciprocating_engine", "fuel_cell", "battery", "solar", "other"] = (
-        Field(default="gas_turbine", description="Technology; gas turbines have long lead times.")
-    )
+    kind: Literal[
+        "gas_turbine", "reciprocating_engine", "fuel_cell", "battery", "solar", "other"
+    ] = Field(default="gas_turbine", description="Technology; gas turbines have long lead times.")
     power_mw: PositiveMW = Field(description="Firm capacity available to the facility, MW.")
     online: Month = Field(description="Month it can carry load (YYYY-MM).")
     ordered: Month | None = Field(
@@ -106,7 +106,9 @@ class Phase(StrictModel):
     name: str = Field(min_length=1, description="Name, unique within the site.")
     online: Month = Field(description="Target month the phase carries IT load (YYYY-MM).")
     it_mw: PositiveMW = Field(description="Critical IT power of the phase, MW.")
-    accelerator: CatalogId = Field(description="Accelerator id from the catalog (e.g. gb200-nvl72).")
+    accelerator: CatalogId = Field(
+        description="Accelerator id from the catalog (e.g. gb200-nvl72)."
+    )
     construction_start: Month | None = Field(
         default=None,
         description="Groundbreaking month. Default: `online` minus the catalog's construction "
@@ -171,7 +173,9 @@ class CapacityContract(StrictModel):
     price_per_kw_month_usd: float | None = Field(
         default=None, gt=0, le=10_000, description="Colocation price, USD per kW of IT per month."
     )
-    term_months: int = Field(gt=0, le=600, description="Length of the contract from its first ramp month.")
+    term_months: int = Field(
+        gt=0, le=600, description="Length of the contract from its first ramp month."
+    )
 
     @model_validator(mode="after")
     def _one_price(self) -> CapacityContract:
