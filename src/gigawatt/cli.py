@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,8 +23,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (CI logs, files) gets room for the wide tables; a terminal keeps its width.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 1000)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -42,26 +44,35 @@ def _gw(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _flops(value: float) -> str:
-    return f"{value / 1e18:,.1f} EF"
+def _ef(value: float) -> str:
+    return f"{value / 1e18:,.1f}"
+
+
+def _table(title: str, columns: list[str], left: int = 1) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for k, col in enumerate(columns):
+        table.add_column(col, justify="left" if k < left else "right")
+    return table
 
 
 def print_plan(buildout: Buildout, summary: dict[str, Any]) -> None:
-    """The Rich summary: phases, year-end capacity, capex split, jobs, findings."""
+    """The Rich summary: phases, capacity by region at year end, capex split, jobs, findings."""
     console.rule(f"[bold]{summary['name']}")
-    phases = Table(title="Phases", title_justify="left")
-    for col in (
-        "site/phase",
-        "accelerator",
-        "groundbreak",
-        "online",
-        "IT MW",
-        "facility MW",
-        "accelerators",
-        "BF16 FLOP/s",
-        "H100e",
-    ):
-        phases.add_column(col, justify="left" if col in ("site/phase", "accelerator") else "right")
+    phases = _table(
+        "Phases",
+        [
+            "site/phase",
+            "accelerator",
+            "groundbreak",
+            "online",
+            "IT MW",
+            "facility MW",
+            "accelerators",
+            "BF16 EFLOP/s",
+            "H100e",
+        ],
+        left=2,
+    )
     for site in summary["sites"]:
         for p in site["phases"]:
             phases.add_row(
@@ -72,76 +83,113 @@ def print_plan(buildout: Buildout, summary: dict[str, Any]) -> None:
                 _gw(p["it_mw"]),
                 _gw(p["facility_mw"]),
                 f"{p['accelerators']:,}",
-                _flops(p["flops_bf16"]),
+                _ef(p["flops_bf16"]),
                 f"{p['h100e']:,.0f}",
             )
     console.print(phases)
 
-    ramp = Table(title="Capacity online at year end (owned | contracted)", title_justify="left")
-    for col in (
-        "month",
-        "IT MW",
-        "facility MW",
-        "accelerators",
-        "BF16 FLOP/s",
-        "FP8 FLOP/s",
-        "H100e",
-        "contracted accel.",
-        "contracted H100e",
-    ):
-        ramp.add_column(col, justify="right")
+    ramp = _table(
+        "Capacity online at year end, by region (owned) and contracted",
+        [
+            "region",
+            "month",
+            "IT MW",
+            "facility MW",
+            "accelerators",
+            "BF16 EFLOP/s",
+            "FP8 EFLOP/s",
+            "H100e",
+        ],
+        left=2,
+    )
+    for region, info in summary["regions"].items():
+        for point in info["year_end"]:
+            if point["accelerators"] == 0:
+                continue
+            ramp.add_row(
+                region.upper(),
+                point["month"],
+                _gw(point["it_mw"]),
+                _gw(point["facility_mw"]),
+                f"{point['accelerators']:,}",
+                _ef(point["flops_bf16"]),
+                _ef(point["flops_fp8"]),
+                f"{point['h100e']:,.0f}",
+            )
+        ramp.add_section()
     for point in summary["year_end"]:
-        o, c = point["owned"], point["contracted"]
-        ramp.add_row(
-            point["month"],
-            _gw(o["it_mw"]),
-            _gw(o["facility_mw"]),
-            f"{o['accelerators']:,}",
-            _flops(o["flops_bf16"]),
-            _flops(o["flops_fp8"]),
-            f"{o['h100e']:,.0f}",
-            f"{c['accelerators']:,}",
-            f"{c['h100e']:,.0f}",
-        )
+        for label, part in (("owned", point["owned"]), ("contracted", point["contracted"])):
+            if part["accelerators"] == 0:
+                continue
+            ramp.add_row(
+                f"[bold]{label}",
+                point["month"],
+                _gw(part["it_mw"]),
+                _gw(part["facility_mw"]),
+                f"{part['accelerators']:,}",
+                _ef(part["flops_bf16"]),
+                _ef(part["flops_fp8"]),
+                f"{part['h100e']:,.0f}",
+            )
     console.print(ramp)
 
-    sites = Table(title="Sites", title_justify="left")
-    for col in ("site", "peak facility MW", "capex", "construction jobs (peak)", "permanent jobs"):
-        sites.add_column(col, justify="left" if col == "site" else "right")
-    for site in summary["sites"]:
-        sites.add_row(
-            site["site_id"],
-            _gw(site["peak_facility_mw"]),
-            f"${site['capex_usd'] / 1e9:,.1f}B",
-            f"{site['construction_jobs_peak']:,} ({site['construction_jobs_peak_month']})",
-            f"{site['permanent_jobs']:,}",
+    money = _table(
+        "Peak power, capex by category (USD billions) and jobs, by region",
+        [
+            "region",
+            "peak facility MW",
+            "land",
+            "shell",
+            "electrical",
+            "mechanical",
+            "IT hardware",
+            "network",
+            "total",
+            "construction jobs (peak)",
+            "permanent jobs",
+        ],
+    )
+    for region, info in summary["regions"].items():
+        c = info["capex_by_category_usd"]
+        money.add_row(
+            region.upper(),
+            _gw(info["peak_facility_mw"]),
+            *(
+                f"{c[k] / 1e9:,.2f}"
+                for k in ("land", "shell", "electrical", "mechanical", "it_hardware", "network")
+            ),
+            f"{info['capex_total_usd'] / 1e9:,.2f}",
+            f"{info['construction_jobs_peak']:,}",
+            f"{info['permanent_jobs']:,}",
         )
-    console.print(sites)
-
-    capex = Table(title="Capex by category", title_justify="left")
-    capex.add_column("category")
-    capex.add_column("USD", justify="right")
-    capex.add_column("share", justify="right")
-    total = summary["capex_total_usd"] or 1.0
-    for cat, usd in summary["capex_by_category_usd"].items():
-        capex.add_row(cat, f"${usd / 1e9:,.2f}B", f"{100 * usd / total:.0f}%")
-    capex.add_row("[bold]total", f"[bold]${total / 1e9:,.2f}B", "")
-    console.print(capex)
+    c = summary["capex_by_category_usd"]
+    money.add_row(
+        "[bold]all",
+        "",
+        *(
+            f"{c[k] / 1e9:,.2f}"
+            for k in ("land", "shell", "electrical", "mechanical", "it_hardware", "network")
+        ),
+        f"[bold]{summary['capex_total_usd'] / 1e9:,.2f}",
+        f"{summary['jobs']['construction_peak']:,}",
+        f"{summary['jobs']['permanent']:,}",
+    )
+    console.print(money)
     used = summary["budget_used_share"] or 0.0
     console.print(
         f"Budget ${summary['budget_usd'] / 1e9:,.1f}B "
         f"({'incl.' if summary['budget_includes_accelerators'] else 'excl.'} IT hardware): "
-        f"{100 * used:.0f}% used.  Jobs: {summary['jobs']['construction_peak']:,} construction at "
-        f"peak ({summary['jobs']['construction_peak_month']}), {summary['jobs']['permanent']:,} permanent."
+        f"{100 * used:.0f}% used. Construction jobs peak at "
+        f"{summary['jobs']['construction_peak']:,} in {summary['jobs']['construction_peak_month']}."
     )
     energy = summary["energy_by_year"]
-    if energy:
-        parts = [
-            f"{y}: {v['energy_mwh'] / 1e6:,.2f} TWh ${v['energy_cost_usd'] / 1e9:,.2f}B"
-            for y, v in energy.items()
-            if v["energy_mwh"] > 0
-        ]
-        console.print("Energy (owned + colocated): " + "; ".join(parts))
+    parts = [
+        f"{y} {v['energy_mwh'] / 1e6:,.2f} TWh (${v['energy_cost_usd'] / 1e9:,.2f}B)"
+        for y, v in energy.items()
+        if v["energy_mwh"] > 0
+    ]
+    if parts:
+        console.print("Energy, owned and colocated: " + "; ".join(parts))
     if summary["findings"]:
         console.print(f"[bold]Constraints ({len(summary['findings'])}):")
         for f in summary["findings"]:

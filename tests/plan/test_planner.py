@@ -17,20 +17,38 @@ from gigawatt.scenario.models import Scenario
 
 def scenario(**overrides: Any) -> Scenario:
     site: dict[str, Any] = {
-        "id": "tx-1", "name": "Test TX", "region": "tx", "land_acres": 500,
+        "id": "tx-1",
+        "name": "Test TX",
+        "region": "tx",
+        "land_acres": 500,
         "grid": {"power_mw": 300, "interconnect": "2026-01"},
         "equipment_ordered": "2025-01",
         "phases": [
-            {"name": "p1", "online": "2026-06", "it_mw": 100, "accelerator": "h100",
-             "construction_start": "2025-06"},
-            {"name": "p2", "online": "2026-12", "it_mw": 100, "accelerator": "h100",
-             "construction_start": "2025-12"},
+            {
+                "name": "p1",
+                "online": "2026-06",
+                "it_mw": 100,
+                "accelerator": "h100",
+                "construction_start": "2025-06",
+            },
+            {
+                "name": "p2",
+                "online": "2026-12",
+                "it_mw": 100,
+                "accelerator": "h100",
+                "construction_start": "2025-12",
+            },
         ],
     }
     site.update(overrides.pop("site", {}))
     data: dict[str, Any] = {
-        "program": {"name": "test", "start": "2025-06", "horizon_months": 24,
-                    "budget_usd": 20e9, "average_it_load": 0.8},
+        "program": {
+            "name": "test",
+            "start": "2025-06",
+            "horizon_months": 24,
+            "budget_usd": 20e9,
+            "average_it_load": 0.8,
+        },
         "sites": [site],
     }
     data.update(overrides)
@@ -107,24 +125,42 @@ def test_phase_before_interconnect_is_an_error_without_onsite_power(tiny_catalog
 
 
 def test_onsite_generation_bridges_until_the_grid(tiny_catalog: Catalog) -> None:
-    s = scenario(site={
-        "grid": {"power_mw": 300, "interconnect": "2026-09"},
-        "onsite_generation": [{"kind": "gas_turbine", "power_mw": 130, "online": "2026-05"}],
-    })
+    s = scenario(
+        site={
+            "grid": {"power_mw": 300, "interconnect": "2026-09"},
+            "onsite_generation": [{"kind": "gas_turbine", "power_mw": 130, "online": "2026-05"}],
+        }
+    )
     findings = plan_scenario(s, tiny_catalog).findings
     assert [(f.kind, f.severity) for f in findings] == [("interconnect", "warning")]
 
 
-def test_equipment_lead_time_binds(tiny_catalog: Catalog) -> None:
-    # Ordered 2026-01 + 52 weeks (12 months) transformer lead -> ready 2027-01, after both phases.
+def test_transformer_lead_time_binds_a_new_interconnection(tiny_catalog: Catalog) -> None:
+    # Ordered 2026-01: transformers (52 wk = 12 months) arrive 2027-01, after the 2026-01
+    # interconnect; switchgear (26 wk = 6 months) arrives 2026-07, after p1 (2026-06), not p2.
     s = scenario(site={"equipment_ordered": "2026-01"})
+    late = [
+        (f.phase, f.month) for f in plan_scenario(s, tiny_catalog).findings if f.kind == "lead_time"
+    ]
+    assert late == [(None, dt.date(2026, 1, 1)), ("p1", dt.date(2026, 6, 1))]
+
+
+def test_existing_interconnection_needs_no_new_transformers(tiny_catalog: Catalog) -> None:
+    s = scenario(
+        site={"equipment_ordered": "2026-01", "grid": {"power_mw": 300, "interconnect": "2024-01"}}
+    )
     late = [f.phase for f in plan_scenario(s, tiny_catalog).findings if f.kind == "lead_time"]
-    assert late == ["p1", "p2"]
+    assert late == ["p1"]
 
 
 def test_turbine_lead_time_binds(tiny_catalog: Catalog) -> None:
-    s = scenario(site={"onsite_generation": [
-        {"kind": "gas_turbine", "power_mw": 50, "online": "2026-06", "ordered": "2025-06"}]})
+    s = scenario(
+        site={
+            "onsite_generation": [
+                {"kind": "gas_turbine", "power_mw": 50, "online": "2026-06", "ordered": "2025-06"}
+            ]
+        }
+    )
     kinds = [f.kind for f in plan_scenario(s, tiny_catalog).findings]
     assert kinds == ["turbine_lead_time"]
 
@@ -136,21 +172,38 @@ def test_land_too_small_for_the_mw(tiny_catalog: Catalog) -> None:
 
 
 def test_budget_exceeded_names_the_month(tiny_catalog: Catalog) -> None:
-    s = scenario(program={"name": "t", "start": "2025-06", "horizon_months": 24,
-                          "budget_usd": 5e9})
+    s = scenario(program={"name": "t", "start": "2025-06", "horizon_months": 24, "budget_usd": 5e9})
     budget = [f for f in plan_scenario(s, tiny_catalog).findings if f.kind == "budget"]
     assert len(budget) == 1 and budget[0].month is not None
     # Facility-only budgets ignore IT hardware: 2.005B of facility and land fits in 5B.
-    s2 = scenario(program={"name": "t", "start": "2025-06", "horizon_months": 24,
-                           "budget_usd": 5e9, "budget_includes_accelerators": False})
+    s2 = scenario(
+        program={
+            "name": "t",
+            "start": "2025-06",
+            "horizon_months": 24,
+            "budget_usd": 5e9,
+            "budget_includes_accelerators": False,
+        }
+    )
     assert [f for f in plan_scenario(s2, tiny_catalog).findings if f.kind == "budget"] == []
 
 
 def test_accelerator_not_yet_shipping(tiny_catalog: Catalog) -> None:
-    s = scenario(site={"phases": [{"name": "p1", "online": "2025-12", "it_mw": 50,
-                                   "accelerator": "fast", "construction_start": "2025-01"}],
-                       "equipment_ordered": "2024-06", "grid": {"power_mw": 300,
-                                                                "interconnect": "2025-01"}})
+    s = scenario(
+        site={
+            "phases": [
+                {
+                    "name": "p1",
+                    "online": "2025-12",
+                    "it_mw": 50,
+                    "accelerator": "fast",
+                    "construction_start": "2025-01",
+                }
+            ],
+            "equipment_ordered": "2024-06",
+            "grid": {"power_mw": 300, "interconnect": "2025-01"},
+        }
+    )
     kinds = [f.kind for f in plan_scenario(s, tiny_catalog).findings]
     assert "accelerator_availability" in kinds
 
@@ -165,24 +218,40 @@ def test_jobs_peak_and_permanent(tiny_catalog: Catalog) -> None:
 
 
 def test_contracts_are_reported_beside_owned_capacity(tiny_catalog: Catalog) -> None:
-    s = scenario(contracts=[{
-        "id": "cloud-1", "provider": "Cloud", "kind": "cloud", "accelerator": "h100",
-        "ramp": [{"month": "2026-01", "accelerators": 1000}, {"month": "2026-07", "accelerators": 3000}],
-        "price_per_accelerator_hour_usd": 2.0, "term_months": 12}])
+    s = scenario(
+        contracts=[
+            {
+                "id": "cloud-1",
+                "provider": "Cloud",
+                "kind": "cloud",
+                "accelerator": "h100",
+                "ramp": [
+                    {"month": "2026-01", "accelerators": 1000},
+                    {"month": "2026-07", "accelerators": 3000},
+                ],
+                "price_per_accelerator_hour_usd": 2.0,
+                "term_months": 12,
+            }
+        ]
+    )
     b = plan_scenario(s, tiny_catalog)
     rows = {r.month: r for r in b.timeline if r.ownership == "contracted"}
     assert rows[dt.date(2026, 3, 1)].accelerators == 1000
     assert rows[dt.date(2026, 8, 1)].accelerators == 3000
     assert dt.date(2027, 1, 1) not in rows  # 12-month term ended
     march = rows[dt.date(2026, 3, 1)]
-    assert march.contract_cost_usd == pytest.approx(1000 * 2.0 * hours_in_month(dt.date(2026, 3, 1)))
+    assert march.contract_cost_usd == pytest.approx(
+        1000 * 2.0 * hours_in_month(dt.date(2026, 3, 1))
+    )
     dec = summarize(b)["year_end"][1]
     assert dec["contracted"]["accelerators"] == 3000
     assert dec["owned"]["accelerators"] == 200_000
 
 
 def test_timeline_starts_at_the_first_spend(tiny_catalog: Catalog) -> None:
-    s = scenario(program={"name": "t", "start": "2026-01", "horizon_months": 12, "budget_usd": 20e9})
+    s = scenario(
+        program={"name": "t", "start": "2026-01", "horizon_months": 12, "budget_usd": 20e9}
+    )
     b = plan_scenario(s, tiny_catalog)
     assert b.months[0] == dt.date(2025, 6, 1)  # land + construction of p1
     assert b.months[-1] == dt.date(2026, 12, 1)

@@ -14,17 +14,24 @@ from gigawatt.scenario.models import Scenario
 
 def program(name: str, it_mw: float, turbines_mw: float = 0.0) -> Scenario:
     site: dict[str, Any] = {
-        "id": "s1", "name": "s", "region": "tx", "land_acres": 10_000,
-        "grid": {"power_mw": 5000, "interconnect": "2026-01"}, "equipment_ordered": "2024-01",
+        "id": "s1",
+        "name": "s",
+        "region": "tx",
+        "land_acres": 10_000,
+        "grid": {"power_mw": 5000, "interconnect": "2026-01"},
+        "equipment_ordered": "2024-01",
         "phases": [{"name": "p", "online": "2026-06", "it_mw": it_mw, "accelerator": "h100"}],
     }
     if turbines_mw:
-        site["onsite_generation"] = [{"kind": "gas_turbine", "power_mw": turbines_mw,
-                                      "online": "2026-03"}]
-    return Scenario.model_validate({
-        "program": {"name": name, "start": "2025-01", "horizon_months": 24, "budget_usd": 1e12},
-        "sites": [site],
-    })
+        site["onsite_generation"] = [
+            {"kind": "gas_turbine", "power_mw": turbines_mw, "online": "2026-03"}
+        ]
+    return Scenario.model_validate(
+        {
+            "program": {"name": name, "start": "2025-01", "horizon_months": 24, "budget_usd": 1e12},
+            "sites": [site],
+        }
+    )
 
 
 def test_programs_add_up_and_shortfalls_are_flagged(tiny_catalog: Catalog) -> None:

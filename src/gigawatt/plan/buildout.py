@@ -92,6 +92,7 @@ class SiteJobs:
     construction_peak: int
     construction_peak_month: dt.date | None
     permanent: int
+    construction_by_month: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -106,5 +107,6 @@ class Buildout:
     jobs: list[SiteJobs]
     construction_jobs_by_month: list[int]
     findings: list[Finding] = field(default_factory=list)
+    regions: dict[str, str] = field(default_factory=dict)  # site/contract id -> region id
     budget_usd: float = 0.0
     budget_includes_accelerators: bool = True

@@ -139,17 +139,35 @@ def contract_accelerators(contract: CapacityContract, month: dt.date) -> int:
 
 
 def _site_findings(
-    site: Site, plans: list[PhasePlan], months: list[dt.date], catalog: Catalog
+    site: Site,
+    plans: list[PhasePlan],
+    months: list[dt.date],
+    catalog: Catalog,
+    program_start: dt.date,
 ) -> list[Finding]:
     """Power, interconnect, lead-time, availability, land and construction-time findings."""
     findings: list[Finding] = []
     cost = catalog.cost
     ordered = site.equipment_ordered or min(p.construction_start for p in plans)
-    electrical_lead = max(
-        weeks_to_months(cost.transformer_lead_weeks.value),
-        weeks_to_months(cost.switchgear_lead_weeks.value),
-    )
-    equipment_ready = add_months(ordered, electrical_lead)
+    # Large power transformers sit in the grid substation: they bound a *new* interconnection.
+    # A site energized before the program started already has them.
+    if site.grid.interconnect > program_start:
+        substation_ready = add_months(ordered, weeks_to_months(cost.transformer_lead_weeks.value))
+        if site.grid.interconnect < substation_ready:
+            findings.append(
+                Finding(
+                    "lead_time",
+                    "error",
+                    f"{site.id}: grid interconnect {site.grid.interconnect:%Y-%m} needs large "
+                    f"power transformers ordered {ordered:%Y-%m} that arrive "
+                    f"{substation_ready:%Y-%m} ({cost.transformer_lead_weeks.value:.0f} wk lead time)",
+                    site.id,
+                    None,
+                    site.grid.interconnect,
+                )
+            )
+    # Medium-voltage switchgear is per building: it bounds each phase.
+    equipment_ready = add_months(ordered, weeks_to_months(cost.switchgear_lead_weeks.value))
     land_capacity_mw = site.land_acres * cost.facility_mw_per_acre.value
     cumulative_facility = 0.0
     for plan in plans:
@@ -172,10 +190,9 @@ def _site_findings(
                 Finding(
                     "lead_time",
                     "error",
-                    f"{site.id}/{plan.phase}: online {plan.online:%Y-%m} but electrical equipment "
+                    f"{site.id}/{plan.phase}: online {plan.online:%Y-%m} but switchgear "
                     f"ordered {ordered:%Y-%m} arrives {equipment_ready:%Y-%m} "
-                    f"(transformer {cost.transformer_lead_weeks.value:.0f} wk, switchgear "
-                    f"{cost.switchgear_lead_weeks.value:.0f} wk lead time)",
+                    f"({cost.switchgear_lead_weeks.value:.0f} wk lead time)",
                     site.id,
                     plan.phase,
                     plan.online,
@@ -329,7 +346,7 @@ def plan_scenario(scenario: Scenario, catalog: Catalog) -> Buildout:
 
     findings: list[Finding] = []
     for site in scenario.sites:
-        findings.extend(_site_findings(site, phase_plans[site.id], months, catalog))
+        findings.extend(_site_findings(site, phase_plans[site.id], months, catalog, program.start))
     findings.extend(_budget_findings(scenario, capex))
     for plans in phase_plans.values():
         for plan in plans:
@@ -356,6 +373,10 @@ def plan_scenario(scenario: Scenario, catalog: Catalog) -> Buildout:
         jobs=site_jobs,
         construction_jobs_by_month=construction_by_month,
         findings=findings,
+        regions={
+            **{s.id: s.region for s in scenario.sites},
+            **{c.id: c.region or "" for c in scenario.contracts},
+        },
         budget_usd=program.budget_usd,
         budget_includes_accelerators=program.budget_includes_accelerators,
     )
@@ -464,6 +485,10 @@ def _jobs(
         peak = max(per_month) if per_month else 0.0
         peak_month = months[per_month.index(peak)] if peak > 0 else None
         permanent = sum(p.facility_mw for p in phase_plans[site.id]) * staff_per_mw
-        site_jobs.append(SiteJobs(site.id, round(peak), peak_month, round(permanent)))
+        site_jobs.append(
+            SiteJobs(
+                site.id, round(peak), peak_month, round(permanent), [round(v) for v in per_month]
+            )
+        )
         total = [a + b for a, b in zip(total, per_month, strict=True)]
     return [round(t) for t in total], site_jobs

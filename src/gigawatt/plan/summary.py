@@ -92,6 +92,50 @@ def budget_counted_capex(buildout: Buildout) -> float:
     )
 
 
+def by_region(buildout: Buildout) -> dict[str, dict[str, Any]]:
+    """Owned sites grouped by region: year-end capacity, peak facility MW, capex split, jobs."""
+    site_ids = [j.site_id for j in buildout.jobs]
+    regions = sorted({buildout.regions[s] for s in site_ids})
+    ends = year_end_months(buildout)
+    result: dict[str, dict[str, Any]] = {}
+    for region in regions:
+        members = [s for s in site_ids if buildout.regions[s] == region]
+        rows = [r for r in buildout.timeline if r.source_id in members]
+        per_month: dict[dt.date, float] = defaultdict(float)
+        for r in rows:
+            per_month[r.month] += r.facility_mw
+        capex = dict.fromkeys(CAPEX_CATEGORIES, 0.0)
+        for e in buildout.capex:
+            if e.site_id in members:
+                capex[e.category] += e.usd
+        jobs = [j for j in buildout.jobs if j.site_id in members]
+        workers = [sum(v) for v in zip(*(j.construction_by_month for j in jobs), strict=True)]
+        year_end = []
+        for month in ends:
+            at = [r for r in rows if r.month == month]
+            year_end.append(
+                {
+                    "month": month.strftime("%Y-%m"),
+                    "it_mw": sum(r.it_mw for r in at),
+                    "facility_mw": sum(r.facility_mw for r in at),
+                    "accelerators": sum(r.accelerators for r in at),
+                    "flops_bf16": sum(r.flops_bf16 for r in at),
+                    "flops_fp8": sum(r.flops_fp8 for r in at),
+                    "h100e": sum(r.h100e for r in at),
+                }
+            )
+        result[region] = {
+            "sites": members,
+            "peak_facility_mw": max(per_month.values(), default=0.0),
+            "capex_by_category_usd": capex,
+            "capex_total_usd": sum(capex.values()),
+            "construction_jobs_peak": max(workers, default=0),
+            "permanent_jobs": sum(j.permanent for j in jobs),
+            "year_end": year_end,
+        }
+    return result
+
+
 def summarize(buildout: Buildout) -> dict[str, Any]:
     """Everything a planner reads first, JSON-ready (numbers in the units their keys say)."""
     capex_total = sum(e.usd for e in buildout.capex)
@@ -151,6 +195,7 @@ def summarize(buildout: Buildout) -> dict[str, Any]:
             "permanent": sum(j.permanent for j in buildout.jobs),
         },
         "sites": sites,
+        "regions": by_region(buildout),
         "year_end": [capacity_at(buildout, m) for m in year_end_months(buildout)],
         "findings": [
             {
