@@ -76,3 +76,12 @@ def test_module_entry_point_matches_the_script() -> None:
                        timeout=120)
     b = run("plan", str(DEMO), "--json")
     assert json.loads(a.stdout) == json.loads(b.stdout)
+
+
+def test_catalog_lists_accelerators_and_shows_sources() -> None:
+    table = run("catalog", "accelerators")
+    assert table.returncode == 0 and "gb200-nvl72" in table.stdout and "tpu7x" in table.stdout
+    cited = run("catalog", "cost", "--sources")
+    assert cited.returncode == 0 and "Cushman" in cited.stdout
+    bad = run("catalog", "nope")
+    assert bad.returncode == 2 and "expected accelerators" in bad.stderr
