@@ -139,7 +139,12 @@ def build_figures(buildout: Buildout) -> list[go.Figure]:
     )
     fig.update_layout(
         barmode="stack",
-        yaxis2={"overlaying": "y", "side": "right", "title": "Cumulative capex (USD billions)"},
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "title": "Cumulative capex (USD billions)",
+            "rangemode": "tozero",
+        },
     )
     figures.append(
         _layout(
@@ -153,6 +158,8 @@ def build_figures(buildout: Buildout) -> list[go.Figure]:
     _, energy = _month_series(buildout, "source_id", "energy_mwh")
     fig = go.Figure()
     for name, values in facility.items():
+        if not any(values):
+            continue  # cloud contracts: the provider's power, not ours
         fig.add_trace(
             go.Scatter(
                 x=months,
@@ -176,7 +183,12 @@ def build_figures(buildout: Buildout) -> list[go.Figure]:
         )
     )
     fig.update_layout(
-        yaxis2={"overlaying": "y", "side": "right", "title": "Energy (GWh per month)"}
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "title": "Energy (GWh per month)",
+            "rangemode": "tozero",
+        }
     )
     figures.append(
         _layout(fig, "Facility power drawn (MW) and energy per month (GWh)", "Facility power (MW)")
