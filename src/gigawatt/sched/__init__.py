@@ -1,0 +1,1 @@
+"""Scheduling policies: placement (which node, which GPUs) behind one interface, by name."""

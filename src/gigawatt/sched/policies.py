@@ -1,0 +1,256 @@
+"""The six placement policies of the FGD paper, vectorized across nodes.
+
+Each reproduces the score plugin of the paper's artifact (github.com/hkust-adsl/
+kubernetes-scheduler-simulator, ``pkg/simulator/plugin/*_score.go``) with the configuration its
+experiments used (``experiments/run_scripts/generate_run_scripts.py``): the formulas, the integer
+truncations and the GPU selection. `gigawatt.sched.reference` holds the same policies written
+node by node; tests check both agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gigawatt.fleet.nodes import MAX_GPUS_PER_NODE, MILLI_PER_GPU, IntArray
+from gigawatt.fleet.state import AFFINITY_SHARE, FleetState
+from gigawatt.sched.fragmentation import FloatArray, node_fragmentation
+from gigawatt.sched.placement import (
+    MAX_NODE_SCORE,
+    IntSource,
+    PolicyContext,
+    best_fit_gpus,
+    first_free_gpus,
+    register_policy,
+)
+from gigawatt.sched.pods import PodShape
+
+#: Largest node of the openb cluster, used by the artifact to put CPU and GPU on one scale
+#: (``MaxSpecCpu``, ``MaxSpecGpu`` in ``pkg/type/open-gpu-share/utils/const.go``).
+MAX_SPEC_CPU_MILLI = 128_000
+MAX_SPEC_GPU_MILLI = 8_000
+
+
+def _trunc(values: FloatArray) -> IntArray:
+    """Go's float64 -> int64 conversion (toward zero)."""
+    return np.trunc(values).astype(np.int64)
+
+
+@dataclass
+class RandomFit:
+    """Random: a uniformly random feasible node, a random fitting GPU (``random_score.go``)."""
+
+    context: PolicyContext
+    name: str = "random"
+    node_local: bool = False
+    normalize: bool = False
+
+    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+        scores = np.zeros(len(nodes), dtype=np.int64)
+        scores[rng.intn(len(nodes))] = MAX_NODE_SCORE
+        return scores
+
+    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+        if not shape.is_gpu_share:
+            return best_fit_gpus(state, node, shape)
+        chosen, fitting = -1, 0
+        for gpu in range(int(state.nodes.gpu_count[node])):
+            if state.gpu_free_milli[node, gpu] >= shape.gpu_milli:
+                fitting += 1
+                if rng.intn(fitting) == 0:  # reservoir sampling, as allocateGpuIdBasedOnRandomFit
+                    chosen = gpu
+        return (chosen,)
+
+
+@dataclass
+class DotProduct:
+    """DotProd (Tetris): prefer the node whose free (CPU, GPU) vector is least aligned with the pod's.
+
+    ``dot_product_score.go`` with dimExtMethod "merge" (all GPUs of a node as one dimension) and
+    normMethod "max": score = 100 * (1 - (free . request) / 2), both scaled by the largest node.
+    GPU selection "best".
+    """
+
+    context: PolicyContext
+    name: str = "dotprod"
+    node_local: bool = True
+    normalize: bool = False
+
+    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+        cpu_free = state.cpu_free_milli[nodes].astype(np.float64) / MAX_SPEC_CPU_MILLI
+        gpu_free = state.gpu_free_milli[nodes].sum(axis=1).astype(np.float64) / MAX_SPEC_GPU_MILLI
+        cpu_req = float(shape.cpu_milli) / MAX_SPEC_CPU_MILLI
+        gpu_req = float(shape.total_gpu_milli) / MAX_SPEC_GPU_MILLI
+        dot = cpu_free * cpu_req + gpu_free * gpu_req
+        return _trunc(MAX_NODE_SCORE * (1 - dot / 2))
+
+    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+        return best_fit_gpus(state, node, shape)
+
+
+@dataclass
+class GpuClustering:
+    """GpuClustering: put pods of one kind (share, 1-GPU, 2-GPU...) together (``gpu_clustering_score.go``).
+
+    Bands: (75,100] only pods of the same kind on the node, (50,75] mixed kinds including this one,
+    (25,50] no GPU pods yet, [0,25] other kinds only; within a band, fuller nodes score higher.
+    CPU-only pods score 0 everywhere. GPU selection "best".
+    """
+
+    context: PolicyContext
+    name: str = "gpu-clustering"
+    node_local: bool = True
+    normalize: bool = False
+
+    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+        if shape.num_gpu == 0:
+            return np.zeros(len(nodes), dtype=np.int64)
+        column = AFFINITY_SHARE if shape.is_gpu_share else shape.num_gpu
+        affinity = state.affinity_pods[nodes]
+        kinds = (affinity > 0).sum(axis=1)
+        same = affinity[:, column] > 0
+        used = MAX_SPEC_GPU_MILLI - state.gpu_free_milli[nodes].sum(axis=1)
+        fullness = MAX_NODE_SCORE // 4 * used // MAX_SPEC_GPU_MILLI
+        band = np.where(same, np.where(kinds == 1, 3, 2), np.where(kinds == 0, 1, 0))
+        return fullness + MAX_NODE_SCORE * band // 4
+
+    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+        return best_fit_gpus(state, node, shape)
+
+
+@dataclass
+class GpuPacking:
+    """GpuPacking: use partly used GPUs first, then free GPUs of used nodes, then idle nodes
+    (``gpu_packing_score.go``). CPU-only pods score 0 everywhere. GPU selection "best"."""
+
+    context: PolicyContext
+    name: str = "gpu-packing"
+    node_local: bool = True
+    normalize: bool = False
+
+    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+        if shape.num_gpu == 0:
+            return np.zeros(len(nodes), dtype=np.int64)
+        free = state.gpu_free_milli[nodes]
+        gpu_count = state.nodes.gpu_count[nodes]
+        fully_free = (free == MILLI_PER_GPU).sum(axis=1)
+        idle_node = np.maximum(MAX_NODE_SCORE // 3 - fully_free, fully_free)
+        # The pod would take the fitting GPUs with the least free milli first.
+        ordered = np.sort(free, axis=1)
+        fits = ordered >= shape.gpu_milli
+        taken = fits & (np.cumsum(fits, axis=1) <= shape.num_gpu)
+        free_taken = (taken & (ordered == MILLI_PER_GPU)).sum(axis=1)
+        uses_free_gpus = np.maximum(MAX_NODE_SCORE // 2 - free_taken, MAX_NODE_SCORE // 3)
+        free_ratio = np.where(taken, ordered * 100 // MILLI_PER_GPU, 0).sum(axis=1)
+        shares_gpus = np.maximum(MAX_NODE_SCORE - free_ratio // 10, MAX_NODE_SCORE // 2)
+        return np.where(fully_free == gpu_count, idle_node, np.where(free_taken > 0, uses_free_gpus, shares_gpus))
+
+    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+        return best_fit_gpus(state, node, shape)
+
+
+@dataclass
+class BestFit:
+    """BestFit: least CPU and GPU left after placing, weighted 1/2 each, min-max normalized
+    (``best_fit_score.go``). GPU selection "best"."""
+
+    context: PolicyContext
+    name: str = "bestfit"
+    node_local: bool = True
+    normalize: bool = True
+
+    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+        cpu_left = (state.cpu_free_milli[nodes] - shape.cpu_milli).astype(np.float64)
+        gpu_left = (state.gpu_free_milli[nodes].sum(axis=1) - shape.total_gpu_milli).astype(np.float64)
+        waste = cpu_left / MAX_SPEC_CPU_MILLI * 0.5 + gpu_left / MAX_SPEC_GPU_MILLI * 0.5
+        return _trunc((1.0 - waste) * MAX_NODE_SCORE)
+
+    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+        return best_fit_gpus(state, node, shape)
+
+
+@dataclass
+class FragmentationGradientDescent:
+    """FGD: place where the node's expected fragmentation grows least (Weng et al., ATC'23, Alg. 1).
+
+    Score = 100 * sigmoid((frag before - frag after) / 1000), truncated (``fgd_score.go``), with
+    fragmentation measured against the workload's typical shapes (`node_fragmentation`). For a
+    share pod every GPU that fits is tried and the best one is kept; that GPU is also the one
+    reserved (gpuSelMethod FGDScore). Whole-GPU pods take the first free GPUs.
+    """
+
+    context: PolicyContext
+    name: str = "fgd"
+    node_local: bool = True
+    normalize: bool = False
+
+    def _model_access(self, state: FleetState, nodes: IntArray) -> np.ndarray:
+        typical = self.context.typical
+        return self.context.accepts[typical.gpu_spec][:, state.nodes.gpu_model[nodes]]
+
+    def gpu_scores(self, state: FleetState, nodes: IntArray, shape: PodShape) -> IntArray:
+        """(nodes, GPUs): the FGD score of putting a share pod on each GPU; -1 where it does not fit."""
+        free = state.gpu_free_milli[nodes]  # (M, G)
+        count = len(nodes)
+        cpu = state.cpu_free_milli[nodes]
+        access = self._model_access(state, nodes)
+        before = node_fragmentation(cpu, free, access, self.context.typical)
+        # Candidate state g: the pod takes its milli from GPU g.
+        eye = np.eye(MAX_GPUS_PER_NODE, dtype=np.int64)
+        after_free = free[:, None, :] - shape.gpu_milli * eye[None, :, :]  # (M, G, G)
+        after_cpu = np.repeat(cpu - shape.cpu_milli, MAX_GPUS_PER_NODE)
+        after_access = np.repeat(access, MAX_GPUS_PER_NODE, axis=1)
+        after = node_fragmentation(
+            after_cpu, after_free.reshape(count * MAX_GPUS_PER_NODE, MAX_GPUS_PER_NODE), after_access,
+            self.context.typical,
+        ).reshape(count, MAX_GPUS_PER_NODE)
+        scores = _sigmoid_score(before[:, None] - after)
+        return np.where(free >= shape.gpu_milli, scores, -1)
+
+    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+        if shape.is_gpu_share:
+            return self.gpu_scores(state, nodes, shape).max(axis=1)
+        free = state.gpu_free_milli[nodes]
+        cpu = state.cpu_free_milli[nodes]
+        access = self._model_access(state, nodes)
+        before = node_fragmentation(cpu, free, access, self.context.typical)
+        after = node_fragmentation(cpu - shape.cpu_milli, _take_tightest(free, shape), access,
+                                   self.context.typical)
+        return _sigmoid_score(before - after)
+
+    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+        if shape.num_gpu == 0:
+            return ()
+        if shape.is_gpu_share:
+            scores = self.gpu_scores(state, np.array([node]), shape)[0]
+            return (int(np.argmax(scores)),)
+        return first_free_gpus(state.gpu_free_milli[node, : state.nodes.gpu_count[node]], shape.num_gpu)
+
+
+def _sigmoid_score(frag_decrease: FloatArray) -> IntArray:
+    """int64(100 * sigmoid(x / 1000)), the artifact's mapping of a fragmentation change to 0..100."""
+    return _trunc(1.0 / (1.0 + np.exp(-(frag_decrease / 1000))) * MAX_NODE_SCORE)
+
+
+def _take_tightest(free: IntArray, shape: PodShape) -> IntArray:
+    """Free milli after the pod takes its GPUs from the fitting GPUs with least free milli first
+    (artifact ``NodeResource.Sub``, used by FGD for non-share pods)."""
+    if shape.num_gpu == 0:
+        return free
+    order = np.argsort(free, axis=1, kind="stable")
+    ordered = np.take_along_axis(free, order, axis=1)
+    fits = ordered >= shape.gpu_milli
+    taken = fits & (np.cumsum(fits, axis=1) <= shape.num_gpu)
+    after_ordered = ordered - np.where(taken, shape.gpu_milli, 0)
+    after = np.empty_like(free)
+    np.put_along_axis(after, order, after_ordered, axis=1)
+    return after
+
+
+register_policy("random")(RandomFit)
+register_policy("dotprod")(DotProduct)
+register_policy("gpu-clustering")(GpuClustering)
+register_policy("gpu-packing")(GpuPacking)
+register_policy("bestfit")(BestFit)
+register_policy("fgd")(FragmentationGradientDescent)

@@ -1,0 +1,1 @@
+"""The simulator: arrival-only packing (the FGD paper's experiments) on fleet arrays."""
