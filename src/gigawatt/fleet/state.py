@@ -27,9 +27,13 @@ class FleetState:
     gpu_free_milli: IntArray  # (nodes, MAX_GPUS_PER_NODE)
     affinity_pods: IntArray  # (nodes, MAX_GPUS_PER_NODE + 1)
     version: IntArray = field(init=False)  # bumped on every change of a node, for score caches
+    gpu_free_max: IntArray = field(init=False)  # most free milli on any one GPU of the node
+    gpu_fully_free: IntArray = field(init=False)  # GPUs of the node with nothing allocated
 
     def __post_init__(self) -> None:
         self.version = np.zeros(self.nodes.count, dtype=np.int64)
+        self.gpu_free_max = self.gpu_free_milli.max(axis=1)
+        self.gpu_fully_free = (self.gpu_free_milli == MILLI_PER_GPU).sum(axis=1)
 
     @classmethod
     def empty(cls, nodes: NodeSpecs) -> FleetState:
@@ -70,14 +74,22 @@ class FleetState:
         if self.cpu_free_milli[node] < cpu_milli or self.memory_free_mib[node] < memory_mib:
             raise ValueError(f"node {self.nodes.names[node]} lacks CPU or memory for the pod")
         for gpu in gpu_ids:
-            if not 0 <= gpu < self.nodes.gpu_count[node] or self.gpu_free_milli[node, gpu] < gpu_milli:
-                raise ValueError(f"GPU {gpu} of node {self.nodes.names[node]} cannot give {gpu_milli} milli")
+            if (
+                not 0 <= gpu < self.nodes.gpu_count[node]
+                or self.gpu_free_milli[node, gpu] < gpu_milli
+            ):
+                raise ValueError(
+                    f"GPU {gpu} of node {self.nodes.names[node]} cannot give {gpu_milli} milli"
+                )
         if len(set(gpu_ids)) != len(gpu_ids):
             raise ValueError("a pod cannot take the same GPU twice")
         self.cpu_free_milli[node] -= cpu_milli
         self.memory_free_mib[node] -= memory_mib
         for gpu in gpu_ids:
             self.gpu_free_milli[node, gpu] -= gpu_milli
+        row = self.gpu_free_milli[node]
+        self.gpu_free_max[node] = row.max()
+        self.gpu_fully_free[node] = (row == MILLI_PER_GPU).sum()
         if gpu_ids and gpu_milli > 0:
             column = AFFINITY_SHARE if gpu_milli < MILLI_PER_GPU else len(gpu_ids)
             self.affinity_pods[node, column] += 1
@@ -88,10 +100,6 @@ class FleetState:
     def gpu_free_total(self) -> IntArray:
         """Free milli-GPU per node, summed over its GPUs."""
         return self.gpu_free_milli.sum(axis=1)
-
-    def gpus_fully_free(self) -> IntArray:
-        """Number of GPUs per node with nothing allocated."""
-        return (self.gpu_free_milli == MILLI_PER_GPU).sum(axis=1)
 
     def allocated_gpu_milli(self) -> int:
         """Milli-GPU allocated across the fleet."""

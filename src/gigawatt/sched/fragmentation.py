@@ -26,8 +26,11 @@ from gigawatt.sched.pods import PodSpecs
 
 FloatArray = NDArray[np.float64]
 
-Q1_LACK_BOTH, Q2_LACK_GPU, Q3_SATISFIED, Q4_LACK_CPU, XL_SATISFIED, XR_LACK_CPU, NO_ACCESS = range(7)
+Q1_LACK_BOTH, Q2_LACK_GPU, Q3_SATISFIED, Q4_LACK_CPU, XL_SATISFIED, XR_LACK_CPU, NO_ACCESS = range(
+    7
+)
 FRAGMENT_CLASSES = (Q1_LACK_BOTH, Q2_LACK_GPU, Q4_LACK_CPU, XL_SATISFIED, XR_LACK_CPU, NO_ACCESS)
+_CLASSES = np.arange(7)
 
 #: The artifact's typicalPodsConfig for the paper's runs (podPopularityThreshold 95, step 1).
 DEFAULT_POPULARITY_PERCENT = 95
@@ -48,15 +51,24 @@ class TypicalShapes:
         return len(self.weight)
 
 
-def typical_shapes(pods: PodSpecs, popularity_percent: int = DEFAULT_POPULARITY_PERCENT) -> TypicalShapes:
+def typical_shapes(
+    pods: PodSpecs, popularity_percent: int = DEFAULT_POPULARITY_PERCENT
+) -> TypicalShapes:
     """The most popular pod shapes covering ``popularity_percent`` % of the pods (artifact ``GetTypicalPods``).
 
     Shapes are (CPU milli, GPU milli, GPU count, GPU spec); ties in popularity are ordered by
     larger CPU, then larger GPU milli, count and spec first, as the artifact's sort does. Weights are
     renormalized over the chosen shapes.
     """
-    keys = list(zip(pods.cpu_milli.tolist(), pods.gpu_milli.tolist(), pods.num_gpu.tolist(),
-                    [pods.gpu_specs[s] for s in pods.gpu_spec.tolist()], strict=True))
+    keys = list(
+        zip(
+            pods.cpu_milli.tolist(),
+            pods.gpu_milli.tolist(),
+            pods.num_gpu.tolist(),
+            [pods.gpu_specs[s] for s in pods.gpu_spec.tolist()],
+            strict=True,
+        )
+    )
     counts = Counter(keys)
     ranked = sorted(counts.items(), key=lambda item: (item[1], *item[0]), reverse=True)
     total = float(pods.count)
@@ -94,32 +106,37 @@ def node_fragmentation(
     """
     free = gpu_free_milli[None, :, :]  # (1, M, G)
     need = typical.gpu_milli[:, None, None]  # (S, 1, 1)
-    total = gpu_free_milli.sum(axis=1).astype(np.float64)[None, :]  # (1, M)
-    fits_count = (free >= need).sum(axis=2)  # (S, M)
-    too_small = np.where(free < need, free, 0).sum(axis=2).astype(np.float64)  # (S, M)
+    total = gpu_free_milli.sum(axis=1)  # (M,)
+    fits = free >= need  # (S, M, G)
+    fits_count = fits.sum(axis=2)  # (S, M)
+    too_small = total[None, :] - np.where(fits, free, 0).sum(
+        axis=2
+    )  # (S, M) milli on GPUs too small
     cpu_ok = cpu_free_milli[None, :] >= typical.cpu_milli[:, None]
     gpu_ok = fits_count >= typical.num_gpu[:, None]
     gpu_shape = (typical.gpu_milli > 0)[:, None]
 
+    satisfied = gpu_shape & model_accessible & gpu_ok & cpu_ok
     klass = np.where(
         ~gpu_shape,
         np.where(cpu_ok, XL_SATISFIED, XR_LACK_CPU),
         np.where(
             ~model_accessible,
             NO_ACCESS,
-            np.where(gpu_ok, np.where(cpu_ok, Q3_SATISFIED, Q4_LACK_CPU),
-                     np.where(cpu_ok, Q2_LACK_GPU, Q1_LACK_BOTH)),
+            np.where(gpu_ok, Q4_LACK_CPU, np.where(cpu_ok, Q2_LACK_GPU, Q1_LACK_BOTH)),
         ),
     )
+    # A satisfied shape finds only the GPUs too small for it fragmented; they count as Q2.
+    klass = np.where(satisfied, Q2_LACK_GPU, klass)
     weight = typical.weight[:, None]
-    # A satisfied shape still finds the GPUs too small for it fragmented; they go to Q2.
-    amount = np.where(klass == Q3_SATISFIED, weight * too_small, weight * total)
-    klass = np.where(klass == Q3_SATISFIED, Q2_LACK_GPU, klass)
-    result = np.zeros(cpu_free_milli.shape[0], dtype=np.float64)
-    for fragment_class in FRAGMENT_CLASSES:
-        # add.accumulate is strictly sequential (a plain sum may pair terms): the artifact's order.
-        per_class = np.add.accumulate(np.where(klass == fragment_class, amount, 0.0), axis=0)
-        result = result + per_class[-1]
+    amount = weight * np.where(satisfied, too_small, total[None, :]).astype(np.float64)
+    # Per class, add the typical shapes' amounts in order. Summing over axis 0 of a (S, M, 7)
+    # array adds whole rows one after another (the trailing 7 keeps numpy off pairwise summation),
+    # which is the artifact's accumulation order; tests check bit equality with the plain version.
+    per_class = np.where(klass[:, :, None] == _CLASSES, amount[:, :, None], 0.0).sum(axis=0)
+    result = per_class[:, FRAGMENT_CLASSES[0]]
+    for fragment_class in FRAGMENT_CLASSES[1:]:
+        result = result + per_class[:, fragment_class]
     return result
 
 

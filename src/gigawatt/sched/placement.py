@@ -60,11 +60,15 @@ class PlacementPolicy(Protocol):
     #: Min-max normalize scores over the feasible nodes before selecting.
     normalize: bool
 
-    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+    def score(
+        self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource
+    ) -> IntArray:
         """Score (int, 0..100) of each node in ``nodes``; every node there can take the pod."""
         ...
 
-    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+    def pick_gpus(
+        self, state: FleetState, node: int, shape: PodShape, rng: IntSource
+    ) -> tuple[int, ...]:
         """GPU indices on ``node`` for the pod (empty for a CPU-only pod)."""
         ...
 
@@ -93,7 +97,9 @@ def make_policy(name: str, context: PolicyContext) -> PlacementPolicy:
     try:
         factory = _POLICIES[name]
     except KeyError:
-        raise UnknownPolicyError(f"unknown policy {name!r} (known: {', '.join(_POLICIES)})") from None
+        raise UnknownPolicyError(
+            f"unknown policy {name!r} (known: {', '.join(_POLICIES)})"
+        ) from None
     return factory(context)
 
 
@@ -115,9 +121,12 @@ def feasible_nodes(
     ok = (state.cpu_free_milli >= cpu_milli) & (state.memory_free_mib >= memory_mib)
     if shape.num_gpu == 0:
         return ok
-    ok &= accepts[shape.gpu_spec][state.nodes.gpu_model]
+    if shape.gpu_spec != 0:  # spec 0 accepts every model
+        ok &= accepts[shape.gpu_spec][state.nodes.gpu_model]
     if shape.num_gpu == 1:
-        return ok & (state.gpu_free_milli.max(axis=1) >= shape.gpu_milli)
+        return ok & (state.gpu_free_max >= shape.gpu_milli)
+    if shape.gpu_milli == MILLI_PER_GPU:
+        return ok & (state.gpu_fully_free >= shape.num_gpu)
     slots = (state.gpu_free_milli // shape.gpu_milli).sum(axis=1)
     return ok & (slots >= shape.num_gpu)
 

@@ -67,8 +67,15 @@ class PodSpecs:
         )
 
     def with_names(self, names: tuple[str, ...]) -> PodSpecs:
-        return PodSpecs(names, self.cpu_milli, self.memory_mib, self.num_gpu, self.gpu_milli,
-                        self.gpu_spec, self.gpu_specs)
+        return PodSpecs(
+            names,
+            self.cpu_milli,
+            self.memory_mib,
+            self.num_gpu,
+            self.gpu_milli,
+            self.gpu_spec,
+            self.gpu_specs,
+        )
 
 
 @dataclass(frozen=True)

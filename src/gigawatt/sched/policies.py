@@ -9,7 +9,7 @@ node by node; tests check both agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,12 +46,16 @@ class RandomFit:
     node_local: bool = False
     normalize: bool = False
 
-    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+    def score(
+        self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource
+    ) -> IntArray:
         scores = np.zeros(len(nodes), dtype=np.int64)
         scores[rng.intn(len(nodes))] = MAX_NODE_SCORE
         return scores
 
-    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+    def pick_gpus(
+        self, state: FleetState, node: int, shape: PodShape, rng: IntSource
+    ) -> tuple[int, ...]:
         if not shape.is_gpu_share:
             return best_fit_gpus(state, node, shape)
         chosen, fitting = -1, 0
@@ -77,7 +81,9 @@ class DotProduct:
     node_local: bool = True
     normalize: bool = False
 
-    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+    def score(
+        self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource
+    ) -> IntArray:
         cpu_free = state.cpu_free_milli[nodes].astype(np.float64) / MAX_SPEC_CPU_MILLI
         gpu_free = state.gpu_free_milli[nodes].sum(axis=1).astype(np.float64) / MAX_SPEC_GPU_MILLI
         cpu_req = float(shape.cpu_milli) / MAX_SPEC_CPU_MILLI
@@ -85,7 +91,9 @@ class DotProduct:
         dot = cpu_free * cpu_req + gpu_free * gpu_req
         return _trunc(MAX_NODE_SCORE * (1 - dot / 2))
 
-    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+    def pick_gpus(
+        self, state: FleetState, node: int, shape: PodShape, rng: IntSource
+    ) -> tuple[int, ...]:
         return best_fit_gpus(state, node, shape)
 
 
@@ -103,7 +111,9 @@ class GpuClustering:
     node_local: bool = True
     normalize: bool = False
 
-    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+    def score(
+        self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource
+    ) -> IntArray:
         if shape.num_gpu == 0:
             return np.zeros(len(nodes), dtype=np.int64)
         column = AFFINITY_SHARE if shape.is_gpu_share else shape.num_gpu
@@ -115,7 +125,9 @@ class GpuClustering:
         band = np.where(same, np.where(kinds == 1, 3, 2), np.where(kinds == 0, 1, 0))
         return fullness + MAX_NODE_SCORE * band // 4
 
-    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+    def pick_gpus(
+        self, state: FleetState, node: int, shape: PodShape, rng: IntSource
+    ) -> tuple[int, ...]:
         return best_fit_gpus(state, node, shape)
 
 
@@ -129,12 +141,14 @@ class GpuPacking:
     node_local: bool = True
     normalize: bool = False
 
-    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+    def score(
+        self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource
+    ) -> IntArray:
         if shape.num_gpu == 0:
             return np.zeros(len(nodes), dtype=np.int64)
         free = state.gpu_free_milli[nodes]
         gpu_count = state.nodes.gpu_count[nodes]
-        fully_free = (free == MILLI_PER_GPU).sum(axis=1)
+        fully_free = state.gpu_fully_free[nodes]
         idle_node = np.maximum(MAX_NODE_SCORE // 3 - fully_free, fully_free)
         # The pod would take the fitting GPUs with the least free milli first.
         ordered = np.sort(free, axis=1)
@@ -144,9 +158,15 @@ class GpuPacking:
         uses_free_gpus = np.maximum(MAX_NODE_SCORE // 2 - free_taken, MAX_NODE_SCORE // 3)
         free_ratio = np.where(taken, ordered * 100 // MILLI_PER_GPU, 0).sum(axis=1)
         shares_gpus = np.maximum(MAX_NODE_SCORE - free_ratio // 10, MAX_NODE_SCORE // 2)
-        return np.where(fully_free == gpu_count, idle_node, np.where(free_taken > 0, uses_free_gpus, shares_gpus))
+        return np.where(
+            fully_free == gpu_count,
+            idle_node,
+            np.where(free_taken > 0, uses_free_gpus, shares_gpus),
+        )
 
-    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+    def pick_gpus(
+        self, state: FleetState, node: int, shape: PodShape, rng: IntSource
+    ) -> tuple[int, ...]:
         return best_fit_gpus(state, node, shape)
 
 
@@ -160,13 +180,19 @@ class BestFit:
     node_local: bool = True
     normalize: bool = True
 
-    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+    def score(
+        self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource
+    ) -> IntArray:
         cpu_left = (state.cpu_free_milli[nodes] - shape.cpu_milli).astype(np.float64)
-        gpu_left = (state.gpu_free_milli[nodes].sum(axis=1) - shape.total_gpu_milli).astype(np.float64)
+        gpu_left = (state.gpu_free_milli[nodes].sum(axis=1) - shape.total_gpu_milli).astype(
+            np.float64
+        )
         waste = cpu_left / MAX_SPEC_CPU_MILLI * 0.5 + gpu_left / MAX_SPEC_GPU_MILLI * 0.5
         return _trunc((1.0 - waste) * MAX_NODE_SCORE)
 
-    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+    def pick_gpus(
+        self, state: FleetState, node: int, shape: PodShape, rng: IntSource
+    ) -> tuple[int, ...]:
         return best_fit_gpus(state, node, shape)
 
 
@@ -178,54 +204,178 @@ class FragmentationGradientDescent:
     fragmentation measured against the workload's typical shapes (`node_fragmentation`). For a
     share pod every GPU that fits is tried and the best one is kept; that GPU is also the one
     reserved (gpuSelMethod FGDScore). Whole-GPU pods take the first free GPUs.
+
+    The fragmentation of each node's current state is cached by ``FleetState.version``. Scoring a
+    node computes the fragmentation of the state the pod would leave; `pick_gpus` passes that
+    value on as the node's next fragmentation (allocate bumps the version by one), so the placed
+    node is not recomputed.
     """
 
     context: PolicyContext
     name: str = "fgd"
     node_local: bool = True
     normalize: bool = False
+    _frag: FloatArray = field(init=False, repr=False)
+    _frag_version: IntArray = field(init=False, repr=False)
+    _choice: dict[PodShape, _Choice] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        count = self.context.nodes.count
+        self._frag = np.zeros(count, dtype=np.float64)
+        self._frag_version = np.full(count, -1, dtype=np.int64)
+        self._choice = {}
 
     def _model_access(self, state: FleetState, nodes: IntArray) -> np.ndarray:
         typical = self.context.typical
         return self.context.accepts[typical.gpu_spec][:, state.nodes.gpu_model[nodes]]
 
-    def gpu_scores(self, state: FleetState, nodes: IntArray, shape: PodShape) -> IntArray:
-        """(nodes, GPUs): the FGD score of putting a share pod on each GPU; -1 where it does not fit."""
-        free = state.gpu_free_milli[nodes]  # (M, G)
-        count = len(nodes)
-        cpu = state.cpu_free_milli[nodes]
-        access = self._model_access(state, nodes)
-        before = node_fragmentation(cpu, free, access, self.context.typical)
-        # Candidate state g: the pod takes its milli from GPU g.
-        eye = np.eye(MAX_GPUS_PER_NODE, dtype=np.int64)
-        after_free = free[:, None, :] - shape.gpu_milli * eye[None, :, :]  # (M, G, G)
-        after_cpu = np.repeat(cpu - shape.cpu_milli, MAX_GPUS_PER_NODE)
-        after_access = np.repeat(access, MAX_GPUS_PER_NODE, axis=1)
-        after = node_fragmentation(
-            after_cpu, after_free.reshape(count * MAX_GPUS_PER_NODE, MAX_GPUS_PER_NODE), after_access,
-            self.context.typical,
-        ).reshape(count, MAX_GPUS_PER_NODE)
-        scores = _sigmoid_score(before[:, None] - after)
-        return np.where(free >= shape.gpu_milli, scores, -1)
+    def _stale(self, state: FleetState, nodes: IntArray) -> IntArray:
+        return nodes[self._frag_version[nodes] != state.version[nodes]]
 
-    def score(self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource) -> IntArray:
+    def _frag_with(
+        self,
+        state: FleetState,
+        nodes: IntArray,
+        stale: IntArray,
+        cpu_after: IntArray,
+        gpu_after: IntArray,
+        after_nodes: IntArray,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Fragmentation now of ``nodes`` and of the ``after`` states, in one vectorized call."""
+        cpu = np.concatenate([state.cpu_free_milli[stale], cpu_after])
+        gpu = np.concatenate([state.gpu_free_milli[stale], gpu_after])
+        frag = node_fragmentation(
+            cpu,
+            gpu,
+            self._model_access(state, np.concatenate([stale, after_nodes])),
+            self.context.typical,
+        )
+        if stale.size:
+            self._frag[stale] = frag[: stale.size]
+            self._frag_version[stale] = state.version[stale]
+        return self._frag[nodes], frag[stale.size :]
+
+    def fragmentation(self, state: FleetState, nodes: IntArray) -> FloatArray:
+        """Fragmented milli-GPU of the current state of ``nodes``."""
+        empty = np.zeros(0, dtype=np.int64)
+        before, _ = self._frag_with(
+            state,
+            nodes,
+            self._stale(state, nodes),
+            empty,
+            np.zeros((0, MAX_GPUS_PER_NODE), dtype=np.int64),
+            empty,
+        )
+        return before
+
+    def _remember(
+        self,
+        state: FleetState,
+        shape: PodShape,
+        nodes: IntArray,
+        gpu: IntArray,
+        frag_after: FloatArray,
+    ) -> None:
+        choice = self._choice.get(shape)
+        if choice is None:
+            choice = self._choice[shape] = _Choice.empty(state.nodes.count)
+        choice.gpu[nodes] = gpu
+        choice.frag_after[nodes] = frag_after
+        choice.version[nodes] = state.version[nodes]
+
+    def gpu_scores(
+        self, state: FleetState, nodes: IntArray, shape: PodShape
+    ) -> tuple[IntArray, FloatArray]:
+        """(nodes, GPUs): FGD score of putting a share pod on each GPU (-1 where it does not fit),
+        and the fragmentation each placement would leave.
+
+        GPUs with the same free milli as a lower-numbered GPU of the node give the same state and
+        score, so only the first of them is tried (the others stay -1; ties go to it anyway).
+        """
+        free = state.gpu_free_milli[nodes]  # (M, G)
+        same_as_earlier = ((free[:, :, None] == free[:, None, :]) & _EARLIER).any(axis=2)
+        row, gpu = np.nonzero((free >= shape.gpu_milli) & ~same_as_earlier)
+        after_free = free[row]
+        after_free[np.arange(len(row)), gpu] -= shape.gpu_milli
+        candidate_nodes = nodes[row]
+        before, after = self._frag_with(
+            state,
+            nodes,
+            self._stale(state, nodes),
+            state.cpu_free_milli[candidate_nodes] - shape.cpu_milli,
+            after_free,
+            candidate_nodes,
+        )
+        scores = np.full(free.shape, -1, dtype=np.int64)
+        scores[row, gpu] = _sigmoid_score(before[row] - after)
+        frag_after = np.zeros(free.shape, dtype=np.float64)
+        frag_after[row, gpu] = after
+        return scores, frag_after
+
+    def score(
+        self, state: FleetState, nodes: IntArray, shape: PodShape, rng: IntSource
+    ) -> IntArray:
         if shape.is_gpu_share:
-            return self.gpu_scores(state, nodes, shape).max(axis=1)
+            per_gpu, frag_after = self.gpu_scores(state, nodes, shape)
+            best = np.argmax(per_gpu, axis=1)
+            self._remember(state, shape, nodes, best, frag_after[np.arange(len(nodes)), best])
+            return per_gpu.max(axis=1)
         free = state.gpu_free_milli[nodes]
-        cpu = state.cpu_free_milli[nodes]
-        access = self._model_access(state, nodes)
-        before = node_fragmentation(cpu, free, access, self.context.typical)
-        after = node_fragmentation(cpu - shape.cpu_milli, _take_tightest(free, shape), access,
-                                   self.context.typical)
+        before, after = self._frag_with(
+            state,
+            nodes,
+            self._stale(state, nodes),
+            state.cpu_free_milli[nodes] - shape.cpu_milli,
+            _take_tightest(free, shape),
+            nodes,
+        )
+        self._remember(state, shape, nodes, np.zeros(len(nodes), dtype=np.int64), after)
         return _sigmoid_score(before - after)
 
-    def pick_gpus(self, state: FleetState, node: int, shape: PodShape, rng: IntSource) -> tuple[int, ...]:
+    def pick_gpus(
+        self, state: FleetState, node: int, shape: PodShape, rng: IntSource
+    ) -> tuple[int, ...]:
+        choice = self._choice.get(shape)
+        if choice is not None and choice.version[node] == state.version[node]:
+            # The pod goes here: the node's next state is the one we scored (version + 1).
+            self._frag[node] = choice.frag_after[node]
+            self._frag_version[node] = state.version[node] + 1
+            gpu = int(choice.gpu[node])
+        else:
+            gpu = (
+                int(np.argmax(self.gpu_scores(state, np.array([node]), shape)[0][0]))
+                if shape.is_gpu_share
+                else 0
+            )
         if shape.num_gpu == 0:
             return ()
         if shape.is_gpu_share:
-            scores = self.gpu_scores(state, np.array([node]), shape)[0]
-            return (int(np.argmax(scores)),)
-        return first_free_gpus(state.gpu_free_milli[node, : state.nodes.gpu_count[node]], shape.num_gpu)
+            return (gpu,)
+        return first_free_gpus(
+            state.gpu_free_milli[node, : state.nodes.gpu_count[node]], shape.num_gpu
+        )
+
+
+@dataclass
+class _Choice:
+    """Per pod shape and node: the GPU FGD would use, the fragmentation it would leave, and the
+    node version both were computed for."""
+
+    gpu: IntArray
+    frag_after: FloatArray
+    version: IntArray
+
+    @classmethod
+    def empty(cls, count: int) -> _Choice:
+        return cls(
+            np.zeros(count, dtype=np.int64),
+            np.zeros(count, dtype=np.float64),
+            np.full(count, -1, dtype=np.int64),
+        )
+
+
+#: (1, G, G): entry [g, h] is true when GPU h comes before GPU g.
+_EARLIER = np.tril(np.ones((MAX_GPUS_PER_NODE, MAX_GPUS_PER_NODE), dtype=bool), k=-1)[None, :, :]
 
 
 def _sigmoid_score(frag_decrease: FloatArray) -> IntArray:
@@ -238,6 +388,9 @@ def _take_tightest(free: IntArray, shape: PodShape) -> IntArray:
     (artifact ``NodeResource.Sub``, used by FGD for non-share pods)."""
     if shape.num_gpu == 0:
         return free
+    if shape.gpu_milli == MILLI_PER_GPU:  # only idle GPUs fit; which ones does not change the state
+        idle = free == MILLI_PER_GPU
+        return free - np.where(idle & (np.cumsum(idle, axis=1) <= shape.num_gpu), MILLI_PER_GPU, 0)
     order = np.argsort(free, axis=1, kind="stable")
     ordered = np.take_along_axis(free, order, axis=1)
     fits = ordered >= shape.gpu_milli

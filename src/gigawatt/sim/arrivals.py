@@ -45,7 +45,9 @@ class Arrivals:
     tuned_pods: int  # pods appended (positive) or removed (negative) by tuning
 
 
-def artifact_arrivals(nodes: NodeSpecs, pods: PodSpecs, seed: int, tune: float = PAPER_TUNE_RATIO) -> Arrivals:
+def artifact_arrivals(
+    nodes: NodeSpecs, pods: PodSpecs, seed: int, tune: float = PAPER_TUNE_RATIO
+) -> Arrivals:
     """Shuffle, tune and rank as the artifact does for ``seed`` (see module docstring)."""
     rng = GoRand(seed)
     rng.int_()
@@ -81,4 +83,6 @@ def artifact_arrivals(nodes: NodeSpecs, pods: PodSpecs, seed: int, tune: float =
     node_by_name = sorted(range(nodes.count), key=lambda i: nodes.names[i])
     rank = np.empty(nodes.count, dtype=np.int64)
     rank[node_by_name] = rng.perm(nodes.count)
-    return Arrivals(pods=pods.take(order).with_names(tuple(names)), node_rank=rank, rng=rng, tuned_pods=tuned)
+    return Arrivals(
+        pods=pods.take(order).with_names(tuple(names)), node_rank=rank, rng=rng, tuned_pods=tuned
+    )

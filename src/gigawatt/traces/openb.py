@@ -38,7 +38,9 @@ def _int(row: dict[str, str], column: str, path: Path, line: int) -> int:
     try:
         return int(float(row[column]))
     except (KeyError, ValueError):
-        raise TraceError(f"{path}:{line}: column {column!r} must be a number, got {row.get(column)!r}") from None
+        raise TraceError(
+            f"{path}:{line}: column {column!r} must be a number, got {row.get(column)!r}"
+        ) from None
 
 
 def read_openb_nodes(path: Path) -> NodeSpecs:
@@ -49,9 +51,15 @@ def read_openb_nodes(path: Path) -> NodeSpecs:
     gpu_model = [model_index.get(row.get("model", ""), -1) for row in rows]
     return NodeSpecs(
         names=tuple(row["sn"] for row in rows),
-        cpu_milli=np.array([_int(r, "cpu_milli", path, i + 2) for i, r in enumerate(rows)], dtype=np.int64),
-        memory_mib=np.array([_int(r, "memory_mib", path, i + 2) for i, r in enumerate(rows)], dtype=np.int64),
-        gpu_count=np.array([_int(r, "gpu", path, i + 2) for i, r in enumerate(rows)], dtype=np.int64),
+        cpu_milli=np.array(
+            [_int(r, "cpu_milli", path, i + 2) for i, r in enumerate(rows)], dtype=np.int64
+        ),
+        memory_mib=np.array(
+            [_int(r, "memory_mib", path, i + 2) for i, r in enumerate(rows)], dtype=np.int64
+        ),
+        gpu_count=np.array(
+            [_int(r, "gpu", path, i + 2) for i, r in enumerate(rows)], dtype=np.int64
+        ),
         gpu_model=np.array(gpu_model, dtype=np.int64),
         gpu_models=tuple(models),
     )
@@ -69,7 +77,11 @@ def read_openb_pods(path: Path) -> PodSpecs:
         milli = min(max(milli, 0), MILLI_PER_GPU)
         if gpus and milli == 0:
             raise TraceError(f"{path}:{line}: pod asks for {gpus} GPU(s) with gpu_milli 0")
-        spec = "|".join(part for part in (row.get("gpu_spec") or "").split("|") if part) if gpus else ""
+        spec = (
+            "|".join(part for part in (row.get("gpu_spec") or "").split("|") if part)
+            if gpus
+            else ""
+        )
         cpu.append(_int(row, "cpu_milli", path, line))
         memory.append(_int(row, "memory_mib", path, line))
         num_gpu.append(gpus)
@@ -96,7 +108,10 @@ class OpenbReader:
 
     def workloads(self) -> tuple[str, ...]:
         """Variants present on disk: ``default``, ``cpu050``, ``gpushare40``, ``multigpu50``..."""
-        names = [p.stem.removeprefix(POD_LIST_PREFIX) for p in self.folder.glob(f"{POD_LIST_PREFIX}*.csv")]
+        names = [
+            p.stem.removeprefix(POD_LIST_PREFIX)
+            for p in self.folder.glob(f"{POD_LIST_PREFIX}*.csv")
+        ]
         return tuple(sorted(names, key=lambda n: (n != "default", n)))
 
     def pod_list_path(self, workload: str) -> Path:
@@ -116,10 +131,13 @@ class OpenbReader:
 
     def info(self) -> TraceInfo:
         nodes = read_openb_nodes(self.folder / GPU_NODE_LIST)
-        all_nodes = _rows(self.folder / ALL_NODE_LIST) if (self.folder / ALL_NODE_LIST).is_file() else []
+        all_nodes = (
+            _rows(self.folder / ALL_NODE_LIST) if (self.folder / ALL_NODE_LIST).is_file() else []
+        )
         default = read_openb_pods(self.pod_list_path("default"))
         models = ", ".join(
-            f"{m} x{int(((nodes.gpu_model == i) * nodes.gpu_count).sum())}" for i, m in enumerate(nodes.gpu_models)
+            f"{m} x{int(((nodes.gpu_model == i) * nodes.gpu_count).sum())}"
+            for i, m in enumerate(nodes.gpu_models)
         )
         return TraceInfo(
             name=self.name,
