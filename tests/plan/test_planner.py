@@ -270,3 +270,17 @@ def test_s_curve_weights_sum_to_one(months: int) -> None:
     assert len(weights) == months
     assert sum(weights) == pytest.approx(1.0)
     assert all(w > 0 for w in weights)
+
+
+def test_summary_totals_contract_payments(tiny_catalog: Catalog) -> None:
+    s = scenario(contracts=[{
+        "id": "colo", "provider": "Colo", "kind": "colocation", "accelerator": "h100",
+        "region": "ny", "ramp": [{"month": "2026-01", "accelerators": 1000}],
+        "price_per_kw_month_usd": 150.0, "term_months": 6}])
+    summary = summarize(plan_scenario(s, tiny_catalog))
+    # 1,000 x 1 kW = 1,000 kW x $150 x 6 months.
+    assert summary["contract_cost_total_usd"] == pytest.approx(900_000)
+    assert summary["contract_cost_by_year_usd"] == {"2026": pytest.approx(900_000)}
+    # Colocation: the tenant buys the hardware, paid before the ramp month.
+    it = [e for e in plan_scenario(s, tiny_catalog).capex if e.site_id == "colo"]
+    assert sum(e.usd for e in it if e.category == "it_hardware") == pytest.approx(1000 * 30_000)

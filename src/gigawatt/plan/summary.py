@@ -63,6 +63,15 @@ def capex_by_year(buildout: Buildout) -> dict[int, dict[str, float]]:
     return dict(sorted(years.items()))
 
 
+def contract_cost_by_year(buildout: Buildout) -> dict[int, float]:
+    """Payments for contracted capacity (cloud hours, colocation space) per calendar year, USD."""
+    years: dict[int, float] = defaultdict(float)
+    for r in buildout.timeline:
+        if r.contract_cost_usd:
+            years[r.month.year] += r.contract_cost_usd
+    return dict(sorted(years.items()))
+
+
 def energy_by_year(buildout: Buildout) -> dict[int, dict[str, float]]:
     """Energy drawn (MWh) and its cost (USD) per calendar year, owned and colocated sites."""
     years: dict[int, dict[str, float]] = defaultdict(
@@ -187,6 +196,10 @@ def summarize(buildout: Buildout) -> dict[str, Any]:
         "capex_by_category_usd": capex_by_category(buildout),
         "capex_by_year_usd": {str(y): v for y, v in capex_by_year(buildout).items()},
         "energy_by_year": {str(y): v for y, v in energy_by_year(buildout).items()},
+        "contract_cost_by_year_usd": {
+            str(y): v for y, v in contract_cost_by_year(buildout).items()
+        },
+        "contract_cost_total_usd": sum(r.contract_cost_usd for r in buildout.timeline),
         "jobs": {
             "construction_peak": peak_jobs,
             "construction_peak_month": (
