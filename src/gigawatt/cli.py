@@ -190,6 +190,12 @@ def print_plan(buildout: Buildout, summary: dict[str, Any]) -> None:
     ]
     if parts:
         console.print("Energy, owned and colocated: " + "; ".join(parts))
+    payments = summary["contract_cost_by_year_usd"]
+    if payments:
+        console.print(
+            "Contracted capacity payments: "
+            + "; ".join(f"{y} ${v / 1e9:,.2f}B" for y, v in payments.items())
+        )
     if summary["findings"]:
         console.print(f"[bold]Constraints ({len(summary['findings'])}):")
         for f in summary["findings"]:
