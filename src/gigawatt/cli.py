@@ -102,10 +102,14 @@ def print_plan(buildout: Buildout, summary: dict[str, Any]) -> None:
         ],
         left=2,
     )
+    # Years with no change since the previous year end are left out (the CSV has every month).
     for region, info in summary["regions"].items():
+        previous = None
         for point in info["year_end"]:
-            if point["accelerators"] == 0:
+            key = (point["accelerators"], point["it_mw"])
+            if point["accelerators"] == 0 or key == previous:
                 continue
+            previous = key
             ramp.add_row(
                 region.upper(),
                 point["month"],
@@ -117,10 +121,13 @@ def print_plan(buildout: Buildout, summary: dict[str, Any]) -> None:
                 f"{point['h100e']:,.0f}",
             )
         ramp.add_section()
+    seen: dict[str, tuple[int, float]] = {}
     for point in summary["year_end"]:
         for label, part in (("owned", point["owned"]), ("contracted", point["contracted"])):
-            if part["accelerators"] == 0:
+            key = (part["accelerators"], part["it_mw"])
+            if part["accelerators"] == 0 or seen.get(label) == key:
                 continue
+            seen[label] = key
             ramp.add_row(
                 f"[bold]{label}",
                 point["month"],
