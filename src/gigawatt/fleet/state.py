@@ -71,28 +71,29 @@ class FleetState:
 
         Raises ``ValueError`` (and changes nothing) if the node lacks any of it.
         """
-        if self.cpu_free_milli[node] < cpu_milli or self.memory_free_mib[node] < memory_mib:
+        cpu_free = int(self.cpu_free_milli[node])
+        memory_free = int(self.memory_free_mib[node])
+        if cpu_free < cpu_milli or memory_free < memory_mib:
             raise ValueError(f"node {self.nodes.names[node]} lacks CPU or memory for the pod")
+        row = self.gpu_free_milli[node]
+        gpu_count = int(self.nodes.gpu_count[node])
+        if len(set(gpu_ids)) != len(gpu_ids):
+            raise ValueError("a pod cannot take the same GPU twice")
         for gpu in gpu_ids:
-            if (
-                not 0 <= gpu < self.nodes.gpu_count[node]
-                or self.gpu_free_milli[node, gpu] < gpu_milli
-            ):
+            if not 0 <= gpu < gpu_count or row[gpu] < gpu_milli:
                 raise ValueError(
                     f"GPU {gpu} of node {self.nodes.names[node]} cannot give {gpu_milli} milli"
                 )
-        if len(set(gpu_ids)) != len(gpu_ids):
-            raise ValueError("a pod cannot take the same GPU twice")
-        self.cpu_free_milli[node] -= cpu_milli
-        self.memory_free_mib[node] -= memory_mib
-        for gpu in gpu_ids:
-            self.gpu_free_milli[node, gpu] -= gpu_milli
-        row = self.gpu_free_milli[node]
-        self.gpu_free_max[node] = row.max()
-        self.gpu_fully_free[node] = (row == MILLI_PER_GPU).sum()
-        if gpu_ids and gpu_milli > 0:
-            column = AFFINITY_SHARE if gpu_milli < MILLI_PER_GPU else len(gpu_ids)
-            self.affinity_pods[node, column] += 1
+        self.cpu_free_milli[node] = cpu_free - cpu_milli
+        self.memory_free_mib[node] = memory_free - memory_mib
+        if gpu_ids:
+            for gpu in gpu_ids:
+                row[gpu] -= gpu_milli
+            self.gpu_free_max[node] = row.max()
+            self.gpu_fully_free[node] = (row == MILLI_PER_GPU).sum()
+            if gpu_milli > 0:
+                column = AFFINITY_SHARE if gpu_milli < MILLI_PER_GPU else len(gpu_ids)
+                self.affinity_pods[node, column] += 1
         self.version[node] += 1
 
     # Read-outs used by policies and metrics -------------------------------------------------

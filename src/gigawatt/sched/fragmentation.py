@@ -30,7 +30,7 @@ Q1_LACK_BOTH, Q2_LACK_GPU, Q3_SATISFIED, Q4_LACK_CPU, XL_SATISFIED, XR_LACK_CPU,
     7
 )
 FRAGMENT_CLASSES = (Q1_LACK_BOTH, Q2_LACK_GPU, Q4_LACK_CPU, XL_SATISFIED, XR_LACK_CPU, NO_ACCESS)
-_CLASSES = np.arange(7)
+_FRAGMENT_CLASS_ROW = np.array(FRAGMENT_CLASSES)[None, None, :]
 
 #: The artifact's typicalPodsConfig for the paper's runs (podPopularityThreshold 95, step 1).
 DEFAULT_POPULARITY_PERCENT = 95
@@ -105,39 +105,29 @@ def node_fragmentation(
     Returns (M,) milli-GPU.
     """
     free = gpu_free_milli[None, :, :]  # (1, M, G)
-    need = typical.gpu_milli[:, None, None]  # (S, 1, 1)
+    fits = free >= typical.gpu_milli[:, None, None]  # (S, M, G)
     total = gpu_free_milli.sum(axis=1)  # (M,)
-    fits = free >= need  # (S, M, G)
-    fits_count = fits.sum(axis=2)  # (S, M)
-    too_small = total[None, :] - np.where(fits, free, 0).sum(
-        axis=2
-    )  # (S, M) milli on GPUs too small
+    too_small = total - (free * fits).sum(axis=2)  # (S, M) milli on GPUs too small for the shape
     cpu_ok = cpu_free_milli[None, :] >= typical.cpu_milli[:, None]
-    gpu_ok = fits_count >= typical.num_gpu[:, None]
-    gpu_shape = (typical.gpu_milli > 0)[:, None]
-
-    satisfied = gpu_shape & model_accessible & gpu_ok & cpu_ok
+    gpu_ok = fits.sum(axis=2) >= typical.num_gpu[:, None]
+    gpu_shape = typical.gpu_milli[:, None] > 0
+    # Class codes as arithmetic on the two tests: Q1 0, Q2 1, Q4 3; satisfied (Q3) is counted
+    # in Q2 for the GPUs too small for the shape, so it gets code 1 as well.
+    lacking = gpu_ok & ~cpu_ok
     klass = np.where(
-        ~gpu_shape,
-        np.where(cpu_ok, XL_SATISFIED, XR_LACK_CPU),
-        np.where(
-            ~model_accessible,
-            NO_ACCESS,
-            np.where(gpu_ok, Q4_LACK_CPU, np.where(cpu_ok, Q2_LACK_GPU, Q1_LACK_BOTH)),
-        ),
+        gpu_shape,
+        np.where(model_accessible, cpu_ok + 3 * lacking, NO_ACCESS),
+        XR_LACK_CPU - cpu_ok,
     )
-    # A satisfied shape finds only the GPUs too small for it fragmented; they count as Q2.
-    klass = np.where(satisfied, Q2_LACK_GPU, klass)
-    weight = typical.weight[:, None]
-    amount = weight * np.where(satisfied, too_small, total[None, :]).astype(np.float64)
-    # Per class, add the typical shapes' amounts in order. Summing over axis 0 of a (S, M, 7)
-    # array adds whole rows one after another (the trailing 7 keeps numpy off pairwise summation),
-    # which is the artifact's accumulation order; tests check bit equality with the plain version.
-    per_class = np.where(klass[:, :, None] == _CLASSES, amount[:, :, None], 0.0).sum(axis=0)
-    result = per_class[:, FRAGMENT_CLASSES[0]]
-    for fragment_class in FRAGMENT_CLASSES[1:]:
-        result = result + per_class[:, fragment_class]
-    return result
+    satisfied = gpu_shape & model_accessible & gpu_ok & cpu_ok
+    amount = typical.weight[:, None] * np.where(satisfied, too_small, total)
+    # Per class, add the typical shapes' amounts in order, then the classes in the artifact's
+    # order. Both sums below are sequential in numpy (an outer-axis reduction, and a 6-element
+    # inner one), matching the artifact's float results bit for bit; tests check this.
+    per_class = np.where(klass[:, :, None] == _FRAGMENT_CLASS_ROW, amount[:, :, None], 0.0).sum(
+        axis=0
+    )
+    return per_class.sum(axis=1)
 
 
 def idle_weight_sum(typical: TypicalShapes) -> float:

@@ -142,9 +142,8 @@ def normalize_min_max(scores: IntArray) -> IntArray:
 
 def select_node(nodes: IntArray, scores: IntArray, rank: IntArray) -> int:
     """The node with the highest score; among ties the one with the lowest ``rank``."""
-    best = scores == scores.max()
-    tied = nodes[best]
-    return int(tied[np.argmin(rank[tied])])
+    # One pass: score dominates, then lower rank (ranks are < 2**32, scores <= 100).
+    return int(nodes[np.argmax((scores << 32) - rank[nodes])])
 
 
 # GPU choice on the chosen node -------------------------------------------------------------------

@@ -242,18 +242,33 @@ class FragmentationGradientDescent:
         after_nodes: IntArray,
     ) -> tuple[FloatArray, FloatArray]:
         """Fragmentation now of ``nodes`` and of the ``after`` states, in one vectorized call."""
-        cpu = np.concatenate([state.cpu_free_milli[stale], cpu_after])
-        gpu = np.concatenate([state.gpu_free_milli[stale], gpu_after])
-        frag = node_fragmentation(
-            cpu,
-            gpu,
-            self._model_access(state, np.concatenate([stale, after_nodes])),
-            self.context.typical,
-        )
+        if stale.size:
+            cpu = np.concatenate([state.cpu_free_milli[stale], cpu_after])
+            gpu = np.concatenate([state.gpu_free_milli[stale], gpu_after])
+            which = np.concatenate([stale, after_nodes])
+        else:
+            cpu, gpu, which = cpu_after, gpu_after, after_nodes
+        frag = self._node_fragmentation(state, cpu, gpu, which)
         if stale.size:
             self._frag[stale] = frag[: stale.size]
             self._frag_version[stale] = state.version[stale]
         return self._frag[nodes], frag[stale.size :]
+
+    def _node_fragmentation(
+        self, state: FleetState, cpu: IntArray, gpu: IntArray, nodes: IntArray
+    ) -> FloatArray:
+        """`node_fragmentation` of states (cpu, gpu) on ``nodes``; many identical states (the first
+        pods of a run see mostly idle nodes) are computed once."""
+        if len(nodes) < _DEDUPLICATE_FROM:
+            return node_fragmentation(
+                cpu, gpu, self._model_access(state, nodes), self.context.typical
+            )
+        keys = np.column_stack([cpu, gpu, state.nodes.gpu_model[nodes]])
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        unique_frag = node_fragmentation(
+            cpu[first], gpu[first], self._model_access(state, nodes[first]), self.context.typical
+        )
+        return unique_frag[inverse.reshape(-1)]
 
     def fragmentation(self, state: FleetState, nodes: IntArray) -> FloatArray:
         """Fragmented milli-GPU of the current state of ``nodes``."""
@@ -374,6 +389,8 @@ class _Choice:
         )
 
 
+#: From this many states on, identical ones are computed once.
+_DEDUPLICATE_FROM = 64
 #: (1, G, G): entry [g, h] is true when GPU h comes before GPU g.
 _EARLIER = np.tril(np.ones((MAX_GPUS_PER_NODE, MAX_GPUS_PER_NODE), dtype=bool), k=-1)[None, :, :]
 
