@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -74,10 +76,8 @@ def test_no_sequence_of_allocations_goes_below_zero(
 ) -> None:
     state = FleetState.empty(two_nodes())
     for node, cpu, memory, milli, gpu in requests:
-        try:
+        with contextlib.suppress(ValueError):
             state.allocate(node, cpu, memory, milli, (gpu,) if milli else ())
-        except ValueError:
-            pass
     assert (state.cpu_free_milli >= 0).all()
     assert (state.memory_free_mib >= 0).all()
     assert (state.gpu_free_milli >= 0).all()
