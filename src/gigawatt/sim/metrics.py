@@ -84,7 +84,7 @@ def by_arrived_percent(
         if bucket.size == 0:
             bucket = values[(arrived >= percent - 1) & (arrived <= percent + 1)]
         if bucket.size:
-            out[i] = bucket.sum() / bucket.size
+            out[i] = bucket.sum() / bucket.size  # numpy's pairwise sum, as pandas' mean
     return out
 
 
@@ -98,16 +98,22 @@ class Curves:
 
 
 def paper_curves(record: PackingRecord, series: FragmentationSeries) -> Curves:
-    """Allocation and fragmentation curves computed as the artifact's analysis scripts do."""
+    """Allocation and fragmentation curves computed as the artifact's analysis scripts do.
+
+    Rounding follows them too: per attempt, Python's correctly rounded ``round`` (pandas
+    ``apply``) or Go's ``%.2f`` (same result); per bucket, ``round`` of a numpy float, which is
+    numpy's scale-and-round-half-even (a mean of 90.605 gives 90.6). Seed-by-seed equality with
+    the artifact depends on it.
+    """
     total = record.nodes.total_gpus
     allocation = _round(record.allocated_gpu_milli / total / 10, 2)
-    frag_milli = np.round(series.frag_gpu_milli, 2)  # logged with %.2f
-    frag_ratio = np.round(series.frag_ratio_percent, 2)
+    frag_milli = _round(series.frag_gpu_milli, 2)  # logged with %.2f
+    frag_ratio = _round(series.frag_ratio_percent, 2)
     amount = by_arrived_percent(frag_milli, record.arrived_gpu_milli, total)
     return Curves(
-        allocation_percent=_round(
+        allocation_percent=np.round(
             by_arrived_percent(allocation, record.arrived_gpu_milli, total), 2
         ),
-        frag_amount_percent=_round(100 * amount / 1000 / total, 2),
+        frag_amount_percent=np.round(100 * amount / 1000 / total, 2),
         frag_ratio_percent=by_arrived_percent(frag_ratio, record.arrived_gpu_milli, total),
     )

@@ -1,0 +1,346 @@
+"""``gigawatt simulate`` and ``gigawatt traces`` (an edge: reads traces, runs processes, prints).
+
+Wire into the main app with::
+
+    from gigawatt.cli_simulate import simulate, traces_app
+    app.command("simulate")(simulate)
+    app.add_typer(traces_app, name="traces")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from gigawatt.sched.placement import policy_names
+from gigawatt.sim.arrivals import PAPER_TUNE_RATIO
+from gigawatt.sim.experiment import PAPER_POLICIES, run_packing_experiment
+from gigawatt.traces import Trace, TraceError, get_trace, trace_names
+from gigawatt.traces.fgd_expected import expected_curves
+
+console = Console()
+err_console = Console(stderr=True)
+
+traces_app = typer.Typer(help="List and describe the bundled cluster traces.", no_args_is_help=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+# Running experiments ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one (policy, seed) run reports: the paper's curves and a few counts."""
+
+    trace: str
+    workload: str
+    policy: str
+    seed: int
+    allocation: np.ndarray  # % of cluster GPUs allocated, by arrived percent 0..130
+    frag_amount: np.ndarray  # % of cluster GPUs fragmented
+    frag_ratio: np.ndarray  # % of idle GPU fragmented
+    attempts: int
+    failed: int
+    seconds: float
+
+
+@cache
+def _load(trace: str, workload: str) -> Trace:
+    return get_trace(trace).load(workload)
+
+
+def run_one(
+    trace: str, workload: str, policy: str, seed: int, tune: float = PAPER_TUNE_RATIO
+) -> RunSummary:
+    """One arrival-only packing experiment (loads the trace once per process)."""
+    loaded = _load(trace, workload)
+    start = time.perf_counter()
+    result = run_packing_experiment(loaded.nodes, loaded.pods, policy, seed, tune)
+    seconds = time.perf_counter() - start
+    curves = result.curves
+    return RunSummary(
+        trace,
+        workload,
+        policy,
+        seed,
+        curves.allocation_percent,
+        curves.frag_amount_percent,
+        curves.frag_ratio_percent,
+        result.record.attempts,
+        result.record.failed,
+        seconds,
+    )
+
+
+def run_experiments(
+    trace: str,
+    workload: str,
+    policies: Sequence[str],
+    seeds: Sequence[int],
+    tune: float = PAPER_TUNE_RATIO,
+    jobs: int | None = None,
+    show_progress: bool = False,
+) -> list[RunSummary]:
+    """Every (policy, seed) run, on ``jobs`` local processes (default: all cores)."""
+    tasks = [(trace, workload, policy, seed, tune) for policy in policies for seed in seeds]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    results: list[RunSummary] = []
+    progress = Progress(
+        TextColumn("[bold]simulate"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not show_progress,
+    )
+    with progress:
+        bar = progress.add_task("runs", total=len(tasks))
+        if jobs == 1:
+            for task in tasks:
+                results.append(run_one(*task))
+                progress.advance(bar)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(run_one, *task) for task in tasks]
+                for future in as_completed(futures):
+                    results.append(future.result())
+                    progress.advance(bar)
+    order = {(p, s): i for i, (_, _, p, s, _) in enumerate(tasks)}
+    return sorted(results, key=lambda r: order[(r.policy, r.seed)])
+
+
+# simulate -------------------------------------------------------------------------------------------
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"42-51"`` -> 42..51; ``"42,45"`` -> [42, 45]; ``"7"`` -> [7]."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            if "-" in part.strip()[1:]:
+                low, high = (
+                    part.strip().split("-", 1) if not part.strip().startswith("-") else (part, part)
+                )
+                seeds.extend(range(int(low), int(high) + 1))
+            elif part.strip():
+                seeds.append(int(part))
+    except ValueError:
+        raise ValueError(f"--seeds must look like 42-51 or 42,43 (got {text!r})") from None
+    if not seeds:
+        raise ValueError("--seeds is empty")
+    return seeds
+
+
+def _policies(text: str) -> list[str]:
+    if text == "all":
+        return list(PAPER_POLICIES)
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = [p for p in names if p not in policy_names()]
+    if unknown:
+        raise ValueError(f"unknown policy {unknown[0]!r} (known: all, {', '.join(policy_names())})")
+    return names
+
+
+def _mean(values: list[float]) -> float:
+    finite = [v for v in values if not np.isnan(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
+def _fmt(value: float, signed: bool = False) -> str:
+    if np.isnan(value):
+        return "-"
+    return f"{value:+.2f}" if signed else f"{value:.2f}"
+
+
+def summary_rows(runs: list[RunSummary], compare: bool) -> list[dict[str, float | str | int]]:
+    """One row per policy: means over seeds at 100% and 130% arrived (and the paper's, if asked)."""
+    rows: list[dict[str, float | str | int]] = []
+    for policy in dict.fromkeys(r.policy for r in runs):
+        mine = [r for r in runs if r.policy == policy]
+        row: dict[str, float | str | int] = {
+            "policy": policy,
+            "seeds": len(mine),
+            "alloc_100": _mean([float(r.allocation[100]) for r in mine]),
+            "alloc_130": _mean([float(r.allocation[130]) for r in mine]),
+            "frag_ratio_100": _mean([float(r.frag_ratio[100]) for r in mine]),
+            "frag_amount_100": _mean([float(r.frag_amount[100]) for r in mine]),
+            "failed": _mean([float(r.failed) for r in mine]),
+            "seconds": _mean([r.seconds for r in mine]),
+        }
+        if compare and mine[0].trace == "openb":
+            paper = [expected_curves(r.workload, r.policy, r.seed) for r in mine]
+            found = [p for p in paper if p is not None]
+            row["paper_alloc_100"] = (
+                _mean([float(p.allocation[100]) for p in found]) if found else float("nan")
+            )
+            row["paper_alloc_130"] = (
+                _mean([float(p.allocation[130]) for p in found]) if found else float("nan")
+            )
+            row["paper_frag_ratio_100"] = (
+                _mean([float(p.frag_ratio[100]) for p in found]) if found else float("nan")
+            )
+            row["paper_seeds"] = len(found)
+        rows.append(row)
+    return rows
+
+
+def print_summary(rows: list[dict[str, float | str | int]], title: str, compare: bool) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("policy")
+    table.add_column("seeds", justify="right")
+    table.add_column("alloc % @100%", justify="right")
+    table.add_column("alloc % @130%", justify="right")
+    table.add_column("frag ratio % @100%", justify="right")
+    if compare:
+        table.add_column("paper @100%", justify="right")
+        table.add_column("paper @130%", justify="right")
+        table.add_column("diff @100/@130 (pp)", justify="right")
+    table.add_column("failed pods", justify="right")
+    table.add_column("s/run", justify="right")
+    for row in rows:
+        cells = [
+            str(row["policy"]),
+            str(row["seeds"]),
+            _fmt(float(row["alloc_100"])),
+            _fmt(float(row["alloc_130"])),
+            _fmt(float(row["frag_ratio_100"])),
+        ]
+        if compare:
+            p100 = float(row.get("paper_alloc_100", float("nan")))
+            p130 = float(row.get("paper_alloc_130", float("nan")))
+            diff = f"{_fmt(float(row['alloc_100']) - p100, True)} / {_fmt(float(row['alloc_130']) - p130, True)}"
+            cells += [_fmt(p100), _fmt(p130), diff]
+        cells += [f"{float(row['failed']):,.0f}", f"{float(row['seconds']):.2f}"]
+        table.add_row(*cells)
+    console.print(table)
+
+
+def write_outputs(
+    out: Path, runs: list[RunSummary], rows: list[dict[str, float | str | int]]
+) -> None:
+    """``curves.csv`` (one row per run and metric, columns 0..130) and ``summary.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    header = ["trace", "workload", "policy", "seed", "metric", *[str(p) for p in range(131)]]
+    lines = [",".join(header)]
+    for r in runs:
+        for metric, values in (
+            ("allocation", r.allocation),
+            ("frag_amount", r.frag_amount),
+            ("frag_ratio", r.frag_ratio),
+        ):
+            cells = ["" if np.isnan(v) else f"{v:.4f}" for v in values.tolist()]
+            lines.append(",".join([r.trace, r.workload, r.policy, str(r.seed), metric, *cells]))
+    (out / "curves.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    clean = [
+        {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+        for row in rows
+    ]
+    (out / "summary.json").write_text(
+        json.dumps({"policies": clean}, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def simulate(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario YAML (not supported yet; use --trace).")
+    ] = None,
+    trace: Annotated[
+        str, typer.Option(help="Trace to replay: " + ", ".join(trace_names()))
+    ] = "openb",
+    workload: Annotated[
+        str, typer.Option(help="Workload variant of the trace, e.g. default, cpu050.")
+    ] = "default",
+    policy: Annotated[
+        str, typer.Option(help="Placement policy, a comma list, or 'all' (the paper's six).")
+    ] = "fgd",
+    seeds: Annotated[
+        str, typer.Option(help="Seeds, e.g. 42-51 (the paper's ten) or 42,45.")
+    ] = "42",
+    tune: Annotated[
+        float, typer.Option(help="Inflate arrivals to this multiple of the cluster's GPUs.")
+    ] = PAPER_TUNE_RATIO,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Show the FGD paper's numbers beside ours.")
+    ] = False,
+    jobs: Annotated[
+        int | None, typer.Option(help="Parallel processes (default: all cores).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write curves.csv and summary.json here.")
+    ] = None,
+) -> None:
+    """Arrival-only packing on a GPU cluster trace: allocation and fragmentation vs arrived load."""
+    if scenario is not None:
+        raise _fail(
+            "simulating a scenario's planned fleet is not implemented yet; use --trace openb"
+        )
+    try:
+        policies = _policies(policy)
+        seed_list = parse_seeds(seeds)
+        get_trace(trace).load(workload)  # fail fast on a bad trace or workload
+    except (ValueError, TraceError) as exc:
+        raise _fail(str(exc)) from None
+    started = time.perf_counter()
+    runs = run_experiments(trace, workload, policies, seed_list, tune, jobs, show_progress=True)
+    rows = summary_rows(runs, compare)
+    seeds_text = seeds if len(seed_list) > 1 else str(seed_list[0])
+    title = (
+        f"{trace} / {workload}: arrival-only packing, tune {tune}, seeds {seeds_text} "
+        f"({len(runs)} runs in {time.perf_counter() - started:.1f} s)"
+    )
+    print_summary(rows, title, compare)
+    if out is not None:
+        write_outputs(out, runs, rows)
+        console.print(f"wrote {out / 'curves.csv'} and {out / 'summary.json'}")
+
+
+# traces ---------------------------------------------------------------------------------------------
+
+
+@traces_app.command("list")
+def traces_list() -> None:
+    """The traces gigawatt can read."""
+    table = Table(title="Traces", title_justify="left")
+    for column in ("name", "title", "workloads", "license"):
+        table.add_column(column)
+    for name in trace_names():
+        info = get_trace(name).info()
+        table.add_row(name, info.title, str(len(info.workloads)), info.license)
+    console.print(table)
+
+
+@traces_app.command("show")
+def traces_show(name: Annotated[str, typer.Argument(help="Trace name, e.g. openb.")]) -> None:
+    """What a trace holds: cluster, pods, workload variants, source and license."""
+    try:
+        info = get_trace(name).info()
+    except TraceError as exc:
+        raise _fail(str(exc)) from None
+    table = Table(title=info.title, title_justify="left", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key, value in info.facts.items():
+        table.add_row(key, value)
+    table.add_row("workloads", ", ".join(info.workloads))
+    table.add_row("source", info.source)
+    table.add_row("license", info.license)
+    table.add_row("files", str(info.folder))
+    console.print(table)
