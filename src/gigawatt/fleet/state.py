@@ -100,7 +100,7 @@ class FleetState:
 
     def gpu_free_total(self) -> IntArray:
         """Free milli-GPU per node, summed over its GPUs."""
-        return self.gpu_free_milli.sum(axis=1)
+        return np.asarray(self.gpu_free_milli.sum(axis=1), dtype=np.int64)
 
     def allocated_gpu_milli(self) -> int:
         """Milli-GPU allocated across the fleet."""
@@ -108,7 +108,7 @@ class FleetState:
 
     def affinity_kinds(self) -> IntArray:
         """How many different pod kinds (share, 1-GPU, 2-GPU, ...) hold GPUs on each node."""
-        return (self.affinity_pods > 0).sum(axis=1)
+        return np.asarray((self.affinity_pods > 0).sum(axis=1), dtype=np.int64)
 
 
 def gpu_column_mask(nodes: NodeSpecs) -> NDArray[np.bool_]:

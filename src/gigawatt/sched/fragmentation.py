@@ -127,7 +127,7 @@ def node_fragmentation(
     per_class = np.where(klass[:, :, None] == _FRAGMENT_CLASS_ROW, amount[:, :, None], 0.0).sum(
         axis=0
     )
-    return per_class.sum(axis=1)
+    return np.asarray(per_class.sum(axis=1), dtype=np.float64)
 
 
 def idle_weight_sum(typical: TypicalShapes) -> float:

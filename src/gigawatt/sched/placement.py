@@ -128,7 +128,7 @@ def feasible_nodes(
     if shape.gpu_milli == MILLI_PER_GPU:
         return ok & (state.gpu_fully_free >= shape.num_gpu)
     slots = (state.gpu_free_milli // shape.gpu_milli).sum(axis=1)
-    return ok & (slots >= shape.num_gpu)
+    return np.asarray(ok & (slots >= shape.num_gpu), dtype=bool)
 
 
 def normalize_min_max(scores: IntArray) -> IntArray:

@@ -123,7 +123,7 @@ class GpuClustering:
         used = MAX_SPEC_GPU_MILLI - state.gpu_free_milli[nodes].sum(axis=1)
         fullness = MAX_NODE_SCORE // 4 * used // MAX_SPEC_GPU_MILLI
         band = np.where(same, np.where(kinds == 1, 3, 2), np.where(kinds == 0, 1, 0))
-        return fullness + MAX_NODE_SCORE * band // 4
+        return np.asarray(fullness + MAX_NODE_SCORE * band // 4, dtype=np.int64)
 
     def pick_gpus(
         self, state: FleetState, node: int, shape: PodShape, rng: IntSource
@@ -230,7 +230,7 @@ class FragmentationGradientDescent:
         return self.context.accepts[typical.gpu_spec][:, state.nodes.gpu_model[nodes]]
 
     def _stale(self, state: FleetState, nodes: IntArray) -> IntArray:
-        return nodes[self._frag_version[nodes] != state.version[nodes]]
+        return np.asarray(nodes[self._frag_version[nodes] != state.version[nodes]], dtype=np.int64)
 
     def _frag_with(
         self,
@@ -334,7 +334,7 @@ class FragmentationGradientDescent:
             per_gpu, frag_after = self.gpu_scores(state, nodes, shape)
             best = np.argmax(per_gpu, axis=1)
             self._remember(state, shape, nodes, best, frag_after[np.arange(len(nodes)), best])
-            return per_gpu.max(axis=1)
+            return np.asarray(per_gpu.max(axis=1), dtype=np.int64)
         free = state.gpu_free_milli[nodes]
         before, after = self._frag_with(
             state,

@@ -202,8 +202,8 @@ class ReferencePolicy:
         if shape.num_gpu == 0:
             return ()
         if not shape.is_gpu_share:
-            free = [g for g, v in enumerate(view.gpu_free) if v == MILLI_PER_GPU]
-            return tuple(free[: shape.num_gpu])
+            idle = [g for g, v in enumerate(view.gpu_free) if v == MILLI_PER_GPU]
+            return tuple(idle[: shape.num_gpu])
         if self.name == "fgd":
             scores = fgd_gpu_scores(view, shape, self.context)
             best = max(scores)
