@@ -21,6 +21,7 @@ from typing import Annotated
 
 import numpy as np
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -131,21 +132,17 @@ def run_experiments(
 
 
 def parse_seeds(text: str) -> list[int]:
-    """``"42-51"`` -> 42..51; ``"42,45"`` -> [42, 45]; ``"7"`` -> [7]."""
+    """``"42-51"`` -> 42..51; ``"42,45"`` -> [42, 45]; ``"7"`` -> [7]; ranges and lists mix."""
     seeds: list[int] = []
-    try:
-        for part in text.split(","):
-            if "-" in part.strip()[1:]:
-                low, high = (
-                    part.strip().split("-", 1) if not part.strip().startswith("-") else (part, part)
-                )
-                seeds.extend(range(int(low), int(high) + 1))
-            elif part.strip():
-                seeds.append(int(part))
-    except ValueError:
-        raise ValueError(f"--seeds must look like 42-51 or 42,43 (got {text!r})") from None
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        low, dash, high = part.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
+            raise ValueError(f"--seeds must look like 42-51 or 42,43 (got {text!r})")
+        seeds.extend(range(int(low), int(high) + 1) if dash else [int(low)])
     if not seeds:
-        raise ValueError("--seeds is empty")
+        raise ValueError(f"--seeds selects no seed (got {text!r})")
     return seeds
 
 
@@ -203,34 +200,47 @@ def summary_rows(runs: list[RunSummary], compare: bool) -> list[dict[str, float 
 
 
 def print_summary(rows: list[dict[str, float | str | int]], title: str, compare: bool) -> None:
-    table = Table(title=title, title_justify="left")
-    table.add_column("policy")
-    table.add_column("seeds", justify="right")
-    table.add_column("alloc % @100%", justify="right")
-    table.add_column("alloc % @130%", justify="right")
-    table.add_column("frag ratio % @100%", justify="right")
-    if compare:
-        table.add_column("paper @100%", justify="right")
-        table.add_column("paper @130%", justify="right")
-        table.add_column("diff @100/@130 (pp)", justify="right")
-    table.add_column("failed pods", justify="right")
-    table.add_column("s/run", justify="right")
+    """Per policy: mean allocation % at 100% and 130% arrived, frag ratio, paper's numbers."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("policy", no_wrap=True, min_width=14)
+    headers = ["alloc\n@100%", "alloc\n@130%", "frag %\n@100%"]
+    headers += (
+        ["paper\n@100%", "paper\n@130%", "diff\n@100%", "diff\n@130%"]
+        if compare
+        else ["failed", "s/run"]
+    )
+    for header in headers:
+        table.add_column(header, justify="right", no_wrap=True)
     for row in rows:
+        alloc_100, alloc_130 = float(row["alloc_100"]), float(row["alloc_130"])
         cells = [
             str(row["policy"]),
-            str(row["seeds"]),
-            _fmt(float(row["alloc_100"])),
-            _fmt(float(row["alloc_130"])),
+            _fmt(alloc_100),
+            _fmt(alloc_130),
             _fmt(float(row["frag_ratio_100"])),
         ]
         if compare:
             p100 = float(row.get("paper_alloc_100", float("nan")))
             p130 = float(row.get("paper_alloc_130", float("nan")))
-            diff = f"{_fmt(float(row['alloc_100']) - p100, True)} / {_fmt(float(row['alloc_130']) - p130, True)}"
-            cells += [_fmt(p100), _fmt(p130), diff]
-        cells += [f"{float(row['failed']):,.0f}", f"{float(row['seconds']):.2f}"]
+            cells += [
+                _fmt(p100),
+                _fmt(p130),
+                _fmt(alloc_100 - p100, True),
+                _fmt(alloc_130 - p130, True),
+            ]
+        else:
+            cells += [f"{float(row['failed']):,.0f}", f"{float(row['seconds']):.2f}"]
         table.add_row(*cells)
     console.print(table)
+    console.print(
+        "alloc @N%: % of the cluster's GPUs allocated when arrived requests reach N% of them "
+        "(mean over seeds); frag %: fragmented share of idle GPU"
+        + (
+            "; paper: the FGD artifact's mean over the same seeds; diff in percentage points."
+            if compare
+            else "."
+        )
+    )
 
 
 def write_outputs(

@@ -1,0 +1,72 @@
+"""The simulate and traces commands (wired into a local Typer app, as cli.py does)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from gigawatt.cli_simulate import parse_seeds, simulate, traces_app
+
+
+def app() -> typer.Typer:
+    main = typer.Typer()
+    main.command("simulate")(simulate)
+    main.add_typer(traces_app, name="traces")
+    return main
+
+
+def test_seeds_parse_ranges_and_lists() -> None:
+    assert parse_seeds("42-45") == [42, 43, 44, 45]
+    assert parse_seeds("42,47-48") == [42, 47, 48]
+    with pytest.raises(ValueError):
+        parse_seeds("x")
+    with pytest.raises(ValueError):
+        parse_seeds("50-42")
+
+
+def test_simulate_compares_with_the_paper_and_writes_curves(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app(),
+        [
+            "simulate",
+            "--policy",
+            "bestfit",
+            "--seeds",
+            "42",
+            "--compare",
+            "--jobs",
+            "1",
+            "--out",
+            str(tmp_path),
+        ],
+        terminal_width=200,
+    )
+    assert result.exit_code == 0, result.output
+    assert "bestfit" in result.output
+    assert "92.94" in result.output  # seed 42 at 100% arrived, ours and the paper's
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    row = summary["policies"][0]
+    assert row["alloc_100"] == row["paper_alloc_100"] == pytest.approx(92.94)
+    assert (tmp_path / "curves.csv").read_text().count("\n") == 1 + 3
+
+
+def test_bad_policy_or_workload_exits_2_with_one_line() -> None:
+    result = CliRunner().invoke(app(), ["simulate", "--policy", "nope"])
+    assert result.exit_code == 2
+    assert "unknown policy 'nope'" in result.output
+    result = CliRunner().invoke(app(), ["simulate", "--workload", "nope"])
+    assert result.exit_code == 2
+
+
+def test_traces_list_and_show() -> None:
+    runner = CliRunner()
+    listed = runner.invoke(app(), ["traces", "list"], terminal_width=200)
+    assert listed.exit_code == 0 and "openb" in listed.output
+    shown = runner.invoke(app(), ["traces", "show", "openb"], terminal_width=200)
+    assert shown.exit_code == 0
+    assert "6,212" in shown.output and "gpushare40" in shown.output
+    assert runner.invoke(app(), ["traces", "show", "nope"]).exit_code == 2
