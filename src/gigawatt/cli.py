@@ -370,6 +370,17 @@ def print_supply(report: dict[str, Any]) -> None:
     console.print(table)
 
 
+def _register_subcommands() -> None:
+    """Commands that live in their own modules (simulate, traces)."""
+    from gigawatt.cli_simulate import simulate, traces_app
+
+    app.command("simulate")(simulate)
+    app.add_typer(traces_app, name="traces")
+
+
+_register_subcommands()
+
+
 def main() -> None:
     """Entry point of the `gigawatt` script."""
     app()
