@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from gigawatt.plan import plan_scenario, summarize
@@ -28,8 +29,14 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 1000)
 
 
+def _print_error(message: str) -> None:
+    # Escaped: messages quote user input and regex patterns ("[a-z0-9]"), which Rich would
+    # otherwise read as markup. soft_wrap keeps the message on one line at any width.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    _print_error(message)
     return typer.Exit(code=2)
 
 
@@ -224,7 +231,7 @@ def validate(
         try:
             s = load_scenario(path)
         except GigawattError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            _print_error(str(exc))
             bad += 1
             continue
         console.print(f"[green]ok[/] {path}: {len(s.sites)} sites, {len(s.contracts)} contracts")
@@ -252,6 +259,7 @@ def plan(
     """Plan one scenario (or add up several against national supply)."""
     scenarios = [_load(p) for p in scenario]
     results: list[tuple[Path, Buildout, dict[str, Any]]] = []
+    optimized: list[dict[str, Any]] = []
     for path, s in zip(scenario, scenarios, strict=True):
         catalog = scenario_catalog(s)
         if optimize:
@@ -262,11 +270,18 @@ def plan(
             except ValueError as exc:
                 raise _fail(f"--target: {exc}") from None
             try:
-                s = optimize_scenario(s, catalog, target=target_month).scenario
+                result = optimize_scenario(s, catalog, target=target_month)
             except GigawattError as exc:
                 raise _fail(str(exc)) from None
+            s = result.scenario
+            optimized.append(_optimize_summary(result))
+            if not as_json:
+                print_optimize(optimized[-1])
         buildout = plan_scenario(s, catalog)
-        results.append((path, buildout, summarize(buildout)))
+        summary = summarize(buildout)
+        if optimize:
+            summary["optimization"] = optimized[-1]
+        results.append((path, buildout, summary))
     supply_report: dict[str, Any] | None = None
     if len(results) > 1:
         from gigawatt.plan.supply import check_supply
@@ -347,6 +362,59 @@ def show_catalog(
                 row += [value.source, value.date]
             table.add_row(*row)
         console.print(table)
+
+
+def _optimize_summary(result: Any) -> dict[str, Any]:
+    """The optimizer's answer as JSON-ready data (kept in summary.json under `optimization`)."""
+    return {
+        "target": result.target.strftime("%Y-%m"),
+        "h100e_months": result.h100e_months,
+        "budget_capex_usd": result.budget_capex_usd,
+        "status": result.status,
+        "binding": list(result.binding),
+        "sites": [
+            {
+                "site_id": c.site_id,
+                "accelerator": c.accelerator,
+                "earliest_online": c.earliest_online.strftime("%Y-%m")
+                if c.earliest_online
+                else None,
+                "earliest_reason": c.earliest_reason,
+                "phases": [
+                    {
+                        "online": p.online.strftime("%Y-%m"),
+                        "it_mw": p.it_mw,
+                        "accelerators": p.accelerators,
+                    }
+                    for p in c.phases
+                ],
+            }
+            for c in result.chosen
+        ],
+    }
+
+
+def print_optimize(info: dict[str, Any]) -> None:
+    """What the optimizer chose per site and which constraints bind."""
+    table = _table(
+        f"Optimized for H100e-months online by {info['target']} ({info['status']})",
+        ["site", "accelerator", "earliest online", "why", "phases (online: IT MW)"],
+        left=5,
+    )
+    for site in info["sites"]:
+        phases = ", ".join(f"{p['online']}: {p['it_mw']:,.0f}" for p in site["phases"]) or "none"
+        table.add_row(
+            site["site_id"],
+            site["accelerator"] or "-",
+            site["earliest_online"] or "-",
+            site["earliest_reason"],
+            phases,
+        )
+    console.print(table)
+    console.print(
+        f"Objective: {info['h100e_months']:,.0f} H100e-months; budget capex "
+        f"${info['budget_capex_usd'] / 1e9:,.1f}B; binding: {', '.join(info['binding']) or 'none'}"
+    )
 
 
 def print_supply(report: dict[str, Any]) -> None:

@@ -85,3 +85,16 @@ def test_catalog_lists_accelerators_and_shows_sources() -> None:
     assert cited.returncode == 0 and "Cushman" in cited.stdout
     bad = run("catalog", "nope")
     assert bad.returncode == 2 and "expected accelerators" in bad.stderr
+
+
+def test_optimize_reports_its_choice_and_replans(tmp_path: Path) -> None:
+    result = run("plan", str(DEMO), "--optimize", "--target", "2027-12", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    info = summary["optimization"]
+    assert info["target"] == "2027-12" and info["h100e_months"] > 0
+    assert {s["site_id"] for s in info["sites"]} == {"ny-1", "tx-1", "tx-2", "tx-3"}
+    kinds = {f["kind"] for f in summary["findings"]}
+    assert not kinds & {"power", "budget", "land"}
+    bad = run("plan", str(DEMO), "--optimize", "--target", "next year")
+    assert bad.returncode == 2 and "--target" in bad.stderr

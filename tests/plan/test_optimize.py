@@ -458,3 +458,14 @@ def test_optimum_respects_every_limit_and_matches_references(
     assert exhaustive.h100e_months == pytest.approx(result.h100e_months, rel=1e-5)
     if len(s.sites) == 1:
         assert result.h100e_months == pytest.approx(greedy_single_site(s, cat, target), rel=1e-6)
+
+
+def test_a_site_keeps_its_own_demonstrated_build_pace(catalog: Catalog) -> None:
+    # The scenario's phase broke ground 2025-06 and went live 2026-02: an 8-month build, faster
+    # than the catalog's typical 12. The optimizer's first block there comes online 2026-02.
+    fast = site(phases=[{"name": "p1", "online": "2026-02", "it_mw": 25, "accelerator": "cheap",
+                         "construction_start": "2025-06"}])
+    result = optimize_scenario(scenario(fast), catalog, target=dt.date(2026, 12, 1))
+    assert phases_of(result)[0][0] == dt.date(2026, 2, 1)
+    planned = [p for p in result.scenario.sites[0].phases]
+    assert all(months_between(p.construction_start, p.online) == 8 for p in planned)

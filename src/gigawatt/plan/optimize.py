@@ -127,6 +127,7 @@ class _SiteTerms:
     """What the program needs to know about one site, derived from the scenario and catalog."""
 
     site: Site
+    build_months: int
     pue: float
     first_build: dt.date
     equipment_ordered: dt.date
@@ -277,6 +278,18 @@ def _site_supply(site: Site, ordered: dt.date, catalog: Catalog, program_start: 
     return _Supply(sorted(steps, key=lambda s: s[0]))
 
 
+def site_build_months(site: Site, catalog: Catalog) -> int:
+    """Months from groundbreaking to online for a block at this site: the fastest of the
+    site's own phases that state a groundbreaking month (the builder's demonstrated pace),
+    else the catalog's typical build time."""
+    stated = [
+        months_between(p.construction_start, p.online)
+        for p in site.phases
+        if p.construction_start is not None
+    ]
+    return min(stated) if stated else round(catalog.cost.construction_months.value)
+
+
 def _site_terms(
     site: Site, scenario: Scenario, catalog: Catalog, types: dict[str, _TypeTerms]
 ) -> _SiteTerms:
@@ -288,6 +301,7 @@ def _site_terms(
     """
     program_start = scenario.program.start
     cost = catalog.cost
+    build_months = site_build_months(site, catalog)
     first_build = min([program_start, *(phase_construction_start(p, catalog) for p in site.phases)])
     ordered = site.equipment_ordered or first_build
     supply = _site_supply(site, ordered, catalog, program_start)
@@ -296,7 +310,7 @@ def _site_terms(
     facility_shares += cost.share_mechanical.value
     bounds = [
         (program_start, "program start"),
-        (add_months(first_build, round(cost.construction_months.value)), "construction time"),
+        (add_months(first_build, build_months), "construction time"),
         (add_months(ordered, weeks_to_months(cost.switchgear_lead_weeks.value)), "switchgear"),
     ]
     if supply.steps:
@@ -310,6 +324,7 @@ def _site_terms(
         earliest[acc_id] = (month, why)
     return _SiteTerms(
         site=site,
+        build_months=build_months,
         pue=site_pue(site, catalog),
         first_build=first_build,
         equipment_ordered=ordered,
@@ -568,7 +583,6 @@ def _result(
 ) -> OptimizeResult:
     """The optimized scenario, what each site got, the objective as the planner counts it, and
     the constraints that bind."""
-    construction_months = round(catalog.cost.construction_months.value)
     sites: list[Site] = []
     chosen: list[SiteChoice] = []
     binding: list[str] = []
@@ -594,7 +608,7 @@ def _result(
                 online=month,
                 it_mw=count * block_it_mw,
                 accelerator=acc_id,
-                construction_start=add_months(month, -construction_months),
+                construction_start=add_months(month, -site_terms.build_months),
             )
             for month, acc_id, count in mine
         ]
