@@ -137,6 +137,24 @@ def test_each_enabled_incentive_reports_its_effect_separately(tiny_catalog: Cata
     assert effects["sales_tax_exemption"]["capex_effect_usd"] < 0  # less capex
     assert effects["bonus_depreciation"]["tco_effect_usd"] == 0  # tax timing only
     assert effects["loan_guarantee"]["cost_per_accelerator_hour_effect_usd"] < 0
+    assert all(e["enabled"] for e in effects.values())
+
+
+def test_incentives_not_taken_show_what_they_would_be_worth(tiny_catalog: Catalog) -> None:
+    plan = small_plan(tiny_catalog)
+    finance = settings()
+    base = run(plan, finance)
+    effects = {
+        e["incentive"]: e
+        for e in incentive_effects(
+            plan, finance, load_finance_defaults(), base, valuation_month=START
+        )
+    }
+    assert not effects["sales_tax_exemption"]["enabled"]
+    assert effects["sales_tax_exemption"]["capex_effect_usd"] == pytest.approx(
+        -base.costs.sales_tax.sum()
+    )
+    assert effects["bonus_depreciation"]["enabled"]
 
 
 def test_loan_guarantee_lowers_the_wacc(tiny_catalog: Catalog) -> None:

@@ -112,31 +112,39 @@ def incentive_effects(
     valuation_month: dt.date | None = None,
     utilization: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Each enabled incentive's effect: the financials with it switched off, against `base`.
-    Effects are one at a time (they interact slightly, so they need not add up)."""
+    """Each incentive's effect, one at a time: the financials with it minus without it.
+    Enabled incentives are switched off, the others on (``enabled`` says which), so a report
+    shows both what the scenario gets and what it leaves on the table. Effects interact
+    slightly, so they need not add up. A loan guarantee cannot be tried when the scenario
+    gives a single WACC (no debt rate to lower)."""
     effects = []
-    base_hour = base.cost_per_accelerator_hour()["all_in_usd_per_hour"]
     for name in INCENTIVES:
-        if not getattr(settings.incentives, name):
+        enabled = bool(getattr(settings.incentives, name))
+        if name == "loan_guarantee" and not enabled and settings.financing.wacc is not None:
             continue
-        off = settings.model_copy(
-            update={"incentives": settings.incentives.model_copy(update={name: False})}
+        toggled = settings.model_copy(
+            update={"incentives": settings.incentives.model_copy(update={name: not enabled})}
         )
-        without = finance_buildout(
-            buildout, off, defaults, valuation_month=valuation_month, utilization=utilization
+        other = finance_buildout(
+            buildout, toggled, defaults, valuation_month=valuation_month, utilization=utilization
         )
-        hour = without.cost_per_accelerator_hour()["all_in_usd_per_hour"]
+        with_it, without = (base, other) if enabled else (other, base)
+        hour_with = with_it.cost_per_accelerator_hour()["all_in_usd_per_hour"]
+        hour_without = without.cost_per_accelerator_hour()["all_in_usd_per_hour"]
         effects.append(
             {
                 "incentive": name,
-                "npv_effect_usd": base.verdict.npv_usd - without.verdict.npv_usd,
-                "tco_effect_usd": float(base.costs.tco.sum() - without.costs.tco.sum()),
+                "enabled": enabled,
+                "npv_effect_usd": with_it.verdict.npv_usd - without.verdict.npv_usd,
+                "tco_effect_usd": float(with_it.costs.tco.sum() - without.costs.tco.sum()),
                 "cost_per_accelerator_hour_effect_usd": (
-                    base_hour - hour if base_hour is not None and hour is not None else None
+                    hour_with - hour_without
+                    if hour_with is not None and hour_without is not None
+                    else None
                 ),
-                "capex_effect_usd": float(base.costs.capex.sum() - without.costs.capex.sum()),
+                "capex_effect_usd": float(with_it.costs.capex.sum() - without.costs.capex.sum()),
                 "tax_effect_usd": float(
-                    without.cash.project_tax.sum() - base.cash.project_tax.sum()
+                    with_it.cash.project_tax.sum() - without.cash.project_tax.sum()
                 ),
             }
         )

@@ -1,0 +1,437 @@
+"""``gigawatt finance`` and ``gigawatt sweep`` (an edge: reads files, runs processes, prints).
+
+Wire into the main app with::
+
+    from gigawatt.cli_finance import finance, sweep
+    app.command()(finance)
+    app.command()(sweep)
+
+A scenario's ``finance:`` and ``uncertainty:`` sections are read from ``Scenario.finance`` and
+``Scenario.uncertainty`` once those fields exist; until then the sourced defaults apply.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from gigawatt.econ import (
+    FinanceInputError,
+    FinanceSettings,
+    UncertaintySettings,
+    finance_buildout,
+    incentive_effects,
+    load_finance_defaults,
+    summarize_financials,
+)
+from gigawatt.econ.defaults import load_uncertainty_defaults
+from gigawatt.econ.financials import Financials, monthly_rows, site_month_rows
+from gigawatt.plan import plan_scenario
+from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
+
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 1000)
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _load(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except GigawattError as exc:
+        raise _fail(str(exc)) from None
+
+
+def finance_settings_of(scenario: Scenario) -> FinanceSettings:
+    """The scenario's ``finance:`` section, or the defaults before the field is wired."""
+    value = getattr(scenario, "finance", None)
+    return value if isinstance(value, FinanceSettings) else FinanceSettings()
+
+
+def uncertainty_of(scenario: Scenario) -> UncertaintySettings:
+    """The scenario's ``uncertainty:`` section; with no inputs, the bundled default inputs."""
+    value = getattr(scenario, "uncertainty", None)
+    settings = value if isinstance(value, UncertaintySettings) else UncertaintySettings()
+    if settings.inputs:
+        return settings
+    return settings.model_copy(
+        update={
+            "inputs": UncertaintySettings.model_validate(
+                {"inputs": load_uncertainty_defaults()}
+            ).inputs
+        }
+    )
+
+
+def _b(usd: float | None) -> str:
+    return "-" if usd is None else f"{usd / 1e9:,.2f}"
+
+
+def _h(usd: float | None) -> str:
+    return "-" if usd is None else f"{usd:,.3f}"
+
+
+def _table(title: str, columns: list[str], left: int = 1) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for k, col in enumerate(columns):
+        table.add_column(col, justify="left" if k < left else "right")
+    return table
+
+
+def print_finance(summary: dict[str, Any], name: str) -> None:
+    """Rich read-out: verdict, cost per accelerator-hour, yearly P&L, incentives."""
+    console.rule(f"[bold]{name}: finance")
+    v = summary["verdict"]
+    cost = summary["cost_per_accelerator_hour"]
+    fleet = cost["fleet"]
+    irr = f"{100 * v['irr']:.1f}%" if v["irr"] is not None else "none"
+    console.print(
+        f"NPV ${_b(v['npv_usd'])}B at WACC {100 * v['wacc']:.2f}% (valued {v['valuation_month']}), "
+        f"IRR {irr}, break-even {v['break_even_month'] or 'not within the horizon'}, "
+        f"payback {v['payback_month'] or 'not within the horizon'}."
+    )
+    console.print(
+        f"Cost per accelerator-hour: ${_h(fleet['all_in_usd_per_hour'])} all-in, "
+        f"${_h(fleet['at_utilization_usd_per_hour'])} at {100 * cost['utilization']:.0f}% "
+        "utilization."
+    )
+    sites = _table(
+        "Cost per accelerator-hour by site / contract (USD)",
+        ["source", "TCO $B", "accelerator-hours (B)", "all-in", "at utilization"],
+    )
+    for source, c in cost["by_source"].items():
+        sites.add_row(
+            source,
+            _b(c["tco_usd"]),
+            f"{c['accelerator_hours'] / 1e9:,.2f}",
+            _h(c["all_in_usd_per_hour"]),
+            _h(c["at_utilization_usd_per_hour"]),
+        )
+    console.print(sites)
+    years = _table(
+        "P&L and cash flow by year (USD billions)",
+        [
+            "year",
+            "revenue",
+            "opex",
+            "EBITDA",
+            "depreciation",
+            "interest",
+            "tax",
+            "net income",
+            "capex",
+            "free cash",
+        ],
+    )
+    for year, row in summary["yearly"].items():
+        years.add_row(
+            year,
+            *(
+                _b(row[k])
+                for k in (
+                    "revenue",
+                    "opex",
+                    "ebitda",
+                    "book_depreciation",
+                    "interest",
+                    "income_tax",
+                    "net_income",
+                    "capex",
+                    "free_cash_flow",
+                )
+            ),
+        )
+    console.print(years)
+    for need in summary["revenue_needed_to_break_even"]:
+        console.print(
+            f"To break even in {need['year']}: revenue ${_b(need['revenue_needed_usd'])}B needed, "
+            f"${_b(need['revenue_assumed_usd'])}B assumed."
+        )
+    if summary["incentives"]:
+        effects = _table(
+            "Incentives: effect of having each one, alone (TCO, $/h and capex: negative = saves)",
+            ["incentive", "in scenario", "NPV $B", "TCO $B", "$/accelerator-hour", "capex $B"],
+        )
+        for e in summary["incentives"]:
+            per_hour = e["cost_per_accelerator_hour_effect_usd"]
+            effects.add_row(
+                e["incentive"],
+                "yes" if e["enabled"] else "no",
+                f"{e['npv_effect_usd'] / 1e9:+,.2f}",
+                f"{e['tco_effect_usd'] / 1e9:+,.2f}",
+                "-" if per_hour is None else f"{per_hour:+.3f}",
+                f"{e['capex_effect_usd'] / 1e9:+,.2f}",
+            )
+        console.print(effects)
+    for warning in summary["warnings"]:
+        console.print(f"[yellow]warning[/] {warning}", highlight=False)
+
+
+def run_finance(
+    scenario: Scenario, utilization: float | None = None
+) -> tuple[Financials, dict[str, Any]]:
+    """Plan and finance a loaded scenario; returns the financials and the JSON summary."""
+    settings = finance_settings_of(scenario)
+    defaults = load_finance_defaults()
+    buildout = plan_scenario(scenario, scenario_catalog(scenario))
+    start = scenario.program.start
+    fin = finance_buildout(
+        buildout, settings, defaults, valuation_month=start, utilization=utilization
+    )
+    effects = incentive_effects(
+        buildout, settings, defaults, fin, valuation_month=start, utilization=utilization
+    )
+    summary = summarize_financials(fin, effects)
+    summary = {"name": scenario.program.name, **summary}
+    return fin, summary
+
+
+def _utilization_option(value: float | None, from_file: Path | None) -> float | None:
+    if value is not None and from_file is not None:
+        raise _fail("give --utilization or --utilization-from, not both")
+    if from_file is None:
+        return value
+    try:
+        data = json.loads(from_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise _fail(f"{from_file}: cannot read a JSON summary ({exc})") from None
+    found = data.get("utilization") if isinstance(data, dict) else None
+    if not isinstance(found, int | float) or not 0 < found <= 1:
+        raise _fail(f"{from_file}: expected a top-level 'utilization' between 0 and 1")
+    return float(found)
+
+
+def finance(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write finance.json, finance_monthly.csv, cost_by_site.csv here."),
+    ] = None,
+    utilization: Annotated[
+        float | None,
+        typer.Option(
+            help="Share of accelerator-hours used (e.g. simulated); overrides the scenario."
+        ),
+    ] = None,
+    utilization_from: Annotated[
+        Path | None,
+        typer.Option(help="Read 'utilization' from a JSON summary (e.g. a simulate run)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Cost, revenue, cash flow and verdict (NPV, IRR, break-even) of a scenario."""
+    loaded = _load(scenario)
+    used = _utilization_option(utilization, utilization_from)
+    if used is not None and not 0 < used <= 1:
+        raise _fail(f"--utilization must be in (0, 1], got {used}")
+    try:
+        fin, summary = run_finance(loaded, used)
+    except (FinanceInputError, ValidationError) as exc:
+        raise _fail(f"{scenario}: finance: {exc}") from None
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        print_finance(summary, loaded.program.name)
+    if out is not None:
+        from gigawatt.report.files import write_csv_atomic, write_json_atomic
+
+        write_json_atomic(out / "finance.json", summary)
+        rows = monthly_rows(fin)
+        write_csv_atomic(
+            out / "finance_monthly.csv", list(rows[0]), ([r[k] for k in rows[0]] for r in rows)
+        )
+        sites = site_month_rows(fin)
+        if sites:
+            write_csv_atomic(
+                out / "cost_by_site.csv", list(sites[0]), ([r[k] for k in sites[0]] for r in sites)
+            )
+        if not as_json:
+            console.print(f"wrote {out}/finance.json, finance_monthly.csv, cost_by_site.csv")
+
+
+def write_results(path: Path, rows: list[dict[str, float]]) -> Path:
+    """Samples as Parquet (pyarrow), or CSV when pyarrow is not installed. Returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    except ImportError:
+        from gigawatt.report.files import write_csv_atomic
+
+        target = path.with_suffix(".csv")
+        write_csv_atomic(target, list(rows[0]), ([r[k] for k in rows[0]] for r in rows))
+        return target
+    table = pa.Table.from_pylist(rows)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(path)
+    return path
+
+
+def print_sweep(summary: dict[str, Any], seconds: float, engine: str) -> None:
+    """Rich read-out of a sweep: NPV and break-even distributions and the tornado."""
+    n = summary["samples"]
+    npv = summary["npv_usd"]
+    console.print(
+        f"{n:,} samples ({summary['method']}) on {engine} in {seconds:.1f} s "
+        f"({n / seconds:,.0f} samples/s)."
+    )
+    console.print(
+        f"NPV $B: p10 {_b(npv['p10'])}, median {_b(npv['p50'])}, p90 {_b(npv['p90'])}; "
+        f"P(NPV > 0) = {100 * summary['probability_npv_positive']:.0f}%."
+    )
+    be = summary["break_even"]
+    shares = ", ".join(f"{y} {100 * s:.0f}%" for y, s in be["share_by_year"].items())
+    console.print(
+        f"Break-even: median {be['quantiles']['p50'] or 'never'}; by year {shares or '-'}; "
+        f"never within the horizon {100 * be['share_never']:.0f}%."
+    )
+    table = _table(
+        "Which input matters most: NPV with one input at its p10 / p90, others at the median",
+        [
+            "input",
+            "p10 value",
+            "p90 value",
+            "NPV $B at p10",
+            "NPV $B at p90",
+            "swing $B",
+            "rank corr.",
+        ],
+    )
+    rho = summary["spearman_with_npv"]
+    for row in summary["tornado_npv"]:
+        r = rho.get(row["input"])
+        table.add_row(
+            str(row["input"]),
+            f"{row['low_value']:.3g}",
+            f"{row['high_value']:.3g}",
+            _b(row["npv_at_low_usd"]),
+            _b(row["npv_at_high_usd"]),
+            _b(row["swing_usd"]),
+            "-" if r is None else f"{r:+.2f}",
+        )
+    console.print(table)
+
+
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    samples: Annotated[int, typer.Option(min=1, max=1_000_000, help="Number of samples.")] = 200,
+    engine: Annotated[str, typer.Option(help="serial, local (process pool) or ray.")] = "local",
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: CPU count).")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address (ray://head:10001); ray engine only.")
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option(help="lhs (Latin hypercube) or grid; default: the scenario's.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Sampler seed.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write samples.parquet, sweep.json and tornado.html here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run many plan+finance samples over the scenario's uncertain inputs."""
+    from gigawatt.sweep import SweepBase, get_engine, run_sweep
+
+    loaded = _load(scenario)
+    if method is not None and method not in ("lhs", "grid"):
+        raise _fail(f"--method must be lhs or grid, got {method!r}")
+    try:
+        chosen = get_engine(engine, workers=workers, address=address)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        uncertainty = uncertainty_of(loaded)
+    except ValidationError as exc:
+        raise _fail(f"bundled uncertainty defaults are invalid: {exc}") from None
+    base = SweepBase(
+        loaded, scenario_catalog(loaded), finance_settings_of(loaded), load_finance_defaults()
+    )
+    began = time.perf_counter()
+    try:
+        with Progress(
+            TextColumn("sweep"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+            disable=as_json or not sys.stderr.isatty(),
+        ) as progress:
+            task = progress.add_task("sweep", total=samples)
+            result = run_sweep(
+                base,
+                uncertainty,
+                samples,
+                chosen,
+                method=method,
+                seed=seed,
+                on_done=lambda k: progress.advance(task, k),
+            )
+    except (FinanceInputError, ValueError, RuntimeError) as exc:
+        raise _fail(f"{scenario}: sweep: {exc}") from None
+    seconds = time.perf_counter() - began
+    summary = {
+        "name": loaded.program.name,
+        "engine": engine,
+        "seconds": seconds,
+        **result.summary,
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=lambda x: None if x != x else x))
+    else:
+        print_sweep(summary, seconds, engine)
+    if out is not None:
+        from gigawatt.report.files import write_json_atomic, write_text_atomic
+
+        written = write_results(out / "samples.parquet", result.rows())
+        write_json_atomic(out / "sweep.json", _finite(summary))
+        write_text_atomic(out / "tornado.html", tornado_html(summary))
+        if not as_json:
+            console.print(f"wrote {written}, {out}/sweep.json, {out}/tornado.html")
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN: turn non-finite floats into null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def tornado_html(summary: dict[str, Any]) -> str:
+    """A tornado chart of NPV (plotly, self-contained HTML that works offline)."""
+    import plotly.graph_objects as go
+
+    rows = list(reversed(summary["tornado_npv"]))
+    base = summary["median_sample_npv_usd"] / 1e9
+    names = [str(r["input"]) for r in rows]
+    low = [r["npv_at_low_usd"] / 1e9 - base for r in rows]
+    high = [r["npv_at_high_usd"] / 1e9 - base for r in rows]
+    fig = go.Figure()
+    fig.add_bar(y=names, x=low, base=base, orientation="h", name="input at p10")
+    fig.add_bar(y=names, x=high, base=base, orientation="h", name="input at p90")
+    fig.update_layout(
+        title=f"{summary['name']}: NPV ($B) with one input at p10 / p90",
+        barmode="overlay",
+        xaxis_title="NPV, USD billions",
+    )
+    return str(fig.to_html(include_plotlyjs=True, full_html=True))

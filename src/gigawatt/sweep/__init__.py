@@ -1,0 +1,87 @@
+"""Sweeps: many plan+finance runs over uncertain inputs, on a local pool or Ray.
+
+`run_sweep` draws the samples (Latin hypercube or grid), runs them on an engine, computes the
+tornado (one input at a time) and summarizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gigawatt.econ.settings import Distribution, UncertaintySettings
+from gigawatt.sweep.engines import ENGINES, Progress, SweepEngine, get_engine
+from gigawatt.sweep.evaluate import OUTPUTS, SweepBase, evaluate, evaluate_batch
+from gigawatt.sweep.sampling import draw, quantile_values
+from gigawatt.sweep.summary import summarize_sweep, tornado
+
+__all__ = [
+    "ENGINES",
+    "OUTPUTS",
+    "SweepBase",
+    "SweepEngine",
+    "SweepResult",
+    "evaluate",
+    "evaluate_batch",
+    "get_engine",
+    "run_sweep",
+]
+
+
+@dataclass
+class SweepResult:
+    """Inputs and outputs of every sample, and the summary."""
+
+    names: list[str]
+    inputs: NDArray[np.float64]
+    results: list[dict[str, float]]
+    summary: dict[str, Any]
+
+    def rows(self) -> list[dict[str, float]]:
+        """One dict per sample: its inputs and outputs (the results table)."""
+        return [
+            {"sample": float(k), **dict(zip(self.names, self.inputs[k].tolist(), strict=True)), **r}
+            for k, r in enumerate(self.results)
+        ]
+
+
+def run_sweep(
+    base: SweepBase,
+    uncertainty: UncertaintySettings,
+    count: int,
+    engine: SweepEngine,
+    *,
+    method: str | None = None,
+    seed: int | None = None,
+    on_done: Progress = None,
+) -> SweepResult:
+    """Draw `count` samples of `uncertainty.inputs`, evaluate them on `engine`, and add the
+    tornado (2 extra runs per input, in this process)."""
+    inputs: dict[str, Distribution] = {str(k): v for k, v in uncertainty.inputs.items()}
+    names, values = draw(
+        inputs,
+        count,
+        method or uncertainty.method,
+        uncertainty.seed if seed is None else seed,
+    )
+    samples = [dict(zip(names, row.tolist(), strict=True)) for row in values]
+    results = engine.run(base, samples, on_done)
+    median = quantile_values(inputs, 0.5)
+    low, high = quantile_values(inputs, 0.10), quantile_values(inputs, 0.90)
+    base_npv = evaluate(base, median)["npv_usd"]
+    swings = {}
+    for name in names:
+        if inputs[name].dist == "fixed":
+            continue
+        npv_low = evaluate(base, {**median, name: low[name]})["npv_usd"]
+        npv_high = evaluate(base, {**median, name: high[name]})["npv_usd"]
+        swings[name] = (low[name], high[name], npv_low, npv_high)
+    summary = summarize_sweep(
+        names, values, results, base.scenario.program.start, tornado(base_npv, swings)
+    )
+    summary["method"] = method or uncertainty.method
+    summary["inputs"] = {n: inputs[n].model_dump(exclude_none=True) for n in names}
+    summary["median_sample_npv_usd"] = base_npv
+    return SweepResult(names, values, results, summary)
