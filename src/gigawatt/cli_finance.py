@@ -214,11 +214,41 @@ def _utilization_option(value: float | None, from_file: Path | None) -> float | 
     return float(found)
 
 
+def print_comparison(summaries: list[dict[str, Any]]) -> None:
+    """Side by side: the revenue each program needs a year to break even, against what it
+    assumes (the bubble question)."""
+    table = _table(
+        "Revenue needed to break even vs revenue assumed (USD billions a year)",
+        ["program", "year", "needed", "assumed", "gap", "NPV", "break-even"],
+        left=2,
+    )
+    for summary in summaries:
+        needs = summary["revenue_needed_to_break_even"]
+        v = summary["verdict"]
+        if not needs:
+            table.add_row(summary["name"], "-", "-", "-", "-", _b(v["npv_usd"]), "-")
+        for need in needs:
+            table.add_row(
+                summary["name"],
+                str(need["year"]),
+                _b(need["revenue_needed_usd"]),
+                _b(need["revenue_assumed_usd"]),
+                _b(need["gap_usd"]),
+                _b(v["npv_usd"]),
+                v["break_even_month"] or "not in horizon",
+            )
+        table.add_section()
+    console.print(table)
+
+
 def finance(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: Annotated[list[Path], typer.Argument(help="Scenario YAML file(s).")],
     out: Annotated[
         Path | None,
-        typer.Option(help="Write finance.json, finance_monthly.csv, cost_by_site.csv here."),
+        typer.Option(
+            help="Write finance.json, finance_monthly.csv, cost_by_site.csv here "
+            "(one subfolder per scenario when several)."
+        ),
     ] = None,
     utilization: Annotated[
         float | None,
@@ -232,34 +262,48 @@ def finance(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Cost, revenue, cash flow and verdict (NPV, IRR, break-even) of a scenario."""
-    loaded = _load(scenario)
+    """Cost, revenue, cash flow and verdict (NPV, IRR, break-even) of scenarios; with several,
+    a side-by-side table of the revenue each needs to break even."""
     used = _utilization_option(utilization, utilization_from)
     if used is not None and not 0 < used <= 1:
         raise _fail(f"--utilization must be in (0, 1], got {used}")
-    try:
-        fin, summary = run_finance(loaded, used)
-    except (FinanceInputError, ValidationError) as exc:
-        raise _fail(f"{scenario}: finance: {exc}") from None
+    loaded = [(path, _load(path)) for path in scenario]
+    results: list[tuple[Path, Financials, dict[str, Any]]] = []
+    for path, s in loaded:
+        try:
+            fin, summary = run_finance(s, used)
+        except (FinanceInputError, ValidationError) as exc:
+            raise _fail(f"{path}: finance: {exc}") from None
+        results.append((path, fin, summary))
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        payload: Any = results[0][2] if len(results) == 1 else [r[2] for r in results]
+        typer.echo(json.dumps(payload, indent=2))
     else:
-        print_finance(summary, loaded.program.name)
+        for _, _, summary in results:
+            print_finance(summary, summary["name"])
+        if len(results) > 1:
+            print_comparison([r[2] for r in results])
     if out is not None:
-        from gigawatt.report.files import write_csv_atomic, write_json_atomic
+        for path, fin, summary in results:
+            target = out if len(results) == 1 else out / path.stem
+            write_finance_outputs(target, fin, summary)
+            if not as_json:
+                console.print(f"wrote {target}/finance.json, finance_monthly.csv, cost_by_site.csv")
 
-        write_json_atomic(out / "finance.json", summary)
-        rows = monthly_rows(fin)
-        write_csv_atomic(
-            out / "finance_monthly.csv", list(rows[0]), ([r[k] for k in rows[0]] for r in rows)
-        )
-        sites = site_month_rows(fin)
-        if sites:
-            write_csv_atomic(
-                out / "cost_by_site.csv", list(sites[0]), ([r[k] for k in sites[0]] for r in sites)
-            )
-        if not as_json:
-            console.print(f"wrote {out}/finance.json, finance_monthly.csv, cost_by_site.csv")
+
+def write_finance_outputs(folder: Path, fin: Financials, summary: dict[str, Any]) -> None:
+    """finance.json (summary with inputs and their sources), finance_monthly.csv,
+    cost_by_site.csv (cost per accelerator-hour per site and month)."""
+    from gigawatt.report.files import write_csv_atomic, write_json_atomic
+
+    write_json_atomic(folder / "finance.json", summary)
+    rows = monthly_rows(fin)
+    write_csv_atomic(
+        folder / "finance_monthly.csv", list(rows[0]), ([r[k] for k in rows[0]] for r in rows)
+    )
+    sites = site_month_rows(fin)
+    header = list(sites[0]) if sites else ["month", "source_id"]
+    write_csv_atomic(folder / "cost_by_site.csv", header, ([r[k] for k in header] for r in sites))
 
 
 def write_results(path: Path, rows: list[dict[str, float]]) -> Path:

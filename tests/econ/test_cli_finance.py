@@ -58,6 +58,17 @@ def test_finance_bad_options_exit_2_with_one_line(args: list[str], message: str)
     assert message in result.output
 
 
+def test_two_scenarios_are_compared_on_revenue_needed(tmp_path: Path) -> None:
+    openai = ROOT / "scenarios" / "openai-commitments.yaml"
+    result = runner.invoke(app, ["finance", str(DEMO), str(openai), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Revenue needed to break even vs revenue assumed" in result.output
+    assert (tmp_path / "openai-commitments" / "finance.json").is_file()
+    both = json.loads(runner.invoke(app, ["finance", str(DEMO), str(openai), "--json"]).output)
+    years = [n["year"] for n in both[1]["revenue_needed_to_break_even"]]
+    assert years == [2028, 2030]
+
+
 def test_missing_scenario_is_a_clear_error() -> None:
     result = runner.invoke(app, ["finance", "nope.yaml"])
     assert result.exit_code == 2 and "no such file" in result.output

@@ -23,9 +23,6 @@ from gigawatt.econ.revenue import RevenueStreams
 
 FloatArray = NDArray[np.float64]
 
-#: A month counts as break-even when net income stays >= 0 for it and the next 11 months.
-BREAK_EVEN_RUN_MONTHS = 12
-
 
 @dataclass
 class CashFlow:
@@ -116,18 +113,20 @@ def build_cash_flow(costs: Costs, revenue: RevenueStreams, inputs: FinanceInputs
     )
 
 
-def first_run_start(values: FloatArray, run: int, after: int = 0) -> int | None:
-    """First index >= `after` from which `values` stay >= 0 for `run` entries (or to the end)."""
-    nonneg = values >= 0
-    n = len(values)
-    for k in range(after, n):
-        if nonneg[k] and nonneg[k : min(n, k + run)].all():
-            return k
-    return None
+def stays_nonnegative_from(values: FloatArray, after: int = 0) -> int | None:
+    """First index >= `after` from which `values` stay >= 0 to the end; None if the last
+    value is negative."""
+    negative = np.nonzero(values < 0)[0]
+    start = int(negative[-1]) + 1 if len(negative) else 0
+    start = max(start, after)
+    return start if start < len(values) else None
 
 
 def verdict(cash: CashFlow, inputs: FinanceInputs, valuation_index: int) -> Verdict:
-    """NPV at the WACC (valued at month `valuation_index`), IRR, payback and break-even."""
+    """NPV at the WACC (valued at month `valuation_index`), IRR, payback (cumulative free cash
+    flow turns >= 0) and break-even: the month from which the book net income of the trailing
+    twelve months stays >= 0 to the end of the horizon (profitable from then on, as
+    "break-even in 2028" is meant; a year, so one weak month does not undo it)."""
     flows = cash.free_cash_flow.copy()
     flows[-1] += cash.terminal_value_usd
     r_m = monthly_rate(inputs.wacc)
@@ -145,9 +144,8 @@ def verdict(cash: CashFlow, inputs: FinanceInputs, valuation_index: int) -> Verd
     revenue_months = np.nonzero(cash.revenue > 0)[0]
     break_even = None
     if len(revenue_months):
-        break_even = first_run_start(
-            cash.net_income, BREAK_EVEN_RUN_MONTHS, after=int(revenue_months[0])
-        )
+        trailing_year = np.convolve(cash.net_income, np.ones(12))[: len(cash.net_income)]
+        break_even = stays_nonnegative_from(trailing_year, after=int(revenue_months[0]))
     months = cash.months
     return Verdict(
         npv_usd=value,

@@ -155,7 +155,6 @@ def build_costs(buildout: Buildout, inputs: FinanceInputs, valuation_index: int 
     index from which electricity escalation counts (the program start)."""
     months = buildout.months
     n = len(months)
-    start = months[0]
     r_m = monthly_rate(inputs.wacc)
     tranches = build_tranches(buildout, inputs)
     zeros = _zeros_factory(n)
@@ -241,11 +240,13 @@ def build_costs(buildout: Buildout, inputs: FinanceInputs, valuation_index: int 
     it_mw = zeros()
     escalation = (1 + inputs.electricity_escalation_per_year) ** ((index - valuation_index) / 12.0)
     om_monthly_per_mw = inputs.om_usd_per_mw_it_year / 12.0
+    month_index = {m: k for k, m in enumerate(months)}
+    month_hours = [hours_in_month(m) for m in months]
     for row in buildout.timeline:
-        k = months_between(start, row.month)
-        e = row.energy_cost_usd * inputs.electricity_price_factor * escalation[k]
+        k = month_index[row.month]
+        e = row.energy_cost_usd * inputs.electricity_price_factor * float(escalation[k])
         o = row.it_mw * om_monthly_per_mw if row.ownership == "owned" else 0.0
-        h = row.accelerators * hours_in_month(row.month)
+        h = row.accelerators * month_hours[k]
         energy[k] += e
         om[k] += o
         contract[k] += row.contract_cost_usd

@@ -20,6 +20,7 @@ from gigawatt.econ.cashflow import (
 )
 from gigawatt.econ.cost import Costs, build_costs, cost_per_accelerator_hour
 from gigawatt.econ.defaults import FinanceDefaults
+from gigawatt.econ.financing import monthly_rate, npv
 from gigawatt.econ.inputs import FinanceInputs, resolve_inputs
 from gigawatt.econ.revenue import RevenueStreams, fleet_revenue
 from gigawatt.econ.settings import FinanceSettings
@@ -129,13 +130,20 @@ def incentive_effects(
             buildout, toggled, defaults, valuation_month=valuation_month, utilization=utilization
         )
         with_it, without = (base, other) if enabled else (other, base)
+        npv_effect = with_it.verdict.npv_usd - without.verdict.npv_usd
+        if name == "loan_guarantee":
+            # A cheaper debt also lowers the discount rate, and NPVs at two rates do not
+            # compare; value the guarantee as its after-tax interest saved, at the unguaranteed
+            # WACC (the subsidy's present value).
+            saved = (without.cash.interest - with_it.cash.interest) * (1 - base.inputs.tax_rate)
+            npv_effect = npv(saved, monthly_rate(without.inputs.wacc), -base.valuation_index)
         hour_with = with_it.cost_per_accelerator_hour()["all_in_usd_per_hour"]
         hour_without = without.cost_per_accelerator_hour()["all_in_usd_per_hour"]
         effects.append(
             {
                 "incentive": name,
                 "enabled": enabled,
-                "npv_effect_usd": with_it.verdict.npv_usd - without.verdict.npv_usd,
+                "npv_effect_usd": npv_effect,
                 "tco_effect_usd": float(with_it.costs.tco.sum() - without.costs.tco.sum()),
                 "cost_per_accelerator_hour_effect_usd": (
                     hour_with - hour_without

@@ -63,10 +63,11 @@ def fleet_revenue(
     hours = np.array([hours_in_month(m) for m in months])
     capacity: dict[str, FloatArray] = defaultdict(lambda: np.zeros(n))
     h100e_per_unit: dict[str, float] = {}
+    month_index = {m: k for k, m in enumerate(months)}
     for row in buildout.timeline:
         if row.accelerators <= 0:
             continue
-        capacity[row.accelerator][months_between(start, row.month)] += row.accelerators
+        capacity[row.accelerator][month_index[row.month]] += row.accelerators
         h100e_per_unit[row.accelerator] = row.h100e / row.accelerators
     base_price = {
         acc: inputs.price_per_accelerator_hour_usd.get(
