@@ -1,0 +1,520 @@
+"""What the scheduler sees of the fleet right now (`ClusterState`) and how it commits a placement.
+
+The same object serves the simulator and a live service: policies read it, call `place` to
+start a job (the placement is committed at once) and the owner calls `release` when the job
+ends. State is arrays per node plus, per accelerator type, *buckets* of online nodes by free
+accelerator count, so a small job finds its node in a few dictionary look-ups on a
+million-accelerator fleet and a gang is picked with a handful of vectorized passes.
+
+Node states::
+
+    offline --bring_online--> online (free = its accelerators) --place/release--> ...
+       ^                                                                             |
+       +------------------------------- take_offline (jobs on it are interrupted) ---+
+
+Partly used nodes sit in per-type dictionaries by free count (1..S-1); wholly free nodes are
+counted per domain and hall in arrays only, so a gang of a thousand nodes is taken and given
+back with a few vectorized operations.
+
+A whole-accelerator job of ``n`` accelerators of a type with ``S`` per node takes one node with
+``n`` free if ``n <= S``; otherwise ``n // S`` whole free nodes plus one node with the remainder.
+A share job (``gpu_milli`` < 1000) takes part of one accelerator: the tightest partly shared
+accelerator it fits on, else a whole free one that becomes shared. Interchangeable
+accelerators of a node are counted, not named, so "never more than capacity on any
+accelerator" is: free counts in 0..S per node and free milli in 0..1000 per shared accelerator.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gigawatt.fleet.topology import Fleet
+from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+NO_NODE = -1
+#: Ranges of at most this many nodes are scanned in Python rather than with numpy.
+SMALL_SCAN_NODES = 64
+#: Allocations on at most this many nodes are given back node by node.
+SMALL_GANG_NODES = 4
+
+
+@dataclass(slots=True)
+class Allocation:
+    """Where a running job is: ``counts[i]`` whole accelerators on ``nodes[i]``, or, for a share
+    job, ``gpu_milli`` of shared accelerator ``shared_slot`` on ``nodes[0]``."""
+
+    job: int
+    type: int
+    nodes: IntArray
+    counts: IntArray
+    gpu_milli: int
+    shared_slot: int
+    start_s: float
+    end_estimate_s: float
+    accelerators: float  # held; a share counts as its fraction of one
+
+
+class GangPlacement(Protocol):
+    """Which nodes a job gets. ``small``: one node with ``accelerators`` free (or NO_NODE);
+    ``full_nodes``: ``count`` wholly free nodes of the type (the caller checked there are)."""
+
+    name: str
+
+    def small(self, state: ClusterState, type_index: int, accelerators: int) -> int: ...
+
+    def full_nodes(self, state: ClusterState, type_index: int, count: int) -> IntArray: ...
+
+
+PlacementFactory = Callable[[], GangPlacement]
+_PLACEMENTS: dict[str, PlacementFactory] = {}
+
+
+def register_placement(name: str) -> Callable[[PlacementFactory], PlacementFactory]:
+    """Decorator: make a fleet placement available by name (``--placement <name>``)."""
+
+    def add(factory: PlacementFactory) -> PlacementFactory:
+        _PLACEMENTS[name] = factory
+        return factory
+
+    return add
+
+
+def placement_names() -> tuple[str, ...]:
+    return tuple(_PLACEMENTS)
+
+
+def make_placement(name: str) -> GangPlacement:
+    try:
+        return _PLACEMENTS[name]()
+    except KeyError:
+        raise KeyError(f"unknown placement {name!r} (known: {', '.join(_PLACEMENTS)})") from None
+
+
+class ClusterState:
+    """Free capacity, running allocations and per-tenant usage of one fleet and job table."""
+
+    def __init__(self, fleet: Fleet, jobs: JobTable) -> None:
+        self.fleet = fleet
+        self.jobs = jobs
+        types = len(fleet.types)
+        sizes = np.zeros(types, np.int64)
+        for t in range(types):
+            of_type = fleet.node_accelerators[fleet.node_type == t]
+            if len(of_type) and of_type.min() != of_type.max():
+                raise ValueError(f"nodes of type {fleet.types[t]} must all have the same size")
+            sizes[t] = of_type[0] if len(of_type) else 0
+        self.type_node_size = sizes
+        self.node_size = fleet.node_accelerators
+        # Python lists mirror what the per-node hot path reads (numpy scalar access is slow).
+        self._node_type: list[int] = fleet.node_type.tolist()
+        self._node_size: list[int] = fleet.node_accelerators.tolist()
+        self._node_domain: list[int] = fleet.node_domain.tolist()
+        self._node_hall: list[int] = fleet.node_hall.tolist()
+        self._node_free: list[int] = [0] * fleet.node_count
+        self.node_free = np.zeros(fleet.node_count, np.int64)
+        self.node_up = np.zeros(fleet.node_count, bool)
+        self.buckets: list[list[dict[int, None]]] = [
+            [{} for _ in range(int(sizes[t]) + 1)] for t in range(types)
+        ]
+        self.type_free = [0] * types  # free whole accelerators, online nodes
+        self.type_online = [0] * types
+        self.type_full = [0] * types  # wholly free online nodes
+        self.domain_full = np.zeros(fleet.domain_count, np.int64)
+        self.hall_full = np.zeros(fleet.hall_count, np.int64)
+        self.type_domains = [
+            np.flatnonzero(fleet.hall_type[fleet.domain_hall] == t) for t in range(types)
+        ]
+        self.type_halls = [np.flatnonzero(fleet.hall_type == t) for t in range(types)]
+        self.type_nodes = [np.flatnonzero(fleet.node_type == t) for t in range(types)]
+        domain_sizes = np.diff(fleet.domain_first_node)
+        self.hall_max_domain_nodes = np.array(
+            [
+                int(domain_sizes[fleet.hall_first_domain[h] : fleet.hall_first_domain[h + 1]].max())
+                if fleet.hall_first_domain[h + 1] > fleet.hall_first_domain[h]
+                else 0
+                for h in range(fleet.hall_count)
+            ],
+            np.int64,
+        )
+        # Shared accelerators: node -> free milli per shared slot (-1: slot retired).
+        self.shared: dict[int, list[int]] = {}
+        self.shared_nodes: list[dict[int, None]] = [{} for _ in range(types)]
+        self.allocations: dict[int, Allocation] = {}
+        self.running_ends: list[list[tuple[float, int]]] = [[] for _ in range(types)]
+        # Metrics groups: (site, type) of each node.
+        group_keys = fleet.node_site * max(types, 1) + fleet.node_type
+        keys, self.node_group = np.unique(group_keys, return_inverse=True)
+        self.groups = tuple(
+            (fleet.sites[int(k) // max(types, 1)], fleet.types[int(k) % max(types, 1)])
+            for k in keys
+        )
+        self._node_group: list[int] = self.node_group.tolist()
+        self.group_busy = [0.0] * len(keys)
+        self.group_online = [0.0] * len(keys)
+        self.tenant_busy = [[0.0] * types for _ in jobs.tenants]
+        # Time integrals: for x(t) changing by d_i at t_i, the integral of x over [0, T] is
+        # x(T) * T - sum(d_i * t_i); the moments are those sums (O(1) per change).
+        self.group_busy_moment = [0.0] * len(keys)
+        self.group_online_moment = [0.0] * len(keys)
+        self.tenant_busy_moment = [0.0] * len(jobs.tenants)
+        #: Bumped whenever capacity is freed or added: a pass that failed may now succeed.
+        self.freed_epoch = 0
+        #: Bumped whenever nodes come or go (promises about future capacity change).
+        self.fleet_epoch = 0
+        self._allowed_cache: dict[int, tuple[int, ...]] = {}
+        self._job_acc: list[int] = jobs.accelerators.tolist()
+        self._job_milli: list[int] = jobs.gpu_milli.tolist()
+        self._job_estimate: list[float] = jobs.estimate_s.tolist()
+        self._job_tenant: list[int] = jobs.tenant.tolist()
+        self._job_allowed: list[int] = jobs.allowed.tolist()
+        # Upcoming capacity for EASY's shadow time: per type, node online times (sorted) and
+        # the accelerators each brings.
+        self._online_times: list[FloatArray] = []
+        self._online_accs: list[IntArray] = []
+        for t in range(types):
+            nodes = self.type_nodes[t]
+            order = np.argsort(fleet.node_online_s[nodes], kind="stable")
+            self._online_times.append(fleet.node_online_s[nodes][order])
+            self._online_accs.append(fleet.node_accelerators[nodes][order])
+
+    # Read-outs ----------------------------------------------------------------------------
+
+    def allowed_types(self, job: int) -> tuple[int, ...]:
+        """Fleet type indices the job may run on, in fleet order."""
+        mask = self._job_allowed[job]
+        cached = self._allowed_cache.get(mask)
+        if cached is None:
+            if mask == 0:
+                cached = tuple(range(len(self.fleet.types)))
+            else:
+                names = {n for i, n in enumerate(self.jobs.types) if mask >> i & 1}
+                cached = tuple(i for i, n in enumerate(self.fleet.types) if n in names)
+            self._allowed_cache[mask] = cached
+        return cached
+
+    def free_accelerators(self) -> int:
+        """Wholly free accelerators on online nodes, all types."""
+        return sum(self.type_free)
+
+    def busy_integrals(self, until_s: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Accelerator-seconds busy per group, online per group and used per tenant over
+        [0, until_s] (``until_s`` at or after the last change)."""
+        busy = np.array(self.group_busy) * until_s - np.array(self.group_busy_moment)
+        online = np.array(self.group_online) * until_s - np.array(self.group_online_moment)
+        tenant = np.array([sum(row) for row in self.tenant_busy]) * until_s - np.array(
+            self.tenant_busy_moment
+        )
+        return busy, online, tenant
+
+    def has_shared_room(self) -> bool:
+        return any(self.shared_nodes)
+
+    def capacity_at(self, type_index: int, now: float, need: int) -> tuple[float, int]:
+        """EASY's shadow time: the earliest time >= now at which ``need`` accelerators of the type
+        are free if running jobs end at their estimates and planned nodes come online; and how
+        many beyond ``need`` are free then. (inf, 0) if never. Counts, not node shapes."""
+        free = self.type_free[type_index]
+        if free >= need:
+            return now, free - need
+        ends = self.running_ends[type_index]
+        times = self._online_times[type_index]
+        accs = self._online_accs[type_index]
+        k = int(np.searchsorted(times, now, side="right"))
+        i = 0
+        while i < len(ends) or k < len(times):
+            take_end = k >= len(times) or (i < len(ends) and ends[i][0] <= times[k])
+            if take_end:
+                when, job = ends[i]
+                allocation = self.allocations[job]
+                if allocation.shared_slot < 0:
+                    free += int(allocation.accelerators)
+                i += 1
+            else:
+                when = float(times[k])
+                free += int(accs[k])
+                k += 1
+            if free >= need:
+                return max(when, now), free - need
+        return float("inf"), 0
+
+    # Fleet changes ------------------------------------------------------------------------
+
+    def bring_online(self, nodes: IntArray, now: float) -> None:
+        """Nodes join, idle."""
+        fleet = self.fleet
+        for node in nodes.tolist():
+            if self.node_up[node]:
+                continue
+            t = self._node_type[node]
+            size = self._node_size[node]
+            self.node_up[node] = True
+            self.node_free[node] = size
+            self._node_free[node] = size
+            self.type_free[t] += size
+            self.type_online[t] += size
+            self.type_full[t] += 1
+            self.domain_full[fleet.node_domain[node]] += 1
+            self.hall_full[fleet.node_hall[node]] += 1
+            group = self._node_group[node]
+            self.group_online[group] += size
+            self.group_online_moment[group] += size * now
+        self.freed_epoch += 1
+        self.fleet_epoch += 1
+
+    def take_offline(self, nodes: IntArray, now: float) -> list[Allocation]:
+        """Nodes leave. Jobs on them are interrupted: released everywhere and returned."""
+        down = np.zeros(self.fleet.node_count, bool)
+        down[nodes] = True
+        hit = [a for a in self.allocations.values() if down[a.nodes].any()]
+        for allocation in hit:
+            self.release(allocation.job, now)
+        for node in nodes.tolist():
+            if not self.node_up[node]:
+                continue
+            t = self._node_type[node]
+            size = self._node_size[node]
+            self._set_free(node, 0)  # every job on it was released: it was fully free
+            self.node_up[node] = False
+            self.type_online[t] -= size
+            group = self._node_group[node]
+            self.group_online[group] -= size
+            self.group_online_moment[group] -= size * now
+        self.fleet_epoch += 1
+        return hit
+
+    # Placement ----------------------------------------------------------------------------
+
+    def place(
+        self,
+        job: int,
+        placement: GangPlacement,
+        now: float,
+        types: Sequence[int] | None = None,
+    ) -> Allocation | None:
+        """Start ``job`` now if it fits whole (on the first allowed type where it does); commit
+        and return its allocation, or return None and change nothing."""
+        accelerators = self._job_acc[job]
+        gpu_milli = self._job_milli[job]
+        for t in self.allowed_types(job) if types is None else types:
+            if gpu_milli < WHOLE_MILLI:
+                allocation = self._place_share(job, t, gpu_milli, placement, now)
+            else:
+                allocation = self._place_whole(job, t, accelerators, placement, now)
+            if allocation is not None:
+                self._commit(allocation)
+                return allocation
+        return None
+
+    def release(self, job: int, now: float) -> Allocation:
+        """The job ends (or is interrupted): its accelerators are free again."""
+        allocation = self.allocations.pop(job)
+        t = allocation.type
+        if allocation.shared_slot >= 0:
+            node = int(allocation.nodes[0])
+            slots = self.shared[node]
+            slots[allocation.shared_slot] += allocation.gpu_milli
+            if slots[allocation.shared_slot] == WHOLE_MILLI:
+                slots[allocation.shared_slot] = -1
+                self._set_free(node, self._node_free[node] + 1)
+                if all(s < 0 for s in slots):
+                    del self.shared[node]
+                    del self.shared_nodes[t][node]
+        else:
+            whole = allocation.counts == self.type_node_size[t]
+            if len(allocation.nodes) <= SMALL_GANG_NODES:  # per node, without numpy calls
+                for node, count in zip(
+                    allocation.nodes.tolist(), allocation.counts.tolist(), strict=True
+                ):
+                    self._set_free(node, self._node_free[node] + count)
+            elif whole.all():
+                self._give_full(t, allocation.nodes)
+            else:
+                self._give_full(t, allocation.nodes[whole])
+                for node, count in zip(
+                    allocation.nodes[~whole].tolist(), allocation.counts[~whole].tolist(), strict=True
+                ):
+                    self._set_free(node, self._node_free[node] + count)
+        ends = self.running_ends[t]
+        key = (allocation.end_estimate_s, job)
+        del ends[bisect.bisect_left(ends, key)]
+        self._account(allocation, -1.0, now)
+        self.freed_epoch += 1
+        return allocation
+
+    def _commit(self, allocation: Allocation) -> None:
+        self.allocations[allocation.job] = allocation
+        bisect.insort(
+            self.running_ends[allocation.type], (allocation.end_estimate_s, allocation.job)
+        )
+        self._account(allocation, 1.0, allocation.start_s)
+
+    def _account(self, allocation: Allocation, sign: float, now: float) -> None:
+        held = sign * allocation.accelerators
+        tenant = self._job_tenant[allocation.job]
+        self.tenant_busy[tenant][allocation.type] += held
+        self.tenant_busy_moment[tenant] += held * now
+        if len(allocation.nodes) == 1:
+            group = self._node_group[int(allocation.nodes[0])]
+            self.group_busy[group] += held
+            self.group_busy_moment[group] += held * now
+        else:
+            per_group = np.bincount(
+                self.node_group[allocation.nodes],
+                weights=allocation.counts,
+                minlength=len(self.groups),
+            )
+            for group in np.flatnonzero(per_group).tolist():
+                delta = sign * float(per_group[group])
+                self.group_busy[group] += delta
+                self.group_busy_moment[group] += delta * now
+
+    def _allocation(
+        self, job: int, t: int, nodes: IntArray, counts: IntArray, now: float, slot: int = -1
+    ) -> Allocation:
+        gpu_milli = self._job_milli[job]
+        held = gpu_milli / WHOLE_MILLI if slot >= 0 else float(self._job_acc[job])
+        return Allocation(
+            job, t, nodes, counts, gpu_milli, slot, now, now + self._job_estimate[job], held
+        )
+
+    def _place_whole(
+        self, job: int, t: int, accelerators: int, placement: GangPlacement, now: float
+    ) -> Allocation | None:
+        if self.type_free[t] < accelerators:
+            return None
+        size = int(self.type_node_size[t])
+        if accelerators <= size:
+            node = placement.small(self, t, accelerators)
+            if node == NO_NODE:
+                return None
+            self._set_free(node, self._node_free[node] - accelerators)
+            return self._allocation(
+                job, t, np.array([node], np.int64), np.array([accelerators], np.int64), now
+            )
+        full, rest = divmod(accelerators, size)
+        buckets = self.buckets[t]
+        partial = rest > 0 and any(buckets[k] for k in range(rest, size))
+        if self.type_full[t] < full + (1 if rest and not partial else 0):
+            return None
+        nodes = placement.full_nodes(self, t, full)
+        self._take_full(t, nodes)
+        counts = np.full(full, size, np.int64)
+        if rest:
+            node = placement.small(self, t, rest)
+            self._set_free(node, self._node_free[node] - rest)
+            nodes = np.append(nodes, node)
+            counts = np.append(counts, rest)
+        return self._allocation(job, t, nodes, counts, now)
+
+    def _place_share(
+        self, job: int, t: int, gpu_milli: int, placement: GangPlacement, now: float
+    ) -> Allocation | None:
+        best: tuple[int, int, int] | None = None  # (free milli, node, slot)
+        for node in self.shared_nodes[t]:
+            for slot, free in enumerate(self.shared[node]):
+                if free >= gpu_milli and (best is None or free < best[0]):
+                    best = (free, node, slot)
+        if best is None:
+            node = placement.small(self, t, 1)
+            if node == NO_NODE:
+                return None
+            self._set_free(node, self._node_free[node] - 1)
+            slots = self.shared.setdefault(node, [])
+            self.shared_nodes[t][node] = None
+            slots.append(WHOLE_MILLI)
+            best = (WHOLE_MILLI, node, len(slots) - 1)
+        _, node, slot = best
+        self.shared[node][slot] -= gpu_milli
+        return self._allocation(
+            job, t, np.array([node], np.int64), np.zeros(1, np.int64), now, slot
+        )
+
+    def _set_free(self, node: int, new: int) -> None:
+        old = self._node_free[node]
+        t = self._node_type[node]
+        size = self._node_size[node]
+        if not 0 <= new <= size:
+            raise ValueError(f"node {node} would have {new} free of {size} accelerators")
+        buckets = self.buckets[t]
+        if 0 < old < size:
+            del buckets[old][node]
+        if 0 < new < size:
+            buckets[new][node] = None
+        self._node_free[node] = new
+        self.node_free[node] = new
+        self.type_free[t] += new - old
+        full_change = (new == size) - (old == size)
+        if full_change:
+            self.type_full[t] += full_change
+            self.domain_full[self._node_domain[node]] += full_change
+            self.hall_full[self._node_hall[node]] += full_change
+
+    def _take_full(self, t: int, nodes: IntArray) -> None:
+        """Wholly free nodes become wholly used (vectorized for gangs)."""
+        size = int(self.type_node_size[t])
+        if (self.node_free[nodes] != size).any():
+            raise ValueError("a gang was given a node that is not wholly free")
+        self.node_free[nodes] = 0
+        node_free = self._node_free
+        for node in nodes.tolist():
+            node_free[node] = 0
+        self.type_free[t] -= size * len(nodes)
+        self.type_full[t] -= len(nodes)
+        np.subtract.at(self.domain_full, self.fleet.node_domain[nodes], 1)
+        np.subtract.at(self.hall_full, self.fleet.node_hall[nodes], 1)
+
+    def _give_full(self, t: int, nodes: IntArray) -> None:
+        """Wholly used nodes become wholly free (vectorized for gangs)."""
+        if len(nodes) == 0:
+            return
+        size = int(self.type_node_size[t])
+        if (self.node_free[nodes] != 0).any():
+            raise ValueError("a gang gave back a node that was not wholly its own")
+        self.node_free[nodes] = size
+        node_free = self._node_free
+        for node in nodes.tolist():
+            node_free[node] = size
+        self.type_free[t] += size * len(nodes)
+        self.type_full[t] += len(nodes)
+        np.add.at(self.domain_full, self.fleet.node_domain[nodes], 1)
+        np.add.at(self.hall_full, self.fleet.node_hall[nodes], 1)
+
+    def full_node(self, t: int, fewest: bool = True) -> int:
+        """A wholly free node of type t: in the hall and domain with the fewest wholly free nodes
+        (``fewest``, keeping whole domains for gangs) or the most; NO_NODE if none."""
+        halls = self.type_halls[t]
+        if self.type_full[t] == 0:
+            return NO_NODE
+        pick = np.argmin if fewest else np.argmax
+        if len(halls) == 1:
+            hall = int(halls[0])
+        else:
+            counts = self.hall_full[halls]
+            candidates = np.flatnonzero(counts > 0)
+            hall = int(halls[candidates[pick(counts[candidates])]])
+        fleet = self.fleet
+        if self.hall_max_domain_nodes[hall] == 1:  # one node per domain: any will do
+            first, stop = int(fleet.hall_first_node[hall]), int(fleet.hall_first_node[hall + 1])
+        else:
+            d0, d1 = int(fleet.hall_first_domain[hall]), int(fleet.hall_first_domain[hall + 1])
+            per_domain = self.domain_full[d0:d1]
+            candidates = np.flatnonzero(per_domain > 0)
+            domain = d0 + int(candidates[pick(per_domain[candidates])])
+            first = int(fleet.domain_first_node[domain])
+            stop = int(fleet.domain_first_node[domain + 1])
+        if stop - first <= SMALL_SCAN_NODES:  # a plain scan beats numpy's call overhead
+            free_list = self._node_free
+            size_list = self._node_size
+            for node in range(first, stop):
+                if free_list[node] == size_list[node]:
+                    return node
+        free = self.node_free[first:stop]
+        return first + int(np.argmax(free == self.node_size[first:stop]))

@@ -1,0 +1,164 @@
+"""Jobs for time-based replay, as columns (one array element per job).
+
+A job asks for ``accelerators`` of one type (whole ones: ``gpu_milli`` 1000; or a share of a
+single accelerator: ``gpu_milli`` < 1000), from the types its ``allowed`` bit mask names
+(bit i is ``types[i]``; 0 allows any). Every job starts whole or not at all; ``gang`` says its
+ranks communicate, so placement keeps it in as few scale-up domains and halls as it can.
+``estimate_s`` is what the scheduler is told (EASY backfill plans with it); ``duration_s`` is
+how long the job really runs. CPU and memory are carried for the record: hosts built from a
+plan are sized per accelerator, so accelerators are the resource placement checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+WHOLE_MILLI = 1000
+
+
+@dataclass(frozen=True)
+class JobTable:
+    """Every job of a run. Job ids are indices into these arrays."""
+
+    tenants: tuple[str, ...]
+    tenant_weight: FloatArray  # entitlement weight per tenant (fair share), > 0
+    types: tuple[str, ...]  # accelerator types the ``allowed`` bits refer to
+    tenant: IntArray
+    accelerators: IntArray
+    gpu_milli: IntArray
+    allowed: IntArray
+    gang: BoolArray
+    priority: IntArray
+    arrival_s: FloatArray
+    duration_s: FloatArray
+    estimate_s: FloatArray
+    checkpoint_s: FloatArray  # checkpoint interval; inf: never checkpoints
+    cpu_milli: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    memory_mib: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def __post_init__(self) -> None:
+        count = len(self.tenant)
+        for name in ("cpu_milli", "memory_mib"):
+            if len(getattr(self, name)) == 0 and count:
+                object.__setattr__(self, name, np.zeros(count, np.int64))
+        for name in (
+            "accelerators", "gpu_milli", "allowed", "gang", "priority", "arrival_s",
+            "duration_s", "estimate_s", "checkpoint_s", "cpu_milli", "memory_mib",
+        ):  # fmt: skip
+            if getattr(self, name).shape != (count,):
+                raise ValueError(f"JobTable.{name} must have one entry per job ({count})")
+        if len(self.tenant_weight) != len(self.tenants):
+            raise ValueError("JobTable.tenant_weight must have one entry per tenant")
+        if count:
+            if self.accelerators.min() < 1:
+                raise ValueError("a job needs at least one accelerator")
+            if np.any((self.gpu_milli < 1) | (self.gpu_milli > WHOLE_MILLI)):
+                raise ValueError("gpu_milli must be in 1..1000")
+            if np.any((self.gpu_milli < WHOLE_MILLI) & (self.accelerators > 1)):
+                raise ValueError("a job sharing an accelerator (gpu_milli < 1000) takes only one")
+            if np.any(self.duration_s < 0) or np.any(self.estimate_s < 0):
+                raise ValueError("durations must be >= 0")
+            if self.tenant.max() >= len(self.tenants):
+                raise ValueError("JobTable.tenant indexes past tenants")
+
+    @property
+    def count(self) -> int:
+        return len(self.tenant)
+
+    def accelerator_seconds(self) -> FloatArray:
+        """Accelerator-seconds each job needs (a share counts its fraction of one accelerator)."""
+        return self.accelerators * (self.gpu_milli / WHOLE_MILLI) * self.duration_s
+
+    def sorted_by_arrival(self) -> JobTable:
+        """The same jobs, renumbered in arrival order (stable)."""
+        order = np.argsort(self.arrival_s, kind="stable")
+        return self.take(order)
+
+    def take(self, index: IntArray) -> JobTable:
+        """The jobs at ``index``, in that order."""
+        return JobTable(
+            tenants=self.tenants,
+            tenant_weight=self.tenant_weight,
+            types=self.types,
+            tenant=self.tenant[index],
+            accelerators=self.accelerators[index],
+            gpu_milli=self.gpu_milli[index],
+            allowed=self.allowed[index],
+            gang=self.gang[index],
+            priority=self.priority[index],
+            arrival_s=self.arrival_s[index],
+            duration_s=self.duration_s[index],
+            estimate_s=self.estimate_s[index],
+            checkpoint_s=self.checkpoint_s[index],
+            cpu_milli=self.cpu_milli[index],
+            memory_mib=self.memory_mib[index],
+        )
+
+
+def concat_jobs(tables: list[JobTable]) -> JobTable:
+    """Jobs of several tables (same tenants and types) as one table, in the given order."""
+    first = tables[0]
+    for other in tables[1:]:
+        if other.tenants != first.tenants or other.types != first.types:
+            raise ValueError("concat_jobs needs tables with the same tenants and types")
+
+    def cat(name: str) -> NDArray[np.generic]:
+        return np.concatenate([getattr(t, name) for t in tables])
+
+    return JobTable(
+        tenants=first.tenants,
+        tenant_weight=first.tenant_weight,
+        types=first.types,
+        tenant=cat("tenant"),
+        accelerators=cat("accelerators"),
+        gpu_milli=cat("gpu_milli"),
+        allowed=cat("allowed"),
+        gang=cat("gang"),
+        priority=cat("priority"),
+        arrival_s=cat("arrival_s"),
+        duration_s=cat("duration_s"),
+        estimate_s=cat("estimate_s"),
+        checkpoint_s=cat("checkpoint_s"),
+        cpu_milli=cat("cpu_milli"),
+        memory_mib=cat("memory_mib"),
+    )
+
+
+def simple_jobs(
+    arrival_s: FloatArray,
+    duration_s: FloatArray,
+    accelerators: IntArray | None = None,
+    tenant: IntArray | None = None,
+    tenants: tuple[str, ...] = ("default",),
+    priority: IntArray | None = None,
+    gpu_milli: IntArray | None = None,
+    tenant_weight: FloatArray | None = None,
+) -> JobTable:
+    """Jobs of any type with perfect estimates and no checkpoints (tests, queueing checks)."""
+    count = len(arrival_s)
+    return JobTable(
+        tenants=tenants,
+        tenant_weight=np.ones(len(tenants)) if tenant_weight is None else tenant_weight,
+        types=(),
+        tenant=np.zeros(count, np.int64) if tenant is None else np.asarray(tenant, np.int64),
+        accelerators=np.ones(count, np.int64)
+        if accelerators is None
+        else np.asarray(accelerators, np.int64),
+        gpu_milli=np.full(count, WHOLE_MILLI, np.int64)
+        if gpu_milli is None
+        else np.asarray(gpu_milli, np.int64),
+        allowed=np.zeros(count, np.int64),
+        gang=np.ones(count, bool),
+        priority=np.zeros(count, np.int64) if priority is None else np.asarray(priority, np.int64),
+        arrival_s=np.asarray(arrival_s, np.float64),
+        duration_s=np.asarray(duration_s, np.float64),
+        estimate_s=np.asarray(duration_s, np.float64),
+        checkpoint_s=np.full(count, np.inf),
+    )

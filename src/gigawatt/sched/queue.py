@@ -1,0 +1,338 @@
+"""Queue policies: which waiting jobs start now. One interface, registered by name.
+
+A policy is called with the queue of waiting jobs, the `ClusterState` and the time, whenever
+something changes (a job arrives or ends, nodes come or go), by the simulator and by a live
+service alike::
+
+    decisions = policy.admit(queue, state, now)
+
+It starts jobs by calling ``state.place`` (each placement is committed at once and whole: a gang
+is never partly placed, so two gangs can never hold parts of the fleet waiting on each other)
+and returns them as `Decision` s; the caller removes them from the queue and schedules their
+ends. The queue keeps the policy's order (``policy.order_key``).
+
+| name | order | starts |
+|---|---|---|
+| ``fifo`` | arrival | in order; stops at the first job that does not fit |
+| ``priority`` | priority (high first), then arrival | as fifo |
+| ``shortest-first`` | estimated run time, then arrival | as fifo |
+| ``drf`` | per tenant arrival | repeatedly the head job of the tenant with the lowest dominant share divided by its entitlement (Ghodsi et al., NSDI'11); a tenant whose head does not fit waits |
+| ``easy-backfill`` | arrival | in order; when the head does not fit it gets a reservation at the earliest time enough accelerators free up (the *shadow* time), and later jobs start if they fit now and either end by then or use only accelerators the head will not need (Lifka 1995; Mu'alem & Feitelson, IEEE TPDS 2001) |
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from gigawatt.sched.cluster import Allocation, ClusterState, GangPlacement, make_placement
+from gigawatt.sched.jobs import JobTable
+
+#: How many waiting jobs behind a blocked head EASY tries per pass (Slurm's ``bf_max_job_test``
+#: plays this role; its documented default is 500).
+BACKFILL_DEPTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Start ``job`` now with ``allocation`` (already committed to the state)."""
+
+    job: int
+    allocation: Allocation
+
+
+OrderKey = Callable[[JobTable, int], tuple[float, ...]]
+
+
+class JobQueue:
+    """Waiting jobs in a policy's order, and per tenant; remembers which jobs are new since
+    the policy last looked (``recent``), so a pass after a mere arrival can be incremental."""
+
+    def __init__(self, jobs: JobTable, key: OrderKey) -> None:
+        self.jobs = jobs
+        self._key = key
+        self._items: list[tuple[tuple[float, ...], int]] = []
+        self._by_tenant: dict[int, list[tuple[tuple[float, ...], int]]] = {}
+        self._keys: dict[int, tuple[float, ...]] = {}
+        self.recent: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[int]:
+        return (job for _, job in self._items)
+
+    def __contains__(self, job: object) -> bool:
+        return job in self._keys
+
+    def push(self, job: int) -> None:
+        key = self._key(self.jobs, job)
+        self._keys[job] = key
+        bisect.insort(self._items, (key, job))
+        bisect.insort(self._by_tenant.setdefault(int(self.jobs.tenant[job]), []), (key, job))
+        self.recent.append(job)
+
+    def remove(self, job: int) -> None:
+        entry = (self._keys.pop(job), job)
+        del self._items[bisect.bisect_left(self._items, entry)]
+        of_tenant = self._by_tenant[int(self.jobs.tenant[job])]
+        del of_tenant[bisect.bisect_left(of_tenant, entry)]
+
+    def head(self) -> int | None:
+        return self._items[0][1] if self._items else None
+
+    def at(self, index: int) -> int:
+        return self._items[index][1]
+
+    def tenant_head(self, tenant: int) -> int | None:
+        items = self._by_tenant.get(tenant)
+        return items[0][1] if items else None
+
+    def tenants_waiting(self) -> list[int]:
+        return [t for t, items in self._by_tenant.items() if items]
+
+
+class QueuePolicy(Protocol):
+    """Decides which waiting jobs start now."""
+
+    name: str
+
+    def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
+        """Sort key of a waiting job (smaller first)."""
+        ...
+
+    def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
+        """Start jobs (via ``state.place``) and return them."""
+        ...
+
+
+PolicyFactory = Callable[[GangPlacement], QueuePolicy]
+_QUEUE_POLICIES: dict[str, PolicyFactory] = {}
+
+
+def register_queue_policy(name: str) -> Callable[[PolicyFactory], PolicyFactory]:
+    """Decorator: make a queue policy available as ``--queue <name>``."""
+
+    def add(factory: PolicyFactory) -> PolicyFactory:
+        _QUEUE_POLICIES[name] = factory
+        return factory
+
+    return add
+
+
+def queue_policy_names() -> tuple[str, ...]:
+    return tuple(_QUEUE_POLICIES)
+
+
+def make_queue_policy(name: str, placement: str = "topology") -> QueuePolicy:
+    """A new queue policy ``name`` placing with the fleet placement ``placement``."""
+    try:
+        factory = _QUEUE_POLICIES[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown queue policy {name!r} (known: {', '.join(_QUEUE_POLICIES)})"
+        ) from None
+    return factory(make_placement(placement))
+
+
+def _fifo_key(jobs: JobTable, job: int) -> tuple[float, ...]:
+    return (float(jobs.arrival_s[job]), float(job))
+
+
+class InOrder:
+    """Start jobs in the queue's order until one does not fit (no job overtakes another)."""
+
+    name = "fifo"
+
+    def __init__(self, placement: GangPlacement) -> None:
+        self.placement = placement
+
+    def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
+        return _fifo_key(jobs, job)
+
+    def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
+        queue.recent.clear()
+        decisions: list[Decision] = []
+        for job in queue:
+            allocation = state.place(job, self.placement, now)
+            if allocation is None:
+                break
+            decisions.append(Decision(job, allocation))
+        return decisions
+
+
+class Priority(InOrder):
+    name = "priority"
+
+    def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
+        return (-float(jobs.priority[job]), float(jobs.arrival_s[job]), float(job))
+
+
+class ShortestFirst(InOrder):
+    name = "shortest-first"
+
+    def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
+        return (float(jobs.estimate_s[job]), float(jobs.arrival_s[job]), float(job))
+
+
+class DominantResourceFairness:
+    """DRF over tenants: resources are the accelerator types; a tenant's dominant share is its
+    largest share of any type's online accelerators, divided by its entitlement weight."""
+
+    name = "drf"
+
+    def __init__(self, placement: GangPlacement) -> None:
+        self.placement = placement
+
+    def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
+        return _fifo_key(jobs, job)
+
+    def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
+        queue.recent.clear()
+        decisions: list[Decision] = []
+        weight = state.jobs.tenant_weight.tolist()
+        online = [max(o, 1) for o in state.type_online]
+        blocked: set[int] = set()
+        started: dict[int, int] = {}  # tenant -> jobs started this pass (queue heads advance)
+        waiting = queue.tenants_waiting()
+        while True:
+            best: tuple[float, int] | None = None
+            for tenant in waiting:
+                if tenant in blocked:
+                    continue
+                used = state.tenant_busy[tenant]
+                share = max((u / o for u, o in zip(used, online, strict=True)), default=0.0)
+                share /= weight[tenant]
+                if best is None or (share, tenant) < best:
+                    best = (share, tenant)
+            if best is None:
+                return decisions
+            tenant = best[1]
+            offset = started.get(tenant, 0)
+            items = queue._by_tenant[tenant]
+            if offset >= len(items):
+                blocked.add(tenant)
+                continue
+            job = items[offset][1]
+            allocation = state.place(job, self.placement, now)
+            if allocation is None:
+                blocked.add(tenant)
+                continue
+            started[tenant] = offset + 1
+            decisions.append(Decision(job, allocation))
+
+
+@dataclass
+class _Reservation:
+    """EASY's promise to the blocked head job: its type, shadow time and spare accelerators."""
+
+    job: int
+    type_index: int
+    shadow_s: float
+    extra: int
+
+
+class EasyBackfill:
+    """EASY backfilling over arrival order (see the module table)."""
+
+    name = "easy-backfill"
+
+    def __init__(self, placement: GangPlacement, depth: int = BACKFILL_DEPTH) -> None:
+        self.placement = placement
+        self.depth = depth
+        self._reservation: _Reservation | None = None
+        self._epoch = -1
+        self._fleet_epoch = -1
+
+    def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
+        return _fifo_key(jobs, job)
+
+    def _reserve(self, job: int, state: ClusterState, now: float) -> _Reservation:
+        best: _Reservation | None = None
+        need = int(state.jobs.accelerators[job])
+        for t in state.allowed_types(job):
+            shadow, extra = state.capacity_at(t, now, need)
+            if best is None or shadow < best.shadow_s:
+                best = _Reservation(job, t, shadow, extra)
+        return best if best is not None else _Reservation(job, -1, float("inf"), 0)
+
+    def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
+        decisions: list[Decision] = []
+        started: set[int] = set()
+        # 1. Start jobs in order while they fit.
+        head_index = 0
+        for job in queue:
+            allocation = state.place(job, self.placement, now)
+            if allocation is None:
+                break
+            decisions.append(Decision(job, allocation))
+            started.add(job)
+            head_index += 1
+        if head_index == len(queue):
+            queue.recent.clear()
+            self._reservation = None
+            return decisions
+        head = queue.at(head_index)
+        # 2. Reserve for the head (kept while the head and the fleet's promises hold).
+        reservation = self._reservation
+        # With estimates at or above the real run times, ends only come as promised, so the
+        # shadow time holds until the head changes, passes, or the fleet itself changes.
+        fresh = (
+            reservation is None
+            or reservation.job != head
+            or now >= reservation.shadow_s
+            or state.fleet_epoch != self._fleet_epoch
+        )
+        if fresh:
+            reservation = self._reserve(head, state, now)
+            self._reservation = reservation
+            self._fleet_epoch = state.fleet_epoch
+        assert reservation is not None
+        # 3. Backfill. Without freed capacity since the last pass only newcomers can start.
+        full_pass = fresh or state.freed_epoch != self._epoch
+        if full_pass:
+            candidates = [
+                queue.at(i)
+                for i in range(head_index + 1, min(len(queue), head_index + 1 + self.depth))
+            ]
+        else:
+            candidates = [j for j in queue.recent if j in queue and j != head]
+        queue.recent.clear()
+        jobs = state.jobs
+        # (allowed mask, kept off the reserved type) -> smallest request that did not fit: within
+        # a pass free capacity only shrinks, so anything as large fails too.
+        too_big: dict[tuple[int, bool], float] = {}
+        for job in candidates:
+            if state.free_accelerators() == 0 and not state.has_shared_room():
+                break
+            size = float(jobs.accelerators[job]) * float(jobs.gpu_milli[job])
+            ends_in_time = now + float(jobs.estimate_s[job]) <= reservation.shadow_s
+            types = state.allowed_types(job)
+            kept_off = (
+                not ends_in_time
+                and reservation.type_index in types
+                and int(jobs.accelerators[job]) > reservation.extra
+            )
+            key = (int(jobs.allowed[job]), kept_off)
+            if size >= too_big.get(key, float("inf")):
+                continue
+            if kept_off:
+                types = tuple(t for t in types if t != reservation.type_index)
+            allocation = state.place(job, self.placement, now, types)
+            if allocation is None:
+                too_big[key] = size
+                continue
+            if not ends_in_time and allocation.type == reservation.type_index:
+                reservation.extra -= int(allocation.counts.sum())
+            decisions.append(Decision(job, allocation))
+        self._epoch = state.freed_epoch
+        return decisions
+
+
+register_queue_policy("fifo")(InOrder)
+register_queue_policy("priority")(Priority)
+register_queue_policy("shortest-first")(ShortestFirst)
+register_queue_policy("drf")(DominantResourceFairness)
+register_queue_policy("easy-backfill")(EasyBackfill)

@@ -1,0 +1,269 @@
+"""Time-based replay: jobs arrive, wait, start whole, run and end on a fleet that grows.
+
+One event heap of ``(time, priority, counter, kind, payload, run)``: ties in time break by
+priority (ends first, then nodes leaving, nodes joining, arrivals), then by the order events
+were scheduled, so a run repeats exactly. After all events of one instant are applied, the
+queue policy is asked once which jobs start (``policy.admit``); a start is immediate and
+schedules the job's end. Only the next arrival is kept in the heap (arrivals are read in time
+order), so the heap holds running jobs' ends and pending fleet changes, not the whole trace.
+
+Job states (``JobRecords``)::
+
+    arriving --arrival--> waiting --admit--> running --end--> done
+        |                    ^                  |
+        +--> rejected        +-- interrupted <--+  (its node went offline: progress since the
+             (never fits)                           last checkpoint is lost, it waits again)
+
+Simulation time is seconds from the scenario's program start; the run stops at ``horizon_s``
+(jobs still running then have no end). Everything accumulates in arrays: per-job records,
+accelerator-seconds busy per (site, type) group and per tenant, and samples every
+``sample_every_s`` of the queue and of busy/online accelerators.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gigawatt.fleet.topology import Fleet
+from gigawatt.sched.cluster import ClusterState
+from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
+from gigawatt.sched.queue import JobQueue, QueuePolicy
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+# Event kinds, in the order they apply when they fall on the same instant.
+END, NODE_OFFLINE, NODE_ONLINE, ARRIVAL = 0, 1, 2, 3
+#: Call the progress callback every this many events.
+PROGRESS_EVERY = 16_384
+
+
+@dataclass(frozen=True)
+class JobRecords:
+    """What happened to each job (NaN where it did not happen within the horizon)."""
+
+    start_s: FloatArray  # first start
+    end_s: FloatArray
+    type_index: IntArray  # fleet type it ran on (-1: never started)
+    nodes: IntArray  # nodes of its last placement
+    domains: IntArray  # scale-up domains its last placement spans
+    halls: IntArray
+    sites: IntArray
+    interruptions: IntArray
+    rejected: NDArray[np.bool_]  # can never fit the fleet (too big for every allowed type)
+
+    def wait_s(self, jobs: JobTable) -> FloatArray:
+        return self.start_s - jobs.arrival_s
+
+    def jct_s(self, jobs: JobTable) -> FloatArray:
+        """Job completion time: end minus arrival."""
+        return self.end_s - jobs.arrival_s
+
+
+@dataclass(frozen=True)
+class Samples:
+    """The fleet every ``sample_every_s``: rows are sample times."""
+
+    time_s: FloatArray
+    queue_length: IntArray
+    group_busy: FloatArray  # (samples, groups) accelerators in use
+    group_online: FloatArray  # (samples, groups) accelerators online
+    tenant_busy: FloatArray  # (samples, tenants)
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """Everything a replay measured. ``groups`` are the (site, type) pairs of the fleet."""
+
+    fleet: Fleet
+    jobs: JobTable
+    policy: str
+    placement: str
+    horizon_s: float
+    records: JobRecords
+    samples: Samples
+    groups: tuple[tuple[str, str], ...]
+    group_busy_s: FloatArray  # accelerator-seconds busy per group over [0, horizon]
+    group_online_s: FloatArray  # accelerator-seconds online per group
+    tenant_busy_s: FloatArray  # accelerator-seconds used per tenant
+    events: int
+
+
+def _fleet_changes(times: FloatArray, horizon_s: float) -> list[tuple[float, IntArray]]:
+    """Nodes grouped by the instant they change (finite times within the horizon)."""
+    finite = np.flatnonzero(np.isfinite(times) & (times <= horizon_s))
+    if len(finite) == 0:
+        return []
+    order = finite[np.argsort(times[finite], kind="stable")]
+    values, starts = np.unique(times[order], return_index=True)
+    bounds = [*starts.tolist(), len(order)]
+    return [(float(values[i]), order[bounds[i] : bounds[i + 1]]) for i in range(len(values))]
+
+
+def replay(
+    fleet: Fleet,
+    jobs: JobTable,
+    policy: QueuePolicy,
+    horizon_s: float,
+    sample_every_s: float = 3600.0,
+    progress: Callable[[float], None] | None = None,
+) -> ReplayResult:
+    """Replay ``jobs`` on ``fleet`` under ``policy`` up to ``horizon_s``; see the module doc."""
+    state = ClusterState(fleet, jobs)
+    queue = JobQueue(jobs, policy.order_key)
+    count = jobs.count
+    start_s = np.full(count, np.nan)
+    end_s = np.full(count, np.nan)
+    type_index = np.full(count, -1, np.int64)
+    nodes_used = np.zeros(count, np.int64)
+    domains = np.zeros(count, np.int64)
+    halls = np.zeros(count, np.int64)
+    sites = np.zeros(count, np.int64)
+    interruptions = np.zeros(count, np.int64)
+    rejected = np.zeros(count, bool)
+    remaining_s = jobs.duration_s.astype(np.float64).copy()
+    runs = [0] * count  # bumped on every start, so a stale end event is recognized
+
+    # Largest job each type can ever hold (all its nodes), for rejecting the impossible.
+    capacity = np.bincount(
+        fleet.node_type, weights=fleet.node_accelerators, minlength=len(fleet.types)
+    )
+
+    heap: list[tuple[float, int, int, int, int, int]] = []
+    counter = itertools.count()
+    online = _fleet_changes(fleet.node_online_s, horizon_s)
+    offline = _fleet_changes(fleet.node_offline_s, horizon_s)
+    for i, (when, _) in enumerate(online):
+        heapq.heappush(heap, (when, NODE_ONLINE, next(counter), NODE_ONLINE, i, 0))
+    for i, (when, _) in enumerate(offline):
+        heapq.heappush(heap, (when, NODE_OFFLINE, next(counter), NODE_OFFLINE, i, 0))
+    arrival_order = np.argsort(jobs.arrival_s, kind="stable").tolist()
+    arrival_s = jobs.arrival_s
+    next_arrival = 0
+    if arrival_order:
+        first = arrival_order[0]
+        heapq.heappush(heap, (float(arrival_s[first]), ARRIVAL, next(counter), ARRIVAL, first, 0))
+
+    groups = len(state.groups)
+    tenants = len(jobs.tenants)
+    samples_t: list[float] = []
+    samples_queue: list[int] = []
+    samples_busy: list[FloatArray] = []
+    samples_online: list[FloatArray] = []
+    samples_tenant: list[FloatArray] = []
+    next_sample = 0.0
+    events = 0
+
+    def sample_until(to: float) -> None:
+        """Samples at every sample time before ``to`` (the state holds since the last event)."""
+        nonlocal next_sample
+        while next_sample < to and next_sample <= horizon_s:
+            samples_t.append(next_sample)
+            samples_queue.append(len(queue))
+            samples_busy.append(np.array(state.group_busy))
+            samples_online.append(np.array(state.group_online))
+            samples_tenant.append(np.array([sum(row) for row in state.tenant_busy]))
+            next_sample += sample_every_s
+
+    while heap and heap[0][0] <= horizon_s:
+        now = heap[0][0]
+        if next_sample < now:
+            sample_until(now)
+        while heap and heap[0][0] == now:
+            _, _, _, kind, payload, run = heapq.heappop(heap)
+            events += 1
+            if kind == END:
+                if run != runs[payload] or payload not in state.allocations:
+                    continue  # the job was interrupted after this end was scheduled
+                state.release(payload, now)
+                end_s[payload] = now
+                remaining_s[payload] = 0.0
+            elif kind == ARRIVAL:
+                allowed = state.allowed_types(payload)
+                need = int(jobs.accelerators[payload])
+                if not allowed or need > max(capacity[t] for t in allowed):
+                    rejected[payload] = True
+                else:
+                    queue.push(payload)
+                next_arrival += 1
+                if next_arrival < count:
+                    job = arrival_order[next_arrival]
+                    heapq.heappush(
+                        heap, (float(arrival_s[job]), ARRIVAL, next(counter), ARRIVAL, job, 0)
+                    )
+            elif kind == NODE_ONLINE:
+                state.bring_online(online[payload][1], now)
+            else:
+                for allocation in state.take_offline(offline[payload][1], now):
+                    job = allocation.job
+                    ran = now - allocation.start_s
+                    checkpoint = float(jobs.checkpoint_s[job])
+                    saved = math.floor(ran / checkpoint) * checkpoint if checkpoint > 0 else 0.0
+                    remaining_s[job] -= min(saved, remaining_s[job])
+                    interruptions[job] += 1
+                    queue.push(job)
+            if progress is not None and events % PROGRESS_EVERY == 0:
+                progress(now)
+        for decision in policy.admit(queue, state, now):
+            job = decision.job
+            allocation = decision.allocation
+            queue.remove(job)
+            runs[job] += 1
+            if math.isnan(start_s[job]):
+                start_s[job] = now
+            type_index[job] = allocation.type
+            placed = allocation.nodes
+            nodes_used[job] = len(placed)
+            if len(placed) == 1:
+                domains[job] = halls[job] = sites[job] = 1
+            else:
+                domain_ids = np.unique(fleet.node_domain[placed])
+                domains[job] = len(domain_ids)
+                hall_ids = np.unique(fleet.domain_hall[domain_ids])
+                halls[job] = len(hall_ids)
+                sites[job] = len(np.unique(fleet.hall_site[hall_ids]))
+            heapq.heappush(
+                heap, (now + float(remaining_s[job]), END, next(counter), END, job, runs[job])
+            )
+    sample_until(math.nextafter(horizon_s, math.inf))  # up to and including the horizon
+    group_busy_s, group_online_s, tenant_busy_s = state.busy_integrals(horizon_s)
+
+    return ReplayResult(
+        fleet=fleet,
+        jobs=jobs,
+        policy=policy.name,
+        placement=getattr(getattr(policy, "placement", None), "name", ""),
+        horizon_s=horizon_s,
+        records=JobRecords(
+            start_s, end_s, type_index, nodes_used, domains, halls, sites, interruptions, rejected
+        ),
+        samples=Samples(
+            time_s=np.array(samples_t),
+            queue_length=np.array(samples_queue, np.int64),
+            group_busy=np.array(samples_busy).reshape(len(samples_t), groups),
+            group_online=np.array(samples_online).reshape(len(samples_t), groups),
+            tenant_busy=np.array(samples_tenant).reshape(len(samples_t), tenants),
+        ),
+        groups=state.groups,
+        group_busy_s=group_busy_s,
+        group_online_s=group_online_s,
+        tenant_busy_s=tenant_busy_s,
+        events=events,
+    )
+
+
+def busy_accelerator_seconds(result: ReplayResult) -> float:
+    """Accelerator-seconds the jobs ran within the horizon, from the per-job records (the
+    conservation check: equals ``result.group_busy_s.sum()``)."""
+    jobs, records = result.jobs, result.records
+    started = ~np.isnan(records.start_s)
+    end = np.where(np.isnan(records.end_s), result.horizon_s, records.end_s)
+    share = jobs.accelerators * (jobs.gpu_milli / WHOLE_MILLI)
+    return float((share * (end - records.start_s))[started & (records.interruptions == 0)].sum())

@@ -1,0 +1,135 @@
+"""Who uses the fleet: tenants and the workload generators that make their jobs.
+
+Strict, frozen models in the style of `gigawatt.scenario.models`; field descriptions are the
+YAML reference. Meant to become ``Scenario.tenants``; until then `default_tenants` gives a
+scenario without tenants a frontier lab's usual mix.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class StrictModel(BaseModel):
+    """Frozen; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FrontierTraining(StrictModel):
+    """Large pre-training runs: one gang each, weeks long, checkpointing."""
+
+    kind: Literal["frontier_training"] = "frontier_training"
+    runs_per_year: float = Field(
+        default=8.0, gt=0, le=1000, description="Mean runs started per year (Poisson)."
+    )
+    accelerators: list[Annotated[int, Field(ge=1)]] = Field(
+        default=[8192, 16384, 32768, 65536, 131072, 262144],
+        min_length=1,
+        description="Gang sizes to draw from (uniformly); a run takes the largest drawn size "
+        "that is at most `max_share_of_type` of its type's accelerators online at arrival.",
+    )
+    max_share_of_type: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Largest share of one accelerator type's online capacity a single run may ask.",
+    )
+    duration_days: tuple[float, float] = Field(
+        default=(14.0, 60.0),
+        description="Run length, drawn log-uniform between these days. Llama 3 405B: 54-day "
+        "snapshot on 16,384 H100 (Meta, 'The Llama 3 Herd of Models', 2024, sec. 3.3.4).",
+    )
+    checkpoint_interval_s: float = Field(
+        default=3600.0, gt=0, description="Seconds between checkpoints (work lost on failure)."
+    )
+    priority: int = Field(default=10, description="Higher starts first under `priority`.")
+
+
+class InferenceFleet(StrictModel):
+    """Serving: groups of replicas that scale with a diurnal load."""
+
+    kind: Literal["inference"] = "inference"
+    share_of_fleet: float = Field(
+        default=0.3, gt=0, le=1, description="Mean share of online accelerators it asks for."
+    )
+    group_accelerators: int = Field(
+        default=1024,
+        ge=1,
+        description="Accelerators per replica group (one job; several model replicas).",
+    )
+    group_hours: float = Field(
+        default=12.0, gt=0, description="Mean life of a replica group, hours (exponential)."
+    )
+    peak_to_trough: float = Field(
+        default=2.0,
+        ge=1,
+        description="Ratio of the arrival rate at the daily peak to the trough (sinusoidal).",
+    )
+    peak_hour_utc: float = Field(default=18.0, ge=0, lt=24, description="Hour of the peak, UTC.")
+    priority: int = Field(default=20)
+
+
+class ResearchPool(StrictModel):
+    """Experiments: a Philly-like mix of sizes and run times (`data/traces/philly/`)."""
+
+    kind: Literal["research"] = "research"
+    share_of_fleet: float = Field(
+        default=0.1, gt=0, le=1, description="Mean share of online accelerators it asks for."
+    )
+    size_scale: int = Field(
+        default=512,
+        ge=1,
+        description="Philly's GPUs per job are multiplied by this (a 2017 1-GPU job is a "
+        "512-accelerator experiment on a gigawatt campus; keeps a year of jobs in the "
+        "hundreds of thousands). ASSUMED.",
+    )
+    checkpoint_interval_s: float = Field(default=1800.0, gt=0)
+    priority: int = Field(default=0)
+
+
+Generator = Annotated[FrontierTraining | InferenceFleet | ResearchPool, Field(discriminator="kind")]
+
+
+class Tenant(StrictModel):
+    """A team or customer with an entitlement to a share of the fleet."""
+
+    name: str = Field(min_length=1, max_length=40, description="Name in outputs.")
+    entitlement: float = Field(
+        gt=0, description="Weight of its fair share (shares are weights over their sum)."
+    )
+    accelerators: list[str] = Field(
+        default_factory=list,
+        description="Accelerator ids its jobs may run on (empty: any type in the fleet).",
+    )
+    workloads: list[Generator] = Field(min_length=1, description="What it runs.")
+
+
+class Workload(StrictModel):
+    """All tenants of a simulation and the seed of their job draws."""
+
+    tenants: list[Tenant] = Field(min_length=1)
+    seed: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Workload:
+        names = [t.name for t in self.tenants]
+        if len(set(names)) != len(names):
+            raise ValueError("tenant names must be unique")
+        return self
+
+
+def default_tenants(seed: int = 0) -> Workload:
+    """A frontier lab's mix when a scenario names no tenants: training 50%, inference 30%,
+    research 20% entitlement (ASSUMED; in line with labs' public statements that training and
+    serving each take large shares of compute)."""
+    return Workload(
+        seed=seed,
+        tenants=[
+            Tenant(name="training", entitlement=0.5, workloads=[FrontierTraining()]),
+            Tenant(name="inference", entitlement=0.3, workloads=[InferenceFleet()]),
+            Tenant(name="research", entitlement=0.2, workloads=[ResearchPool()]),
+        ],
+    )
