@@ -13,7 +13,17 @@ def _known(kind: str, value: str, known: dict[str, object]) -> str:
 
 
 def check_scenario(scenario: Scenario, catalog: Catalog) -> None:
-    """Raise `ScenarioError` (with a field path, no file) for the first inconsistency."""
+    """Raise `ScenarioError` (with a field path, no file) for the first inconsistency.
+
+    Rules (rendered into docs/scenario-reference.md):
+
+    - site and contract ids are unique across the file;
+    - every `region` and `accelerator` is an id of the catalog (with its overrides);
+    - phase names are unique within their site;
+    - a site's phases are in order of `online`, and none is before `program.start`;
+    - a phase's `construction_start`, if given, is before its `online`;
+    - a contract's `ramp` months strictly increase.
+    """
     start = scenario.program.start
     seen_ids: set[str] = set()
     for i, site in enumerate(scenario.sites):

@@ -3,13 +3,15 @@
 A scenario is one YAML file: a ``program`` (when, how long, how much money), the ``sites``
 that are built (each with power, land and phases of IT capacity), ``contracts`` for compute
 that is leased or rented rather than built, and optional ``catalog_overrides``.
+
 `docs/scenario-reference.md` is generated from these models (``make docs``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -18,42 +20,85 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
 from gigawatt.catalog.models import CatalogId
 
+#: Months outside these years are typos (``20260-06``, ``1026-06``); the planner's calendar
+#: also needs every month it reaches (start + horizon) to be a valid date.
+FIRST_YEAR = 1900
+LAST_YEAR = 2200
+
 
 def parse_month(value: Any) -> dt.date:
-    """Accept ``YYYY-MM`` (or a date / ``YYYY-MM-DD``) and return the first day of that month."""
+    """Accept ``YYYY-MM`` (or a date / ``YYYY-MM-DD``) and return the first day of that month.
+
+    Raises ValueError naming the expected form for anything else, and for years outside
+    `FIRST_YEAR`..`LAST_YEAR`.
+    """
+    month: dt.date | None = None
     if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    if isinstance(value, str):
+        month = value.date().replace(day=1)
+    elif isinstance(value, dt.date):
+        month = value.replace(day=1)
+    elif isinstance(value, str):
         text = value.strip()
         for fmt in ("%Y-%m", "%Y-%m-%d"):
             try:
-                return dt.datetime.strptime(text, fmt).date().replace(day=1)
+                month = dt.datetime.strptime(text, fmt).date().replace(day=1)
+                break
             except ValueError:
                 continue
-    raise ValueError(f"expected a month as YYYY-MM (e.g. 2026-06), got {value!r}")
+    if month is None:
+        raise ValueError(f"expected a month as YYYY-MM (e.g. 2026-06), got {value!r}")
+    if not FIRST_YEAR <= month.year <= LAST_YEAR:
+        raise ValueError(
+            f"expected a month between {FIRST_YEAR}-01 and {LAST_YEAR}-12, got {value!r}"
+        )
+    return month
+
+
+def format_month(month: dt.date) -> str:
+    """``date(2026, 6, 1)`` -> ``"2026-06"`` (zero-padded, so it parses back)."""
+    return f"{month.year:04d}-{month.month:02d}"
 
 
 Month = Annotated[
     dt.date,
     BeforeValidator(parse_month),
-    PlainSerializer(lambda d: d.strftime("%Y-%m"), return_type=str),
+    PlainSerializer(format_month, return_type=str),
+    WithJsonSchema({"type": "string", "format": "year-month", "examples": ["2026-06"]}),
 ]
 SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
 PositiveMW = Annotated[float, Field(gt=0, le=100_000)]
 NonNegativeMW = Annotated[float, Field(ge=0, le=100_000)]
 
 
-class StrictModel(BaseModel):
-    """Frozen; unknown keys are errors, so a typo never passes silently."""
+def _number_types(annotation: Any) -> bool:
+    """True for ``int``, ``float`` and their optional forms."""
+    options = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else ()
+    return annotation in (int, float) or any(o in (int, float) for o in options)
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class StrictModel(BaseModel):
+    """Frozen; unknown keys are errors, so a typo never passes silently; no inf or nan."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_not_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        # YAML reads yes/no/on/off/true/false as booleans and pydantic would take them as 1
+        # and 0 for a number field: `it_mw: yes` must be an error, not a 1 MW phase.
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if _number_types(annotation):
+                raise ValueError(f"expected a number, got a boolean ({str(value).lower()})")
+        return value
 
 
 class Program(StrictModel):
@@ -123,7 +168,7 @@ class Site(StrictModel):
     name: str = Field(min_length=1, description="Human-readable name.")
     region: CatalogId = Field(description="Region id from the catalog (e.g. tx, ny).")
     land_acres: float = Field(gt=0, le=1_000_000, description="Land area of the campus, acres.")
-    grid: Grid
+    grid: Grid = Field(description="The utility connection.")
     onsite_generation: list[OnsiteGeneration] = Field(
         default_factory=list, description="Behind-the-meter generation, if any."
     )
@@ -147,8 +192,10 @@ class Site(StrictModel):
 class RampPoint(StrictModel):
     """From `month` on, the contract provides `accelerators` (until the next point)."""
 
-    month: Month
-    accelerators: int = Field(ge=0, le=100_000_000)
+    month: Month = Field(description="First month of this step (YYYY-MM).")
+    accelerators: int = Field(
+        ge=0, le=100_000_000, description="Accelerators the contract provides from `month` on."
+    )
 
 
 class CapacityContract(StrictModel):
@@ -183,7 +230,8 @@ class CapacityContract(StrictModel):
         per_kw = self.price_per_kw_month_usd is not None
         if hourly == per_kw:
             raise ValueError(
-                "give exactly one of price_per_accelerator_hour_usd or price_per_kw_month_usd"
+                "expected exactly one price: price_per_accelerator_hour_usd (cloud) or "
+                f"price_per_kw_month_usd (colocation); got {'both' if hourly else 'neither'}"
             )
         return self
 
@@ -192,17 +240,31 @@ class CatalogOverrides(StrictModel):
     """Changes to the bundled catalog for this scenario. Values keep the catalog's form:
     ``{value: ..., source: ..., date: ...}``. New ids add entries (all fields required)."""
 
-    accelerators: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    regions: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    cost: dict[str, Any] = Field(default_factory=dict)
+    accelerators: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="By accelerator id: fields to replace (e.g. `price_usd`), or a whole new "
+        "accelerator.",
+    )
+    regions: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="By region id: fields to replace (e.g. `electricity_usd_per_mwh`), or a "
+        "whole new region.",
+    )
+    cost: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Cost factors to replace (e.g. `facility_usd_per_mw_it`).",
+    )
 
 
 class Scenario(StrictModel):
     """A whole scenario file."""
 
-    program: Program
+    program: Program = Field(description="When, how long, and how much money.")
     sites: list[Site] = Field(default_factory=list, description="Campuses built and owned.")
     contracts: list[CapacityContract] = Field(
         default_factory=list, description="Capacity leased or rented from others."
     )
-    catalog_overrides: CatalogOverrides = Field(default_factory=CatalogOverrides)
+    catalog_overrides: CatalogOverrides = Field(
+        default_factory=CatalogOverrides,
+        description="Changes to the bundled catalog for this scenario only.",
+    )
