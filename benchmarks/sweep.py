@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import math
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=BAR_SAMPLES)
     parser.add_argument("--no-ray", action="store_true", help="skip the Ray engine")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per engine; the fastest counts (noise)"
+    )
     args = parser.parse_args()
 
     scenario = load_scenario(DEMO)
@@ -41,7 +45,7 @@ def main() -> None:
         scenario, scenario_catalog(scenario), FinanceSettings(), load_finance_defaults()
     )
     uncertainty = UncertaintySettings.model_validate({"inputs": load_uncertainty_defaults()})
-    names, values = draw(dict(uncertainty.inputs), args.samples, "lhs", 0)
+    names, values = draw({str(k): v for k, v in uncertainty.inputs.items()}, args.samples, "lhs", 0)
     samples = [dict(zip(names, row.tolist(), strict=True)) for row in values]
 
     def serial_loop() -> list[dict[str, float]]:
@@ -60,13 +64,18 @@ def main() -> None:
         print("ray is not installed: skipping the ray engine")
 
     print(f"{args.samples:,} plan+finance samples of {DEMO.name}, {len(names)} uncertain inputs")
+    print(
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (other jobs skew the ratios)"
+    )
     print(f"{'engine':<26}{'seconds':>9}{'samples/s':>11}{'vs serial':>11}")
     reference: list[dict[str, float]] | None = None
     baseline = None
     for label, run in runs:
-        began = time.perf_counter()
-        results = run()
-        seconds = time.perf_counter() - began
+        seconds = math.inf
+        for _ in range(max(1, args.repeat)):
+            began = time.perf_counter()
+            results = run()
+            seconds = min(seconds, time.perf_counter() - began)
         rate = len(results) / seconds
         baseline = baseline or rate
         if reference is None:
@@ -79,6 +88,8 @@ def main() -> None:
             )
             assert agree, f"{label} disagrees with the serial loop"
         print(f"{label:<26}{seconds:>9.2f}{rate:>11.0f}{rate / baseline:>10.2f}x")
+    assert baseline is not None
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     per_2000 = BAR_SAMPLES / baseline
     print(
         f"serial loop: {per_2000:.1f} s per {BAR_SAMPLES:,} samples "
