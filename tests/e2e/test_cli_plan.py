@@ -15,7 +15,10 @@ DEMO = ROOT / "scenarios" / "anthropic-fluidstack-2026.yaml"
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gigawatt", *args], capture_output=True, text=True, cwd=ROOT,
+        [sys.executable, "-m", "gigawatt", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
         timeout=120,
     )
 
@@ -72,8 +75,9 @@ def test_module_entry_point_matches_the_script() -> None:
     script = ROOT / ".venv" / "bin" / "gigawatt"
     if not script.exists():
         return
-    a = subprocess.run([str(script), "plan", str(DEMO), "--json"], capture_output=True, text=True,
-                       timeout=120)
+    a = subprocess.run(
+        [str(script), "plan", str(DEMO), "--json"], capture_output=True, text=True, timeout=120
+    )
     b = run("plan", str(DEMO), "--json")
     assert json.loads(a.stdout) == json.loads(b.stdout)
 
