@@ -183,6 +183,20 @@ def test_market_price_declines_along_the_price_path(tiny_catalog: Catalog) -> No
     assert fin.revenue.internal[k12] == pytest.approx(10_000 * 31 * 24 * 1.5)
 
 
+def test_an_accelerator_generation_can_have_its_own_price_decline(tiny_catalog: Catalog) -> None:
+    plan = small_plan(tiny_catalog)
+    revenue = {
+        "price_per_h100e_hour_usd": 2.0,
+        "price_reference_month": "2027-01",
+        "price_decline_per_year": 0.25,
+        "price_decline_per_year_by_accelerator": {"h100": 0.5},
+        "utilization": 1.0,
+    }
+    fin = run(plan, settings(revenue=revenue))
+    k12 = plan.months.index(dt.date(2028, 1, 1))
+    assert fin.revenue.internal[k12] == pytest.approx(10_000 * 31 * 24 * 1.0)
+
+
 def test_reserved_contracts_earn_their_price_and_the_rest_sells_on_demand(
     tiny_catalog: Catalog,
 ) -> None:

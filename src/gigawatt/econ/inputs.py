@@ -46,6 +46,7 @@ class FinanceInputs:
     price_per_accelerator_hour_usd: dict[str, float]
     price_reference_month: dt.date
     price_decline_per_year: float
+    price_decline_by_accelerator: dict[str, float]
     price_level_factor: float
     utilization: float
     on_demand_share: float
@@ -186,6 +187,7 @@ def resolve_inputs(
         price_decline_per_year=pick(
             "price_decline_per_year", rev.price_decline_per_year, "price_decline_per_year"
         ),
+        price_decline_by_accelerator=dict(rev.price_decline_per_year_by_accelerator),
         price_level_factor=1.0,
         utilization=util,
         on_demand_share=rev.on_demand_share,

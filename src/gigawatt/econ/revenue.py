@@ -42,12 +42,18 @@ class RevenueStreams:
         return self.reserved + self.on_demand + self.internal + self.customers
 
 
-def price_path(inputs: FinanceInputs, months: list[dt.date]) -> FloatArray:
-    """The multiplier of reference-month prices in each month: level x (1 - decline)^years."""
+def price_path(
+    inputs: FinanceInputs, months: list[dt.date], accelerator: str | None = None
+) -> FloatArray:
+    """The multiplier of reference-month prices in each month: level x (1 - decline)^years,
+    with the accelerator's own decline when the scenario gives one."""
     years = np.array(
         [months_between(inputs.price_reference_month, m) / 12.0 for m in months], dtype=float
     )
-    return inputs.price_level_factor * (1.0 - inputs.price_decline_per_year) ** years
+    decline = inputs.price_decline_by_accelerator.get(
+        accelerator or "", inputs.price_decline_per_year
+    )
+    return inputs.price_level_factor * (1.0 - decline) ** years
 
 
 def fleet_revenue(
@@ -109,7 +115,10 @@ def fleet_revenue(
     used_share = inputs.utilization
     internal_price = 1.0 - inputs.transfer_price_discount
     for acc, free in remaining.items():
-        value = free * used_share * hours * base_price[acc] * path
+        own_path = (
+            price_path(inputs, months, acc) if acc in inputs.price_decline_by_accelerator else path
+        )
+        value = free * used_share * hours * base_price[acc] * own_path
         on_demand += value * inputs.on_demand_share
         if inputs.internal_use == "transfer_price":
             internal += value * (1.0 - inputs.on_demand_share) * internal_price

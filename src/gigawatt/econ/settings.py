@@ -166,6 +166,11 @@ class Revenue(StrictModel):
     price_decline_per_year: Rate | None = Field(
         default=None, description="Yearly fall of the market price path. Default 24%."
     )
+    price_decline_per_year_by_accelerator: dict[CatalogId, Rate] = Field(
+        default_factory=dict,
+        description="Per accelerator generation, a yearly price fall of its own (e.g. a new "
+        "generation holding its price longer).",
+    )
     utilization: float | None = Field(
         default=None,
         gt=0,
