@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from gigawatt.econ import FinanceSettings, UncertaintySettings, load_finance_defaults
-from gigawatt.econ.defaults import load_uncertainty_defaults
+from gigawatt.econ.defaults import load_finance_defaults, load_uncertainty_defaults
+from gigawatt.econ.settings import FinanceSettings, UncertaintySettings
 from gigawatt.scenario import load_scenario, scenario_catalog
 from gigawatt.sweep import SweepBase, get_engine
 from gigawatt.sweep.evaluate import evaluate

@@ -25,17 +25,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from gigawatt.econ import (
-    FinanceInputError,
-    FinanceSettings,
-    UncertaintySettings,
+from gigawatt.econ.defaults import load_finance_defaults, load_uncertainty_defaults
+from gigawatt.econ.financials import (
+    Financials,
     finance_buildout,
     incentive_effects,
-    load_finance_defaults,
+    monthly_rows,
+    site_month_rows,
     summarize_financials,
 )
-from gigawatt.econ.defaults import load_uncertainty_defaults
-from gigawatt.econ.financials import Financials, monthly_rows, site_month_rows
+from gigawatt.econ.inputs import FinanceInputError
+from gigawatt.econ.settings import FinanceSettings, UncertaintySettings
 from gigawatt.plan import plan_scenario
 from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
 

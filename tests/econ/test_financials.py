@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from gigawatt.catalog.models import Catalog
-from gigawatt.econ import FinanceInputError, FinanceSettings, finance_buildout, incentive_effects
 from gigawatt.econ.defaults import load_finance_defaults
+from gigawatt.econ.financials import finance_buildout, incentive_effects
 from gigawatt.econ.financing import capital_recovery_factor, monthly_rate, npv
+from gigawatt.econ.inputs import FinanceInputError
+from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan import plan_scenario
 from gigawatt.plan.buildout import Buildout
 from gigawatt.scenario.models import Scenario

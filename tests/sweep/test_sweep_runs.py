@@ -8,7 +8,8 @@ import importlib.util
 import pytest
 
 from gigawatt.catalog.models import Catalog
-from gigawatt.econ import FinanceSettings, UncertaintySettings, load_finance_defaults
+from gigawatt.econ.defaults import load_finance_defaults
+from gigawatt.econ.settings import FinanceSettings, UncertaintySettings
 from gigawatt.scenario.models import Scenario
 from gigawatt.sweep import SweepBase, get_engine, run_sweep
 from gigawatt.sweep.evaluate import perturb

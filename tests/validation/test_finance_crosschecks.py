@@ -27,7 +27,9 @@ from typing import Any
 import pytest
 
 from gigawatt.catalog import load_catalog
-from gigawatt.econ import FinanceSettings, finance_buildout, load_finance_defaults
+from gigawatt.econ.defaults import load_finance_defaults
+from gigawatt.econ.financials import finance_buildout
+from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan import plan_scenario
 from gigawatt.plan.buildout import Buildout
 from gigawatt.scenario.models import Scenario

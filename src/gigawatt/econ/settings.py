@@ -8,13 +8,29 @@ all be true at once (a WACC *and* a debt/equity split, a loan guarantee without 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from gigawatt.catalog.models import CatalogId
-from gigawatt.scenario.models import Month
+
+
+def _parse_month(value: Any) -> dt.date:
+    # Imported when a value is validated, not at import time: the scenario models import
+    # this module for their finance: and uncertainty: sections.
+    from gigawatt.scenario.models import parse_month
+
+    return parse_month(value)
+
+
+#: A month as ``YYYY-MM``, parsed as the scenario's months are.
+Month = Annotated[
+    dt.date,
+    BeforeValidator(_parse_month),
+    PlainSerializer(lambda d: d.strftime("%Y-%m"), return_type=str),
+]
 
 Rate = Annotated[float, Field(ge=0, lt=1)]
 Life = Annotated[float, Field(gt=0, le=100)]
