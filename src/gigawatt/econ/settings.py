@@ -12,7 +12,15 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
 from gigawatt.catalog.models import CatalogId
 
@@ -30,6 +38,7 @@ Month = Annotated[
     dt.date,
     BeforeValidator(_parse_month),
     PlainSerializer(lambda d: d.strftime("%Y-%m"), return_type=str),
+    WithJsonSchema({"type": "string", "format": "year-month", "examples": ["2026-06"]}),
 ]
 
 Rate = Annotated[float, Field(ge=0, lt=1)]
