@@ -1,6 +1,7 @@
 """Benchmark: one FGD-paper experiment on openb, against a baseline measured in the same run.
 
     .venv/bin/python benchmarks/simulate.py [--repeats 5] [--baseline-pods 400]
+    .venv/bin/python benchmarks/simulate.py --gigawatt [--jobs 1000000]   # time-based, at scale
 
 Prints the median wall time of one experiment (default workload, tune 1.3, seed 42; 10,866
 arrivals on 1,213 nodes) per policy, with FGD held to the issue's target (< 2 s on a 2-core
@@ -50,7 +51,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--baseline-pods", type=int, default=400)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--gigawatt", action="store_true", help="run the gigawatt-scale time-based case only"
+    )
+    parser.add_argument("--jobs", type=int, default=GIGAWATT_JOBS)
     args = parser.parse_args()
+    if args.gigawatt:
+        gigawatt_case(args.jobs)
+        return
 
     trace = get_trace("openb").load("default")
     nodes, pods = trace.nodes, trace.pods
@@ -122,6 +130,99 @@ def main() -> None:
         f"FGD experiment vs the artifact's ~{ARTIFACT_S_PER_EXPERIMENT / 60:.0f} min: "
         f"x{ARTIFACT_S_PER_EXPERIMENT / per_policy['fgd']:,.0f} faster"
     )
+
+
+# Gigawatt scale: time-based replay with EASY backfill -------------------------------------------
+
+GIGAWATT_JOBS = 1_000_000
+GIGAWATT_TARGET_S = 120.0
+GIGAWATT_TARGET_RSS_GB = 8.0
+YEAR_S = 365.0 * 86_400.0
+
+
+def gigawatt_fleet():  # type: ignore[no-untyped-def]
+    """1,000,000 accelerators on four sites: GB300 NVL72 (4 per node, 72 per domain), TPU7x
+    (4 per host, 9,216 per pod) and B200 HGX (8 per node), online in three waves."""
+    from gigawatt.fleet.topology import HallBlock, build_fleet
+
+    day = 86_400.0
+    blocks = []
+    for site in range(4):
+        blocks += [
+            HallBlock(f"site-{site}", "gb300-a", "gb300-nvl72", 18_750, 4, 18, 0.0),
+            HallBlock(f"site-{site}", "gb300-b", "gb300-nvl72", 18_750, 4, 18, 60 * day),
+            HallBlock(f"site-{site}", "tpu7x", "tpu7x", 15_000, 4, 2_304, 120 * day),
+            HallBlock(f"site-{site}", "b200", "b200", 5_000, 8, 1, 0.0),
+        ]
+    return build_fleet(blocks)
+
+
+def gigawatt_case(job_count: int) -> None:
+    """Plan-free synthetic fleet, the default tenants' generators sized to about a million
+    jobs a year, the first ``job_count`` arrivals, EASY backfill + topology-aware placement."""
+    import resource
+
+    import gigawatt.sched.topology  # noqa: F401
+    from gigawatt.sched.queue import make_queue_policy
+    from gigawatt.sim.replay import replay
+    from gigawatt.sim.replay_summary import summarize_replay
+    from gigawatt.traces.philly import load_research_mix
+    from gigawatt.workload.generators import generate_jobs
+    from gigawatt.workload.settings import (
+        FrontierTraining,
+        InferenceFleet,
+        ResearchPool,
+        Tenant,
+        Workload,
+    )
+
+    started = time.perf_counter()
+    fleet = gigawatt_fleet()
+    workload = Workload(
+        seed=1,
+        tenants=[
+            Tenant(name="training", entitlement=0.5, workloads=[FrontierTraining()]),
+            Tenant(
+                name="inference",
+                entitlement=0.3,
+                workloads=[InferenceFleet(share_of_fleet=0.3, group_accelerators=1024)],
+            ),
+            Tenant(
+                name="research",
+                entitlement=0.2,
+                workloads=[ResearchPool(share_of_fleet=0.25, size_scale=256)],
+            ),
+        ],
+    )
+    jobs = generate_jobs(workload, fleet, YEAR_S, load_research_mix())
+    jobs = jobs.take(np.arange(min(job_count, jobs.count)))
+    built = time.perf_counter() - started
+    print(
+        f"gigawatt case: {fleet.total_accelerators:,} accelerators, {fleet.node_count:,} nodes, "
+        f"{fleet.domain_count:,} scale-up domains; {jobs.count:,} jobs over one year "
+        f"(last arrival day {jobs.arrival_s[-1] / 86_400:.0f}); built in {built:.1f} s"
+    )
+    policy = make_queue_policy("easy-backfill", "topology")
+    started = time.perf_counter()
+    result = replay(fleet, jobs, policy, YEAR_S, sample_every_s=3600.0)
+    seconds = time.perf_counter() - started
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    summary = summarize_replay(result)
+    print(
+        f"replay: {seconds:.1f} s (target < {GIGAWATT_TARGET_S:.0f} s: "
+        f"{'met' if seconds < GIGAWATT_TARGET_S else 'MISSED'}), {result.events:,} events, "
+        f"{result.events / seconds:,.0f} events/s; peak RSS {peak_gb:.2f} GB (target < "
+        f"{GIGAWATT_TARGET_RSS_GB:.0f} GB: {'met' if peak_gb < GIGAWATT_TARGET_RSS_GB else 'MISSED'})"
+    )
+    print(
+        f"fleet utilization {summary.utilization:.1%}; queue mean {summary.mean_queue_length:,.0f}, "
+        f"max {summary.max_queue_length:,}"
+    )
+    for t in summary.tenants:
+        print(
+            f"  {t.tenant:10s} {t.jobs:>9,} jobs  wait p50 {t.wait_p50_h:8.2f} h  p95 "
+            f"{t.wait_p95_h:8.1f} h  share {t.share:6.1%} (entitled {t.entitlement:.0%})"
+        )
 
 
 if __name__ == "__main__":

@@ -9,12 +9,13 @@ Wire into the main app with::
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated
@@ -26,11 +27,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+import gigawatt.sched.topology  # noqa: F401  (registers the fleet placements)
+from gigawatt.fleet.topology import fleet_from_buildout
+from gigawatt.plan import plan_scenario
+from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
+from gigawatt.sched.cluster import placement_names
 from gigawatt.sched.placement import policy_names
+from gigawatt.sched.queue import make_queue_policy, queue_policy_names
 from gigawatt.sim.arrivals import PAPER_TUNE_RATIO
 from gigawatt.sim.experiment import PAPER_POLICIES, run_packing_experiment
+from gigawatt.sim.replay import ReplayResult, replay
+from gigawatt.sim.replay_summary import ReplaySummary, summarize_replay
 from gigawatt.traces import Trace, TraceError, get_trace, trace_names
 from gigawatt.traces.fgd_expected import expected_curves
+from gigawatt.traces.philly import load_research_mix
+from gigawatt.workload.generators import generate_jobs
+from gigawatt.workload.settings import Workload, default_tenants
 
 console = Console()
 err_console = Console(stderr=True)
@@ -268,9 +280,176 @@ def write_outputs(
     )
 
 
+# simulate scenario.yaml -----------------------------------------------------------------------------
+
+
+def run_scenario(
+    path: Path,
+    queue: str,
+    placement: str,
+    months: int,
+    seed: int,
+    contracts: bool,
+    sample_hours: float,
+    show_progress: bool,
+) -> tuple[ReplayResult, ReplaySummary, float]:
+    """Plan the scenario, build its fleet, draw the tenants' jobs, replay; (result, summary,
+    seconds of replay)."""
+    scenario = load_scenario(path)
+    catalog = scenario_catalog(scenario)
+    buildout = plan_scenario(scenario, catalog)
+    fleet = fleet_from_buildout(buildout, catalog, scenario.program.start, contracts)
+    horizon_s = months * 30.4375 * 86_400.0  # mean month (365.25 / 12 days)
+    workload = scenario_workload(scenario, seed)
+    jobs = generate_jobs(workload, fleet, horizon_s, load_research_mix())
+    policy = make_queue_policy(queue, placement)
+    progress = Progress(
+        TextColumn("[bold]replay"),
+        BarColumn(),
+        TextColumn("{task.fields[day]:>5.0f} of {task.fields[days]:.0f} days"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not show_progress,
+    )
+    started = time.perf_counter()
+    with progress:
+        bar = progress.add_task("replay", total=horizon_s, day=0.0, days=horizon_s / 86_400.0)
+
+        def advance(now: float) -> None:
+            progress.update(bar, completed=now, day=now / 86_400.0)
+
+        result = replay(fleet, jobs, policy, horizon_s, sample_hours * 3600.0, advance)
+    seconds = time.perf_counter() - started
+    return result, summarize_replay(result), seconds
+
+
+def scenario_workload(scenario: Scenario, seed: int) -> Workload:
+    """The scenario's tenants, or (until scenarios carry them) `default_tenants`."""
+    tenants = getattr(scenario, "tenants", None)
+    if tenants:
+        return Workload(tenants=list(tenants), seed=seed)
+    return default_tenants(seed)
+
+
+def _count(value: int) -> str:
+    return (
+        f"{value / 1e6:.2f}M"
+        if value >= 1e6
+        else f"{value / 1e3:.1f}k"
+        if value >= 1e4
+        else str(value)
+    )
+
+
+def _hours(value: float) -> str:
+    if np.isnan(value):
+        return "-"
+    return f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+
+
+def print_replay(summary: ReplaySummary, title: str) -> None:
+    """Per tenant: jobs, waits, share vs entitlement, spans; per site and type: utilization."""
+    console.print(title, highlight=False)
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("tenant", no_wrap=True)
+    for header in ("jobs", "done", "wait\np50 h", "wait\np95 h", "JCT\np50 h", "share",
+                   "entitled", "max\ndomains"):  # fmt: skip
+        table.add_column(header, justify="right", no_wrap=True)
+    for t in summary.tenants:
+        table.add_row(
+            t.tenant,
+            _count(t.jobs),
+            _count(t.finished),
+            _hours(t.wait_p50_h),
+            _hours(t.wait_p95_h),
+            _hours(t.jct_p50_h),
+            f"{t.share:.1%}",
+            f"{t.entitlement:.1%}",
+            str(t.max_domains),
+        )
+    console.print(table)
+    sites = Table(box=box.SIMPLE_HEAD, title_justify="left")
+    for header in ("site", "accelerator", "online at end", "utilization"):
+        sites.add_column(header, justify="left" if header in ("site", "accelerator") else "right")
+    for g in summary.groups:
+        if g.online_accelerators_end == 0 and g.utilization == 0:
+            continue  # not online within the simulated months
+        sites.add_row(
+            g.site, g.accelerator, f"{g.online_accelerators_end:,.0f}", f"{g.utilization:.1%}"
+        )
+    console.print(sites)
+    console.print(
+        f"fleet utilization {summary.utilization:.1%} (busy / online accelerator-hours); "
+        f"Jain fairness of share/entitlement {summary.jain_fairness:.3f}; queue mean "
+        f"{summary.mean_queue_length:,.1f}, max {summary.max_queue_length:,}; "
+        f"{summary.events:,} events."
+    )
+
+
+def write_replay(
+    out: Path, result: ReplayResult, summary: ReplaySummary, seconds: float
+) -> list[Path]:
+    """``jobs.csv`` (one row per job), ``series.csv`` (samples per site and type, queue and
+    tenants), ``summary.json``; Parquet copies of both tables when pyarrow is installed."""
+    out.mkdir(parents=True, exist_ok=True)
+    jobs, records, fleet = result.jobs, result.records, result.fleet
+    type_names = [*fleet.types, ""]
+    job_columns: dict[str, list[object]] = {
+        "job": list(range(jobs.count)),
+        "tenant": [jobs.tenants[i] for i in jobs.tenant.tolist()],
+        "accelerators": jobs.accelerators.tolist(),
+        "gpu_milli": jobs.gpu_milli.tolist(),
+        "gang": jobs.gang.tolist(),
+        "priority": jobs.priority.tolist(),
+        "arrival_s": jobs.arrival_s.tolist(),
+        "duration_s": jobs.duration_s.tolist(),
+        "start_s": records.start_s.tolist(),
+        "end_s": records.end_s.tolist(),
+        "wait_s": records.wait_s(jobs).tolist(),
+        "accelerator": [type_names[i] for i in records.type_index.tolist()],
+        "nodes": records.nodes.tolist(),
+        "domains": records.domains.tolist(),
+        "halls": records.halls.tolist(),
+        "sites": records.sites.tolist(),
+        "interruptions": records.interruptions.tolist(),
+        "rejected": records.rejected.tolist(),
+    }
+    samples = result.samples
+    series_columns: dict[str, list[object]] = {"time_s": samples.time_s.tolist()}
+    series_columns["queue_length"] = samples.queue_length.tolist()
+    for g, (site, accelerator) in enumerate(result.groups):
+        series_columns[f"busy:{site}:{accelerator}"] = samples.group_busy[:, g].tolist()
+        series_columns[f"online:{site}:{accelerator}"] = samples.group_online[:, g].tolist()
+    for i, tenant in enumerate(jobs.tenants):
+        series_columns[f"tenant:{tenant}"] = samples.tenant_busy[:, i].tolist()
+    written = []
+    for name, columns in (("jobs", job_columns), ("series", series_columns)):
+        path = out / f"{name}.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows(zip(*columns.values(), strict=True))
+        written.append(path)
+        try:
+            import pyarrow as pa  # type: ignore[import-not-found,import-untyped,unused-ignore]
+            import pyarrow.parquet as pq  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        except ImportError:
+            continue
+        pq.write_table(pa.table(columns), out / f"{name}.parquet")
+        written.append(out / f"{name}.parquet")
+    payload = asdict(summary) | {"replay_seconds": seconds}
+    (out / "summary.json").write_text(
+        json.dumps(payload, indent=2, default=lambda v: None) + "\n", encoding="utf-8"
+    )
+    written.append(out / "summary.json")
+    return written
+
+
 def simulate(
     scenario: Annotated[
-        Path | None, typer.Argument(help="Scenario YAML (not supported yet; use --trace).")
+        Path | None,
+        typer.Argument(help="Scenario YAML: replay its planned fleet with its tenants' jobs."),
     ] = None,
     trace: Annotated[
         str, typer.Option(help="Trace to replay: " + ", ".join(trace_names()))
@@ -294,14 +473,48 @@ def simulate(
         int | None, typer.Option(help="Parallel processes (default: all cores).")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Write curves.csv and summary.json here.")
+        Path | None, typer.Option(help="Write the outputs (CSV, summary.json) here.")
     ] = None,
+    queue: Annotated[
+        str, typer.Option(help="Scenario runs: queue policy: " + ", ".join(queue_policy_names()))
+    ] = "easy-backfill",
+    placement: Annotated[
+        str, typer.Option(help="Scenario runs: fleet placement: " + ", ".join(placement_names()))
+    ] = "topology",
+    months: Annotated[
+        int, typer.Option(min=1, max=600, help="Scenario runs: months to simulate from the start.")
+    ] = 12,
+    contracts: Annotated[
+        bool, typer.Option(help="Scenario runs: include contracted (cloud) capacity in the fleet.")
+    ] = True,
+    sample_hours: Annotated[
+        float, typer.Option(min=0.01, help="Scenario runs: hours between samples of the series.")
+    ] = 6.0,
 ) -> None:
-    """Arrival-only packing on a GPU cluster trace: allocation and fragmentation vs arrived load."""
+    """Replay a scenario's planned fleet with its tenants' jobs (time-based: waits, utilization,
+    fairness), or pack a GPU cluster trace (arrival-only: allocation and fragmentation)."""
     if scenario is not None:
-        raise _fail(
-            "simulating a scenario's planned fleet is not implemented yet; use --trace openb"
+        try:
+            seed = parse_seeds(seeds)[0]
+            make_queue_policy(queue, placement)
+            result, summary, seconds = run_scenario(
+                scenario, queue, placement, months, seed, contracts, sample_hours, True
+            )
+        except GigawattError as exc:
+            raise _fail(str(exc)) from None
+        except (KeyError, ValueError) as exc:
+            raise _fail(str(exc).strip("'\"")) from None
+        fleet = result.fleet
+        title = (
+            f"{scenario.name}: {months} months, {fleet.total_accelerators:,} accelerators in "
+            f"{fleet.node_count:,} nodes, {result.jobs.count:,} jobs, {queue} + {placement} "
+            f"({seconds:.1f} s, {summary.events / max(seconds, 1e-9):,.0f} events/s)"
         )
+        print_replay(summary, title)
+        if out is not None:
+            written = write_replay(out, result, summary, seconds)
+            console.print("wrote " + ", ".join(str(p) for p in written))
+        return
     try:
         policies = _policies(policy)
         seed_list = parse_seeds(seeds)

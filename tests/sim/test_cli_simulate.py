@@ -70,3 +70,48 @@ def test_traces_list_and_show() -> None:
     assert shown.exit_code == 0
     assert "6,212" in shown.output and "gpushare40" in shown.output
     assert runner.invoke(app(), ["traces", "show", "nope"]).exit_code == 2
+
+
+def test_simulate_scenario_writes_jobs_series_and_summary(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from gigawatt.cli_simulate import simulate
+
+    app = typer.Typer()
+    app.command()(simulate)
+    out = tmp_path / "sim"
+    result = CliRunner().invoke(
+        app,
+        [
+            "scenarios/anthropic-fluidstack-2026.yaml",
+            "--months",
+            "3",
+            "--out",
+            str(out),
+            "--no-contracts",
+            "--queue",
+            "fifo",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "tenant" in result.output and "utilization" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert {t["tenant"] for t in summary["tenants"]} == {"training", "inference", "research"}
+    assert (out / "jobs.csv").read_text().startswith("job,tenant,accelerators")
+    assert (out / "series.csv").is_file()
+
+
+def test_simulate_scenario_unknown_queue_policy_is_one_line_exit_2() -> None:
+    from typer.testing import CliRunner
+
+    from gigawatt.cli_simulate import simulate
+
+    app = typer.Typer()
+    app.command()(simulate)
+    result = CliRunner().invoke(
+        app, ["scenarios/anthropic-fluidstack-2026.yaml", "--queue", "lottery"]
+    )
+    assert result.exit_code == 2
+    assert "unknown queue policy" in result.output

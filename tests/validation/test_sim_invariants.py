@@ -21,7 +21,13 @@ import gigawatt.sched.topology  # noqa: F401  (registers the placements)
 from gigawatt.fleet.topology import HallBlock, build_fleet
 from gigawatt.sched.cluster import ClusterState
 from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
-from gigawatt.sched.queue import Decision, JobQueue, QueuePolicy, make_queue_policy, queue_policy_names
+from gigawatt.sched.queue import (
+    Decision,
+    JobQueue,
+    QueuePolicy,
+    make_queue_policy,
+    queue_policy_names,
+)
 from gigawatt.sim.replay import busy_accelerator_seconds, replay
 
 

@@ -339,7 +339,9 @@ class ClusterState:
             else:
                 self._give_full(t, allocation.nodes[whole])
                 for node, count in zip(
-                    allocation.nodes[~whole].tolist(), allocation.counts[~whole].tolist(), strict=True
+                    allocation.nodes[~whole].tolist(),
+                    allocation.counts[~whole].tolist(),
+                    strict=True,
                 ):
                     self._set_free(node, self._node_free[node] + count)
         ends = self.running_ends[t]

@@ -12,6 +12,7 @@ plan are sized per accelerator, so accelerators are the resource placement check
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -109,7 +110,7 @@ def concat_jobs(tables: list[JobTable]) -> JobTable:
         if other.tenants != first.tenants or other.types != first.types:
             raise ValueError("concat_jobs needs tables with the same tenants and types")
 
-    def cat(name: str) -> NDArray[np.generic]:
+    def cat(name: str) -> NDArray[Any]:
         return np.concatenate([getattr(t, name) for t in tables])
 
     return JobTable(

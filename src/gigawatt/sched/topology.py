@@ -40,7 +40,7 @@ def _full_nodes_in(state: ClusterState, domains: IntArray, count: int) -> IntArr
     full = nodes[state.node_free[nodes] == state.node_size[nodes]]
     if len(full) < count:
         raise ValueError("placement counted more free nodes than there are")
-    return full[:count]
+    return np.asarray(full[:count], np.int64)
 
 
 def _fullest_prefix(counts: IntArray, need: int) -> IntArray:
@@ -112,7 +112,7 @@ class Spread:
         first_of_domain = np.searchsorted(domain, domain, side="left")  # nodes sorted by domain
         rank = np.arange(len(full)) - first_of_domain
         order = np.lexsort((full, -state.domain_full[domain], rank))
-        return full[order[:count]]
+        return np.asarray(full[order[:count]], np.int64)
 
 
 register_placement("topology")(TopologyPacking)

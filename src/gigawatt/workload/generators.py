@@ -258,7 +258,7 @@ def generate_jobs(
                         True,
                         spec.priority,
                         spec.checkpoint_interval_s,
-                    )  # fmt: skip
+                    )
                 )
             elif isinstance(spec, InferenceFleet):
                 arrival, duration = inference_jobs(spec, fleet, mask, horizon_s, rng)
@@ -275,7 +275,7 @@ def generate_jobs(
                         False,
                         spec.priority,
                         math.inf,
-                    )  # fmt: skip
+                    )
                 )
             else:
                 arrival, duration, acc = research_jobs(
@@ -293,6 +293,6 @@ def generate_jobs(
                         True,
                         spec.priority,
                         spec.checkpoint_interval_s,
-                    )  # fmt: skip
+                    )
                 )
     return concat_jobs(tables).sorted_by_arrival()
