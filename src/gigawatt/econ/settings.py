@@ -141,20 +141,22 @@ class Incentives(StrictModel):
 class ReservedContract(StrictModel):
     """A tenant reserves accelerators for a term at a fixed hourly price."""
 
-    tenant: str = Field(min_length=1)
-    accelerators: int = Field(gt=0, le=100_000_000)
+    tenant: str = Field(min_length=1, description="Who reserves the capacity.")
+    accelerators: int = Field(gt=0, le=100_000_000, description="Accelerators reserved.")
     accelerator: CatalogId | None = Field(
         default=None, description="Accelerator type reserved; default: any type in the fleet."
     )
-    start: Month
-    term_months: int = Field(gt=0, le=600)
-    price_per_accelerator_hour_usd: float = Field(gt=0, le=1000)
+    start: Month = Field(description="First month of the reservation (YYYY-MM).")
+    term_months: int = Field(gt=0, le=600, description="Length of the reservation, months.")
+    price_per_accelerator_hour_usd: float = Field(
+        gt=0, le=1000, description="Price the tenant pays per reserved accelerator-hour."
+    )
 
 
 class CustomerTier(StrictModel):
     """A group of customers with the same spend (the customer-based demand model)."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="Name of the tier (e.g. large accounts).")
     customers: float = Field(ge=0, le=1e10, description="Number of customers at `start`.")
     annual_spend_usd: float = Field(ge=0, le=1e12, description="Spend per customer per year.")
     growth_per_year: float = Field(
@@ -215,9 +217,15 @@ class Revenue(StrictModel):
         description="How internal use earns revenue: valued at the market price path times "
         "(1 - transfer_price_discount), from the `customers` demand model, or not at all.",
     )
-    transfer_price_discount: float = Field(default=0.0, ge=0, lt=1)
-    reserved: list[ReservedContract] = Field(default_factory=list)
-    customers: list[CustomerTier] = Field(default_factory=list)
+    transfer_price_discount: float = Field(
+        default=0.0, ge=0, lt=1, description="Internal use is valued this much below market."
+    )
+    reserved: list[ReservedContract] = Field(
+        default_factory=list, description="Capacity reserved by tenants at fixed prices."
+    )
+    customers: list[CustomerTier] = Field(
+        default_factory=list, description="Customer tiers of the demand model."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Revenue:
@@ -239,19 +247,38 @@ class Revenue(StrictModel):
 class FinanceSettings(StrictModel):
     """The scenario's ``finance:`` section. Every number left out takes its sourced default."""
 
-    depreciation: Depreciation = Field(default_factory=Depreciation)
-    financing: Financing = Field(default_factory=Financing)
-    incentives: Incentives = Field(default_factory=Incentives)
-    revenue: Revenue = Field(default_factory=Revenue)
+    depreciation: Depreciation = Field(
+        default_factory=Depreciation, description="Book lives per capex category."
+    )
+    financing: Financing = Field(
+        default_factory=Financing, description="Debt and equity, or one WACC."
+    )
+    incentives: Incentives = Field(
+        default_factory=Incentives, description="Incentive switches; each effect is reported."
+    )
+    revenue: Revenue = Field(
+        default_factory=Revenue, description="Prices, utilization and revenue streams."
+    )
     om_usd_per_mw_it_year: float | None = Field(
         default=None, ge=0, le=1e8, description="Operations and maintenance, $/MW IT/year."
     )
-    electricity_escalation_per_year: float | None = Field(default=None, gt=-0.5, lt=1)
+    electricity_escalation_per_year: float | None = Field(
+        default=None,
+        gt=-0.5,
+        lt=1,
+        description="Yearly change of electricity prices from the program start. Default 0.",
+    )
     electricity_price_factor: float = Field(
         default=1.0, gt=0, le=20, description="Multiplies the plan's energy cost (sweeps)."
     )
-    property_tax_rate: Rate | None = None
-    sales_tax_rate: Rate | None = None
+    property_tax_rate: Rate | None = Field(
+        default=None,
+        description="Property tax a year, share of net book value. Default 1.5% (assumption).",
+    )
+    sales_tax_rate: Rate | None = Field(
+        default=None,
+        description="Sales tax on IT hardware and network purchases. Default 8.2% (Texas).",
+    )
     tax_rate: Rate | None = Field(default=None, description="Corporate income tax. Default 21%.")
     tax_losses: Literal["carry_forward", "group_relief"] = Field(
         default="carry_forward",
@@ -323,15 +350,25 @@ class Distribution(StrictModel):
     """An uncertain input's distribution. ``normal`` and ``lognormal`` may be truncated to
     [low, high]; they must be when the input's domain is bounded and theirs is not."""
 
-    dist: Literal["fixed", "uniform", "triangular", "normal", "lognormal"]
-    value: float | None = None
-    low: float | None = None
-    high: float | None = None
-    mode: float | None = None
-    mean: float | None = None
-    sd: float | None = None
-    median: float | None = None
-    sigma: float | None = None
+    dist: Literal["fixed", "uniform", "triangular", "normal", "lognormal"] = Field(
+        description="Kind of distribution; it decides which parameters are needed."
+    )
+    value: float | None = Field(default=None, description="fixed: the value.")
+    low: float | None = Field(
+        default=None,
+        description="uniform, triangular: lowest value; normal, lognormal: truncation.",
+    )
+    high: float | None = Field(
+        default=None,
+        description="uniform, triangular: highest value; normal, lognormal: truncation.",
+    )
+    mode: float | None = Field(default=None, description="triangular: the most likely value.")
+    mean: float | None = Field(default=None, description="normal: the mean.")
+    sd: float | None = Field(default=None, description="normal: the standard deviation (> 0).")
+    median: float | None = Field(default=None, description="lognormal: the median (> 0).")
+    sigma: float | None = Field(
+        default=None, description="lognormal: the standard deviation of the log (> 0)."
+    )
 
     @model_validator(mode="after")
     def _parameters(self) -> Distribution:
