@@ -144,6 +144,10 @@ class ClusterState:
             ],
             np.int64,
         )
+        self.type_max_domain_nodes = [
+            int(self.hall_max_domain_nodes[halls].max()) if len(halls) else 0
+            for halls in self.type_halls
+        ]
         # Shared accelerators: node -> free milli per shared slot (-1: slot retired).
         self.shared: dict[int, list[int]] = {}
         self.shared_nodes: list[dict[int, None]] = [{} for _ in range(types)]

@@ -65,12 +65,13 @@ class TopologyPacking:
 
     def full_nodes(self, state: ClusterState, type_index: int, count: int) -> IntArray:
         fleet = state.fleet
-        domains = state.type_domains[type_index]
-        per_domain = state.domain_full[domains]
-        fits = np.flatnonzero(per_domain >= count)
-        if len(fits):
-            best = domains[fits[np.argmin(per_domain[fits])]]
-            return _full_nodes_in(state, np.array([best]), count)
+        if count <= state.type_max_domain_nodes[type_index]:  # else no domain can hold it
+            domains = state.type_domains[type_index]
+            per_domain = state.domain_full[domains]
+            fits = np.flatnonzero(per_domain >= count)
+            if len(fits):
+                best = domains[fits[np.argmin(per_domain[fits])]]
+                return _full_nodes_in(state, np.array([best]), count)
         halls = state.type_halls[type_index]
         per_hall = state.hall_full[halls]
         fits = np.flatnonzero(per_hall >= count)
