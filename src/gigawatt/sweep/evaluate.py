@@ -127,6 +127,9 @@ def evaluate(
     scenario, catalog, changes = perturb(base, values)
     buildout = plan_scenario(scenario, catalog)
     resolved = inputs or resolve_inputs(base.settings, base.defaults, base.utilization)
+    if "electricity_price_factor" in changes:
+        # A factor on top of the scenario's own.
+        changes["electricity_price_factor"] *= resolved.electricity_price_factor
     if changes:
         resolved = resolved.with_changes(**changes)
     fin = compute_financials(buildout, resolved, scenario.program.start)
