@@ -333,3 +333,31 @@ def test_revenue_needed_covers_that_years_costs(tiny_catalog: Catalog) -> None:
     )
     assert need["revenue_assumed_usd"] - need["revenue_needed_usd"] == pytest.approx(profit)
     assert revenue_needed(fin.cash, 2040) is None
+
+
+def test_colocated_hardware_enters_service_at_its_ramp_step(tiny_catalog: Catalog) -> None:
+    scenario = Scenario.model_validate(
+        {
+            "program": {"name": "c", "start": "2026-01", "horizon_months": 36, "budget_usd": 1e12},
+            "contracts": [
+                {
+                    "id": "co",
+                    "provider": "x",
+                    "kind": "colocation",
+                    "accelerator": "h100",
+                    "region": "tx",
+                    "ramp": [
+                        {"month": "2026-06", "accelerators": 1000},
+                        {"month": "2027-01", "accelerators": 3000},
+                    ],
+                    "price_per_kw_month_usd": 150,
+                    "term_months": 24,
+                }
+            ],
+        }
+    )
+    plan = plan_scenario(scenario, tiny_catalog)
+    fin = run(plan, settings())
+    in_service = {plan.months[t.in_service] for t in fin.costs.tranches}
+    assert in_service == {dt.date(2026, 6, 1), dt.date(2027, 1, 1)}
+    assert fin.costs.capital_charge[plan.months.index(dt.date(2026, 5, 1))] == 0

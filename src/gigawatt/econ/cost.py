@@ -88,13 +88,23 @@ class Costs:
 def _in_service_months(
     buildout: Buildout,
 ) -> tuple[dict[tuple[str, str], int], dict[str, list[int]]]:
+    """Online month index of each site phase, and for every source the month indices in
+    which its accelerator count grows (a colocation ramp step)."""
     start = buildout.months[0]
     phase_online = {(p.site_id, p.phase): months_between(start, p.online) for p in buildout.phases}
-    online_months: dict[str, set[int]] = defaultdict(set)
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in buildout.timeline:
-        if row.accelerators > 0:
-            online_months[row.source_id].add(months_between(start, row.month))
-    return phase_online, {k: sorted(v) for k, v in online_months.items()}
+        counts[row.source_id][months_between(start, row.month)] += row.accelerators
+    growth: dict[str, list[int]] = {}
+    for source, by_month in counts.items():
+        previous = 0
+        steps = []
+        for k in sorted(by_month):
+            if by_month[k] > previous:
+                steps.append(k)
+            previous = by_month[k]
+        growth[source] = steps
+    return phase_online, growth
 
 
 def build_tranches(buildout: Buildout, inputs: FinanceInputs) -> list[Tranche]:
@@ -102,10 +112,10 @@ def build_tranches(buildout: Buildout, inputs: FinanceInputs) -> list[Tranche]:
     purchases (unless exempt) and the investment tax credit where it applies.
 
     In service: a site phase's facility and IT at the phase's online month; land when bought;
-    a colocation contract's hardware at the first month its accelerators are online on or
-    after the purchase (the plan ledger does not link a purchase to a ramp step)."""
+    a colocation contract's hardware at its next ramp step (the first month on or after the
+    purchase in which the contract's accelerator count grows)."""
     start = buildout.months[0]
-    phase_online, online_months = _in_service_months(buildout)
+    phase_online, ramp_steps = _in_service_months(buildout)
     grouped: dict[tuple[str, str, str, int], dict[int, float]] = defaultdict(
         lambda: defaultdict(float)
     )
@@ -116,7 +126,7 @@ def build_tranches(buildout: Buildout, inputs: FinanceInputs) -> list[Tranche]:
         elif (entry.site_id, entry.phase) in phase_online:
             in_service = phase_online[(entry.site_id, entry.phase)]
         else:
-            later = [m for m in online_months.get(entry.site_id, []) if m >= k]
+            later = [m for m in ramp_steps.get(entry.site_id, []) if m >= k]
             in_service = later[0] if later else k + 1
         grouped[(entry.site_id, entry.phase, entry.category, in_service)][k] += entry.usd
     tranches: list[Tranche] = []
