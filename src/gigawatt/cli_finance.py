@@ -310,8 +310,8 @@ def write_results(path: Path, rows: list[dict[str, float]]) -> Path:
     """Samples as Parquet (pyarrow), or CSV when pyarrow is not installed. Returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        import pyarrow as pa  # type: ignore[import-untyped]
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow as pa  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         from gigawatt.report.files import write_csv_atomic
 
