@@ -7,6 +7,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from gigawatt.catalog.models import Catalog
 from gigawatt.econ.defaults import load_finance_defaults
@@ -361,3 +364,23 @@ def test_colocated_hardware_enters_service_at_its_ramp_step(tiny_catalog: Catalo
     in_service = {plan.months[t.in_service] for t in fin.costs.tranches}
     assert in_service == {dt.date(2026, 6, 1), dt.date(2027, 1, 1)}
     assert fin.costs.capital_charge[plan.months.index(dt.date(2026, 5, 1))] == 0
+
+
+@hyp_settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    low=st.floats(min_value=0.5, max_value=3.0),
+    step=st.floats(min_value=0.1, max_value=2.0),
+    utilization=st.floats(min_value=0.3, max_value=1.0),
+)
+def test_npv_rises_with_the_price_and_costs_ignore_revenue_inputs(
+    tiny_catalog: Catalog, low: float, step: float, utilization: float
+) -> None:
+    plan = small_plan(tiny_catalog)
+    cheap = run(
+        plan, settings(revenue={"price_per_h100e_hour_usd": low, "utilization": utilization})
+    )
+    dear = run(plan, settings(revenue={"price_per_h100e_hour_usd": low + step, "utilization": 1.0}))
+    assert dear.verdict.npv_usd > cheap.verdict.npv_usd
+    assert dear.costs.tco.sum() == pytest.approx(cheap.costs.tco.sum())
