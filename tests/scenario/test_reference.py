@@ -46,6 +46,15 @@ def test_every_field_of_every_model_is_documented_in_file_order() -> None:
         models.CapacityContract,
         models.RampPoint,
         models.CatalogOverrides,
+        models.FinanceSettings,
+        models.Depreciation,
+        models.Financing,
+        models.Incentives,
+        models.Revenue,
+        models.ReservedContract,
+        models.CustomerTier,
+        models.UncertaintySettings,
+        models.Distribution,
     ]
     headings = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("##")]
     assert headings == [m.__name__ for m in scenario_models]

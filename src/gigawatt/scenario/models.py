@@ -27,6 +27,17 @@ from pydantic import (
 )
 
 from gigawatt.catalog.models import CatalogId
+from gigawatt.econ.settings import (  # noqa: F401 (imported here for the docs generator)
+    CustomerTier,
+    Depreciation,
+    Distribution,
+    FinanceSettings,
+    Financing,
+    Incentives,
+    ReservedContract,
+    Revenue,
+    UncertaintySettings,
+)
 
 #: Months outside these years are typos (``20260-06``, ``1026-06``); the planner's calendar
 #: also needs every month it reaches (start + horizon) to be a valid date.
@@ -267,4 +278,12 @@ class Scenario(StrictModel):
     catalog_overrides: CatalogOverrides = Field(
         default_factory=CatalogOverrides,
         description="Changes to the bundled catalog for this scenario only.",
+    )
+    finance: FinanceSettings = Field(
+        default_factory=FinanceSettings,
+        description="Costs, financing, incentives and revenue (docs/finance.md).",
+    )
+    uncertainty: UncertaintySettings = Field(
+        default_factory=UncertaintySettings,
+        description="Uncertain inputs for gigawatt sweep (docs/sweep.md).",
     )
