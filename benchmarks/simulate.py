@@ -190,7 +190,7 @@ def gigawatt_case(job_count: int) -> None:
             Tenant(
                 name="research",
                 entitlement=0.2,
-                workloads=[ResearchPool(share_of_fleet=0.25, size_scale=192)],
+                workloads=[ResearchPool(share_of_fleet=0.4, size_scale=256)],
             ),
         ],
     )
