@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from gigawatt.catalog.models import Catalog
+from gigawatt.datafiles import data_dir
 
 #: Catalog files, each holding one top-level key of `Catalog`.
 CATALOG_FILES = {
@@ -21,12 +22,7 @@ CATALOG_FILES = {
 
 def catalog_dir() -> Path:
     """The folder holding the catalog YAML files: ``data/catalog`` of the checkout."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "data" / "catalog"
-        if (candidate / "accelerators.yaml").is_file():
-            return candidate
-    raise FileNotFoundError("catalog data folder data/catalog not found next to the package")
+    return data_dir("catalog", "accelerators.yaml")
 
 
 def _read(path: Path) -> Any:

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from gigawatt.catalog.models import Sourced
+from gigawatt.datafiles import data_dir
 
 
 class FinanceDefaults(BaseModel):
@@ -49,12 +50,7 @@ class FinanceDefaults(BaseModel):
 
 def finance_data_dir() -> Path:
     """The folder holding ``defaults.yaml`` and ``uncertainty.yaml``: ``data/finance``."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "data" / "finance"
-        if (candidate / "defaults.yaml").is_file():
-            return candidate
-    raise FileNotFoundError("finance data folder data/finance not found next to the package")
+    return data_dir("finance", "defaults.yaml")
 
 
 def _read(path: Path) -> Any:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gigawatt.datafiles import data_dir
+
 
 def validation_dir() -> Path:
-    """The folder holding the validation data, found by walking up from this file."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "data" / "validation"
-        if (candidate / "epoch_data_centers.csv").is_file():
-            return candidate
-    raise FileNotFoundError("validation data folder data/validation not found")
+    """The folder holding the validation data: ``data/validation`` of the checkout."""
+    return data_dir("validation", "epoch_data_centers.csv")
