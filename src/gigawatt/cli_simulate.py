@@ -354,7 +354,7 @@ def print_replay(summary: ReplaySummary, title: str) -> None:
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("tenant", no_wrap=True)
     for header in ("jobs", "done", "wait\np50 h", "wait\np95 h", "JCT\np50 h", "share",
-                   "entitled", "max\ndomains"):  # fmt: skip
+                   "entitled", "domains"):  # fmt: skip
         table.add_column(header, justify="right", no_wrap=True)
     for t in summary.tenants:
         table.add_row(
@@ -364,8 +364,8 @@ def print_replay(summary: ReplaySummary, title: str) -> None:
             _hours(t.wait_p50_h),
             _hours(t.wait_p95_h),
             _hours(t.jct_p50_h),
-            f"{t.share:.1%}",
-            f"{t.entitlement:.1%}",
+            f"{t.share:.0%}",
+            f"{t.entitlement:.0%}",
             str(t.max_domains),
         )
     console.print(table)
