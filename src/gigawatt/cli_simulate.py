@@ -351,7 +351,7 @@ def _hours(value: float) -> str:
 def print_replay(summary: ReplaySummary, title: str) -> None:
     """Per tenant: jobs, waits, share vs entitlement, spans; per site and type: utilization."""
     console.print(title, highlight=False)
-    table = Table(box=box.SIMPLE_HEAD)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("tenant", no_wrap=True)
     for header in ("jobs", "done", "wait\np50 h", "wait\np95 h", "JCT\np50 h", "share",
                    "entitled", "domains"):  # fmt: skip
