@@ -46,6 +46,7 @@ def test_every_field_of_every_model_is_documented_in_file_order() -> None:
         models.CapacityContract,
         models.RampPoint,
         models.CatalogOverrides,
+        models.Tenant,
         models.FinanceSettings,
         models.Depreciation,
         models.Financing,

@@ -38,6 +38,7 @@ from gigawatt.econ.settings import (  # noqa: F401 (imported here for the docs g
     Revenue,
     UncertaintySettings,
 )
+from gigawatt.workload.settings import Tenant
 
 #: Months outside these years are typos (``20260-06``, ``1026-06``); the planner's calendar
 #: also needs every month it reaches (start + horizon) to be a valid date.
@@ -278,6 +279,11 @@ class Scenario(StrictModel):
     catalog_overrides: CatalogOverrides = Field(
         default_factory=CatalogOverrides,
         description="Changes to the bundled catalog for this scenario only.",
+    )
+    tenants: list[Tenant] = Field(
+        default_factory=list,
+        description="Who uses the fleet (gigawatt simulate); empty: the default training / "
+        "inference / research mix (docs/simulate.md).",
     )
     finance: FinanceSettings = Field(
         default_factory=FinanceSettings,
