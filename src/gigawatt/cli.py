@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from gigawatt.cli_console import console, fail, load_or_exit, print_error
 from gigawatt.plan import plan_scenario, summarize
 from gigawatt.plan.buildout import Buildout
-from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
+from gigawatt.scenario import GigawattError, load_scenario, scenario_catalog
 from gigawatt.scenario.models import parse_month
 
 app = typer.Typer(
@@ -24,27 +22,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Piped output (CI logs, files) gets room for the wide tables; a terminal keeps its width.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 1000)
-
-
-def _print_error(message: str) -> None:
-    # Escaped: messages quote user input and regex patterns ("[a-z0-9]"), which Rich would
-    # otherwise read as markup. soft_wrap keeps the message on one line at any width.
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    _print_error(message)
-    return typer.Exit(code=2)
-
-
-def _load(path: Path) -> Scenario:
-    try:
-        return load_scenario(path)
-    except GigawattError as exc:
-        raise _fail(str(exc)) from None
+_print_error = print_error
+_fail = fail
+_load = load_or_exit
 
 
 def _gw(value: float) -> str:

@@ -21,10 +21,11 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from gigawatt.cli_console import console, err_console, load_or_exit
+from gigawatt.cli_console import fail as _fail
 from gigawatt.econ.defaults import load_finance_defaults, load_uncertainty_defaults
 from gigawatt.econ.financials import (
     Financials,
@@ -37,22 +38,9 @@ from gigawatt.econ.financials import (
 from gigawatt.econ.inputs import FinanceInputError
 from gigawatt.econ.settings import FinanceSettings, UncertaintySettings
 from gigawatt.plan import plan_scenario
-from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
+from gigawatt.scenario import Scenario, scenario_catalog
 
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 1000)
-
-
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
-def _load(path: Path) -> Scenario:
-    try:
-        return load_scenario(path)
-    except GigawattError as exc:
-        raise _fail(str(exc)) from None
+_load = load_or_exit
 
 
 def finance_settings_of(scenario: Scenario) -> FinanceSettings:

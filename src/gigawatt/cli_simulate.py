@@ -23,11 +23,12 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich import box
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 import gigawatt.sched.topology  # noqa: F401  (registers the fleet placements)
+from gigawatt.cli_console import console, err_console
+from gigawatt.cli_console import fail as _fail
 from gigawatt.fleet.topology import fleet_from_buildout
 from gigawatt.plan import plan_scenario
 from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
@@ -44,15 +45,7 @@ from gigawatt.traces.philly import load_research_mix
 from gigawatt.workload.generators import generate_jobs
 from gigawatt.workload.settings import Workload, default_tenants
 
-console = Console()
-err_console = Console(stderr=True)
-
 traces_app = typer.Typer(help="List and describe the bundled cluster traces.", no_args_is_help=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 # Running experiments ------------------------------------------------------------------------------
