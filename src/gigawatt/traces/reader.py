@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from gigawatt.datafiles import data_dir
 from gigawatt.fleet.nodes import NodeSpecs
 from gigawatt.sched.pods import PodSpecs
 
@@ -81,9 +82,7 @@ def get_trace(name: str) -> TraceReader:
 
 def traces_dir() -> Path:
     """``data/traces`` of the checkout holding this package."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "data" / "traces"
-        if (candidate / "PROVENANCE.md").is_file():
-            return candidate
-    raise TraceError("trace data folder data/traces not found next to the package")
+    try:
+        return data_dir("traces", "PROVENANCE.md")
+    except FileNotFoundError as exc:
+        raise TraceError(str(exc)) from None
