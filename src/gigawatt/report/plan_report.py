@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from gigawatt.plan.buildout import CAPEX_CATEGORIES, Buildout
 
-_CSS = """
+REPORT_CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;
 color:#1d2330;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
@@ -234,7 +234,7 @@ def _overview(summary: dict[str, Any]) -> str:
     return f"<div class='cards'>{body}</div>"
 
 
-def _phase_table(summary: dict[str, Any]) -> str:
+def phase_table_html(summary: dict[str, Any]) -> str:
     rows = []
     for site in summary["sites"]:
         for p in site["phases"]:
@@ -252,7 +252,7 @@ def _phase_table(summary: dict[str, Any]) -> str:
     )
 
 
-def _findings(summary: dict[str, Any]) -> str:
+def findings_html(summary: dict[str, Any]) -> str:
     if not summary["findings"]:
         return "<p>No constraint binds.</p>"
     items = "".join(
@@ -262,24 +262,27 @@ def _findings(summary: dict[str, Any]) -> str:
     return f"<ul>{items}</ul>"
 
 
+def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
+    """One chart as an HTML fragment; plotly.js is embedded inline when asked (once a page)."""
+    return str(
+        fig.to_html(
+            full_html=False,
+            include_plotlyjs=include_plotlyjs,
+            config={"displaylogo": False, "responsive": True},
+        )
+    )
+
+
 def render_plan_report(buildout: Buildout, summary: dict[str, Any]) -> str:
     """One HTML file with the overview, phase table, findings and charts; JS embedded."""
-    charts = []
-    for k, fig in enumerate(build_figures(buildout)):
-        charts.append(
-            fig.to_html(
-                full_html=False,
-                include_plotlyjs=(k == 0),
-                config={"displaylogo": False, "responsive": True},
-            )
-        )
+    charts = [figure_html(fig, k == 0) for k, fig in enumerate(build_figures(buildout))]
     generated = dt.date.today().isoformat()
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(buildout.name)}: plan</title><style>{_CSS}</style></head><body>"
+        f"<title>{html.escape(buildout.name)}: plan</title><style>{REPORT_CSS}</style></head><body>"
         f"<h1>{html.escape(buildout.name)}</h1>"
         f"<p class='muted'>gigawatt plan, {summary['first_month']} to {summary['last_month']}; "
         f"generated {generated}. Money in nominal USD.</p>"
-        f"{_overview(summary)}<h2>Phases</h2>{_phase_table(summary)}"
-        f"<h2>Constraints</h2>{_findings(summary)}<h2>Charts</h2>{''.join(charts)}</body></html>"
+        f"{_overview(summary)}<h2>Phases</h2>{phase_table_html(summary)}"
+        f"<h2>Constraints</h2>{findings_html(summary)}<h2>Charts</h2>{''.join(charts)}</body></html>"
     )

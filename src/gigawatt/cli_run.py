@@ -1,0 +1,239 @@
+"""``gigawatt run``: plan + simulate + finance + report, the whole chain (an edge).
+
+Wire into the main app with::
+
+    from gigawatt.cli_run import run
+    app.command()(run)
+
+Writes into ``--out``: the plan's ``timeline.csv`` and ``capex.csv``; the finance files
+(``finance.json``, ``finance_monthly.csv``, ``cost_by_site.csv``, by `cli_finance`'s writer);
+the simulation's files under ``simulate/`` (by `cli_simulate`'s writer); one ``summary.json``
+with every section and the headline numbers' sources; one self-contained ``report.html``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from gigawatt.cli_console import console, load_or_exit
+from gigawatt.cli_console import fail as _fail
+from gigawatt.cli_finance import run_finance, write_finance_outputs
+from gigawatt.econ.financials import monthly_rows, site_month_rows
+from gigawatt.econ.inputs import FinanceInputError
+from gigawatt.plan import plan_scenario, summarize
+from gigawatt.report.files import write_json_atomic, write_text_atomic
+from gigawatt.report.run_report import Headline, RunTables, render_run_report, run_headlines
+from gigawatt.scenario import GigawattError, scenario_catalog
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN: non-finite floats become null (e.g. a tenant with no finished job)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _write_plan_tables(out: Path, buildout: Any, summary: dict[str, Any]) -> list[Path]:
+    """The plan's timeline.csv and capex.csv, by the plan's own writer (written in a scratch
+    folder in `out`, then moved: its summary.json and report.html are the plan-only ones,
+    which the run's replace)."""
+    from gigawatt.report.plan_files import write_plan_outputs
+
+    out.mkdir(parents=True, exist_ok=True)
+    moved = []
+    with tempfile.TemporaryDirectory(prefix=".plan-", dir=out) as scratch:
+        write_plan_outputs(Path(scratch), buildout, summary)
+        for name in ("timeline.csv", "capex.csv"):
+            os.replace(Path(scratch) / name, out / name)
+            moved.append(out / name)
+    return moved
+
+
+def _read_series(path: Path) -> dict[str, list[float]]:
+    """series.csv as columns of floats (the table the simulation charts are built from)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        columns: list[list[float]] = [[] for _ in header]
+        for row in reader:
+            for k, cell in enumerate(row):
+                columns[k].append(float(cell))
+    return dict(zip(header, columns, strict=True))
+
+
+def _simulate(
+    scenario: Path, out: Path, queue: str, placement: str, months: int, seed: int
+) -> tuple[dict[str, Any], dict[str, list[float]], list[Path]]:
+    """Replay the scenario with `gigawatt simulate SCENARIO`'s own functions; write its files
+    under `out/simulate/`; returns (summary dict, series columns, paths written)."""
+    from dataclasses import asdict
+
+    from gigawatt.cli_simulate import run_scenario, write_replay
+    from gigawatt.sched.queue import make_queue_policy
+
+    make_queue_policy(queue, placement)  # fail fast on unknown names
+    result, summary, seconds = run_scenario(
+        scenario, queue, placement, months, seed, True, 6.0, console.is_terminal
+    )
+    written = write_replay(out / "simulate", result, summary, seconds)
+    data = asdict(summary) | {
+        "replay_seconds": seconds,
+        "settings": {
+            "queue": queue,
+            "placement": placement,
+            "months": months,
+            "seed": seed,
+            "contracts": True,
+            "sample_hours": 6.0,
+        },
+    }
+    return data, _read_series(out / "simulate" / "series.csv"), written
+
+
+def print_overview(name: str, headlines: list[Headline]) -> None:
+    """The headline numbers, one per line, with where each lives in summary.json."""
+    table = Table(title=f"{name}: overview", title_justify="left", title_style="bold")
+    table.add_column("number")
+    table.add_column("value", justify="right")
+    table.add_column("summary.json", style="dim")
+    for h in headlines:
+        table.add_row(h.label, h.display, h.source)
+    console.print(table)
+
+
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: runs/<scenario file stem>)."),
+    ] = None,
+    simulate: Annotated[
+        bool, typer.Option(help="Replay the planned fleet with the scenario's tenants.")
+    ] = True,
+    months: Annotated[
+        int, typer.Option(min=1, max=600, help="Months to simulate from the program start.")
+    ] = 12,
+    queue: Annotated[str, typer.Option(help="Simulation queue policy.")] = "easy-backfill",
+    placement: Annotated[str, typer.Option(help="Simulation fleet placement.")] = "topology",
+    seed: Annotated[int, typer.Option(min=0, help="Simulation workload seed.")] = 42,
+    simulated_utilization: Annotated[
+        bool,
+        typer.Option(
+            "--simulated-utilization",
+            help="Finance at the simulated fleet utilization instead of the scenario's "
+            "(the simulation covers --months only).",
+        ),
+    ] = False,
+) -> None:
+    """Plan, simulate, finance and report one scenario: print the overview; write the tables,
+    summary.json and one self-contained report.html."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    loaded = load_or_exit(scenario)
+    out = out if out is not None else Path("runs") / scenario.stem
+    if simulated_utilization and not simulate:
+        raise _fail("--simulated-utilization needs the simulation (drop --no-simulate)")
+
+    mark = time.perf_counter()
+    try:
+        buildout = plan_scenario(loaded, scenario_catalog(loaded))
+    except GigawattError as exc:
+        raise _fail(str(exc)) from None
+    plan_summary = summarize(buildout)
+    timings["plan_s"] = time.perf_counter() - mark
+
+    sim_summary: dict[str, Any] | None = None
+    series: dict[str, list[float]] | None = None
+    written: list[Path] = []
+    notes: list[str] = []
+    if simulate:
+        mark = time.perf_counter()
+        try:
+            sim_summary, series, sim_files = _simulate(
+                scenario, out, queue, placement, months, seed
+            )
+        except GigawattError as exc:
+            raise _fail(str(exc)) from None
+        except (KeyError, ValueError) as exc:
+            raise _fail(str(exc).strip("'\"")) from None
+        written += sim_files
+        timings["simulate_s"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    utilization = sim_summary["utilization"] if simulated_utilization and sim_summary else None
+    try:
+        fin, fin_summary = run_finance(loaded, utilization)
+    except (FinanceInputError, ValidationError) as exc:
+        raise _fail(f"{scenario}: finance: {exc}") from None
+    timings["finance_s"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    written += _write_plan_tables(out, buildout, plan_summary)
+    write_finance_outputs(out, fin, fin_summary)
+    written += [out / "finance.json", out / "finance_monthly.csv", out / "cost_by_site.csv"]
+    headlines = run_headlines(plan_summary, fin_summary, sim_summary)
+    tables = RunTables(
+        buildout=buildout,
+        plan=plan_summary,
+        finance=fin_summary,
+        finance_monthly=monthly_rows(fin),
+        finance_by_site=site_month_rows(fin),
+        simulate=sim_summary,
+        simulate_series=series,
+        notes=notes,
+    )
+    write_text_atomic(out / "report.html", render_run_report(tables, headlines, str(scenario)))
+    timings["files_and_report_s"] = time.perf_counter() - mark
+    timings["total_s"] = time.perf_counter() - started
+
+    finance_command = f"gigawatt finance {scenario} --json"
+    if utilization is not None:
+        finance_command = f"gigawatt finance {scenario} --utilization {utilization!r} --json"
+    summary = {
+        "name": plan_summary["name"],
+        "scenario": str(scenario),
+        "headlines": [h.as_dict() for h in headlines],
+        "reproduce": {
+            "plan": f"gigawatt plan {scenario} --json",
+            "finance": finance_command,
+            "simulate": (
+                f"gigawatt simulate {scenario} --months {months} --queue {queue} "
+                f"--placement {placement} --seeds {seed}"
+                if simulate
+                else None
+            ),
+        },
+        "finance_utilization": "simulated" if utilization is not None else "scenario",
+        "plan": plan_summary,
+        "finance": fin_summary,
+        "simulate": sim_summary if sim_summary is not None else {"skipped": "--no-simulate"},
+        "files": sorted(str(p.relative_to(out)) for p in [*written, out / "report.html"]),
+        "timings_s": timings,
+    }
+    write_json_atomic(out / "summary.json", _finite(json.loads(json.dumps(summary, default=str))))
+
+    print_overview(plan_summary["name"], headlines)
+    console.print(
+        f"wrote {out}/report.html, summary.json and {len(written)} tables "
+        f"in {timings['total_s']:.1f} s ("
+        + ", ".join(
+            f"{k.removesuffix('_s')} {v:.2f} s" for k, v in timings.items() if k != "total_s"
+        )
+        + ")",
+        highlight=False,
+    )

@@ -1,0 +1,355 @@
+"""The whole chain's report: headline numbers (each with the summary.json path it comes from)
+and one self-contained HTML page (plotly.js embedded once, no network) with the plan,
+simulation and finance charts. Charts come from the plotting module of each area:
+`plan_report.build_figures`, `simulate_charts`, `finance_charts`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import plotly.graph_objects as go
+
+from gigawatt.plan.buildout import Buildout
+from gigawatt.report.finance_charts import (
+    cost_by_site_figure,
+    cost_by_site_month_figure,
+    cumulative_cash_figure,
+    incentives_figure,
+    revenue_needed_figure,
+    yearly_pnl_figure,
+)
+from gigawatt.report.plan_report import (
+    REPORT_CSS,
+    build_figures,
+    figure_html,
+    findings_html,
+    phase_table_html,
+)
+from gigawatt.report.simulate_charts import build_simulate_figures
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One overview number: what it is, its value, how it reads, where it comes from in
+    summary.json (`source`, a dotted path) and which inputs drive it (dotted paths too)."""
+
+    key: str
+    label: str
+    value: float | str | None
+    display: str
+    source: str
+    inputs: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "value": self.value,
+            "display": self.display,
+            "source": self.source,
+            "inputs": list(self.inputs),
+        }
+
+
+@dataclass
+class RunTables:
+    """What one `gigawatt run` produced, as the tables its files hold."""
+
+    buildout: Buildout
+    plan: dict[str, Any]
+    finance: dict[str, Any]
+    finance_monthly: list[dict[str, Any]]
+    finance_by_site: list[dict[str, Any]]
+    simulate: dict[str, Any] | None = None
+    simulate_series: dict[str, list[float]] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _usd(value: float | None) -> str:
+    if value is None:
+        return "-"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    return f"{sign}${value / 1e9:,.1f}B" if value >= 1e9 else f"{sign}${value / 1e6:,.0f}M"
+
+
+def run_headlines(
+    plan: dict[str, Any], finance: dict[str, Any], simulate: dict[str, Any] | None
+) -> list[Headline]:
+    """The overview: capacity online at each year end, capex, cost per accelerator-hour,
+    NPV, IRR, break-even and payback, incentives' effect, and (when simulated) utilization,
+    queue and waits. `source` paths point into summary.json's plan/finance/simulate sections."""
+    out: list[Headline] = []
+    previous: tuple[int, float] | None = None
+    for k, point in enumerate(plan["year_end"]):
+        owned, contracted = point["owned"], point["contracted"]
+        accelerators = owned["accelerators"] + contracted["accelerators"]
+        it_mw = owned["it_mw"] + contracted["it_mw"]
+        if accelerators == 0 or (accelerators, it_mw) == previous:
+            continue  # years with no change since the previous year end (summary.json has all)
+        previous = (accelerators, it_mw)
+        out.append(
+            Headline(
+                f"capacity_{point['month']}",
+                f"Online at {point['month']}",
+                accelerators,
+                f"{accelerators:,} acc. / {it_mw:,.0f} MW IT",
+                f"plan.year_end[{k}].owned + plan.year_end[{k}].contracted",
+                ("plan.sites[].phases[] (online, it_mw)", "plan.year_end[].by_source"),
+            )
+        )
+    out.append(
+        Headline(
+            "capex_total_usd",
+            "Capex, all categories",
+            plan["capex_total_usd"],
+            _usd(plan["capex_total_usd"]),
+            "plan.capex_total_usd",
+            ("plan.capex_by_category_usd", "plan.capex_by_year_usd"),
+        )
+    )
+    cost = finance["cost_per_accelerator_hour"]
+    fleet = cost["fleet"]
+    out.append(
+        Headline(
+            "cost_per_accelerator_hour_usd",
+            "Cost per accelerator-hour, all-in",
+            fleet["all_in_usd_per_hour"],
+            f"${fleet['all_in_usd_per_hour']:.2f}",
+            "finance.cost_per_accelerator_hour.fleet.all_in_usd_per_hour",
+            (
+                "finance.cost_per_accelerator_hour.fleet.tco_usd",
+                "finance.cost_per_accelerator_hour.fleet.accelerator_hours",
+            ),
+        )
+    )
+    out.append(
+        Headline(
+            "cost_per_used_accelerator_hour_usd",
+            f"Cost per used accelerator-hour ({100 * cost['utilization']:.0f}% used)",
+            fleet["at_utilization_usd_per_hour"],
+            f"${fleet['at_utilization_usd_per_hour']:.2f}",
+            "finance.cost_per_accelerator_hour.fleet.at_utilization_usd_per_hour",
+            ("finance.cost_per_accelerator_hour.utilization", "finance.input_sources.utilization"),
+        )
+    )
+    v = finance["verdict"]
+    out.append(
+        Headline(
+            "npv_usd",
+            f"NPV at {100 * v['wacc']:.1f}% WACC ({v['valuation_month']})",
+            v["npv_usd"],
+            _usd(v["npv_usd"]),
+            "finance.verdict.npv_usd",
+            ("finance.verdict.wacc", "finance.inputs", "finance.input_sources"),
+        )
+    )
+    out.append(
+        Headline(
+            "irr",
+            "IRR",
+            v["irr"],
+            "none" if v["irr"] is None else f"{100 * v['irr']:.1f}%",
+            "finance.verdict.irr",
+            ("finance.yearly[].free_cash_flow",),
+        )
+    )
+    out.append(
+        Headline(
+            "break_even_month",
+            "Break-even month",
+            v["break_even_month"],
+            v["break_even_month"] or "not in horizon",
+            "finance.verdict.break_even_month",
+            ("finance_monthly.csv net_income_usd",),
+        )
+    )
+    out.append(
+        Headline(
+            "payback_month",
+            "Payback month",
+            v["payback_month"],
+            v["payback_month"] or "not in horizon",
+            "finance.verdict.payback_month",
+            ("finance_monthly.csv free_cash_flow_usd",),
+        )
+    )
+    effects = finance["incentives"]
+    for enabled, label in ((True, "Incentives taken: NPV effect"), (False, "Incentives not taken")):
+        chosen = [e for e in effects if e["enabled"] is enabled]
+        if not chosen:
+            continue
+        total = sum(e["npv_effect_usd"] for e in chosen)
+        out.append(
+            Headline(
+                "incentives_taken_npv_usd" if enabled else "incentives_not_taken_npv_usd",
+                label + ("" if enabled else ": NPV they would add"),
+                total,
+                f"{'+' if total >= 0 else ''}{_usd(total)} ({len(chosen)})",
+                "sum of finance.incentives[].npv_effect_usd where enabled is "
+                + ("true" if enabled else "false"),
+                tuple(f"finance.incentives[{e['incentive']}]" for e in chosen),
+            )
+        )
+    if simulate is not None:
+        out.append(
+            Headline(
+                "simulated_utilization",
+                f"Simulated utilization ({simulate['horizon_s'] / 86_400 / 30.4375:.0f} months)",
+                simulate["utilization"],
+                f"{100 * simulate['utilization']:.1f}%",
+                "simulate.utilization",
+                ("simulate.groups[]", "simulate.settings"),
+            )
+        )
+        out.append(
+            Headline(
+                "mean_queue_length",
+                "Mean jobs waiting",
+                simulate["mean_queue_length"],
+                f"{simulate['mean_queue_length']:,.1f} (max {simulate['max_queue_length']:,})",
+                "simulate.mean_queue_length",
+                ("simulate/series.csv queue_length",),
+            )
+        )
+        waits = [(t["wait_p95_h"], t["tenant"]) for t in simulate["tenants"] if t["jobs"]]
+        waits = [(w, t) for w, t in waits if w is not None and w == w]
+        if waits:
+            worst, tenant = max(waits)
+            out.append(
+                Headline(
+                    "worst_wait_p95_h",
+                    "Longest p95 wait (tenant)",
+                    worst,
+                    f"{worst:,.1f} h ({tenant})",
+                    "max of simulate.tenants[].wait_p95_h",
+                    ("simulate/jobs.csv wait_s",),
+                )
+            )
+    return out
+
+
+def _cards(headlines: list[Headline]) -> str:
+    body = "".join(
+        f"<div class='card'><b>{html.escape(h.display)}</b><span>{html.escape(h.label)}</span></div>"
+        for h in headlines
+    )
+    return f"<div class='cards'>{body}</div>"
+
+
+def _trace_table(headlines: list[Headline]) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(h.label)}</td><td>{html.escape(h.display)}</td>"
+        f"<td><code>{html.escape(h.source)}</code></td>"
+        f"<td><code>{html.escape(', '.join(h.inputs))}</code></td></tr>"
+        for h in headlines
+    )
+    return (
+        "<table class='trace'><tr><th>Number</th><th>Value</th><th>In summary.json</th>"
+        "<th>Driven by</th></tr>" + rows + "</table>"
+    )
+
+
+def _incentive_table(finance: dict[str, Any]) -> str:
+    def per_hour(value: float | None) -> str:
+        return "-" if value is None else f"{value:+.3f}"
+
+    rows = "".join(
+        f"<tr><td>{html.escape(e['incentive'].replace('_', ' '))}</td>"
+        f"<td>{'yes' if e['enabled'] else 'no'}</td>"
+        f"<td>{e['npv_effect_usd'] / 1e9:+,.2f}</td><td>{e['tco_effect_usd'] / 1e9:+,.2f}</td>"
+        f"<td>{e['capex_effect_usd'] / 1e9:+,.2f}</td>"
+        f"<td>{per_hour(e['cost_per_accelerator_hour_effect_usd'])}</td></tr>"
+        for e in finance["incentives"]
+    )
+    return (
+        "<table><tr><th>Incentive</th><th>In scenario</th><th>NPV $B</th><th>TCO $B</th>"
+        "<th>Capex $B</th><th>$/accelerator-hour</th></tr>" + rows + "</table>"
+    )
+
+
+def report_sections(tables: RunTables) -> list[tuple[str, str, list[go.Figure]]]:
+    """(heading, HTML note, figures) per section, in page order."""
+    plan_figures = build_figures(tables.buildout)
+    it_by_site, acc_by_type, h100e, capex, power, workers = plan_figures
+    fin = tables.finance
+    sections: list[tuple[str, str, list[go.Figure]]] = [
+        ("Capacity ramp by site and accelerator type", "", [it_by_site, acc_by_type, h100e]),
+        ("Power and energy", "", [power]),
+        ("Capex by category and month", "", [capex, workers]),
+    ]
+    if tables.simulate is not None and tables.simulate_series is not None:
+        s = tables.simulate
+        note = (
+            f"<p class='muted'>Replay of the planned fleet with the scenario's tenants: "
+            f"{s['jobs']:,} jobs, {s['policy']} + {s['placement']}, "
+            f"{s['horizon_s'] / 86_400:,.0f} days; Jain fairness {s['jain_fairness']:.3f}.</p>"
+        )
+        sections.append(
+            (
+                "Utilization, queue and waiting by tenant (simulated)",
+                note,
+                build_simulate_figures(tables.simulate_series, s),
+            )
+        )
+    sections.append(
+        (
+            "Cost per accelerator-hour by site",
+            "",
+            [cost_by_site_figure(fin), cost_by_site_month_figure(tables.finance_by_site)],
+        )
+    )
+    sections.append(
+        (
+            "P&L, cash flow and break-even",
+            "",
+            [yearly_pnl_figure(fin), cumulative_cash_figure(tables.finance_monthly, fin)],
+        )
+    )
+    if fin["incentives"]:
+        sections.append(("Incentives' effect", _incentive_table(fin), [incentives_figure(fin)]))
+    if fin["revenue_needed_to_break_even"]:
+        sections.append(
+            ("Revenue needed to break even vs assumed", "", [revenue_needed_figure(fin)])
+        )
+    return sections
+
+
+def render_run_report(
+    tables: RunTables, headlines: list[Headline], scenario_label: str = ""
+) -> str:
+    """One HTML page: overview numbers, then each section's charts, then the phase table,
+    the plan's constraints and where each headline number comes from. plotly.js is embedded
+    once (the first chart); the page loads nothing over the network."""
+    parts: list[str] = []
+    first = True
+    for heading, note, figures in report_sections(tables):
+        parts.append(f"<h2>{html.escape(heading)}</h2>{note}")
+        for fig in figures:
+            parts.append(figure_html(fig, include_plotlyjs=first))
+            first = False
+    name = tables.plan["name"]
+    warnings = "".join(
+        f"<li class='warning'>{html.escape(w)}</li>" for w in tables.finance["warnings"]
+    ) + "".join(f"<li class='warning'>{html.escape(n)}</li>" for n in tables.notes)
+    generated = dt.date.today().isoformat()
+    simulated = "plan, simulate, finance" if tables.simulate is not None else "plan, finance"
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(name)}: run</title><style>{REPORT_CSS}"
+        ".trace td{text-align:left;font-size:.8rem}</style></head><body>"
+        f"<h1>{html.escape(name)}</h1>"
+        f"<p class='muted'>gigawatt run {html.escape(scenario_label)} ({simulated}), "
+        f"{tables.plan['first_month']} to {tables.plan['last_month']}; generated {generated}. "
+        "Money in nominal USD. Every number below is in summary.json.</p>"
+        f"{_cards(headlines)}"
+        + (f"<ul>{warnings}</ul>" if warnings else "")
+        + "".join(parts)
+        + f"<h2>Phases</h2>{phase_table_html(tables.plan)}"
+        f"<h2>Plan constraints</h2>{findings_html(tables.plan)}"
+        f"<h2>Where each number comes from</h2>{_trace_table(headlines)}"
+        "</body></html>"
+    )

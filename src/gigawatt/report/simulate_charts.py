@@ -1,0 +1,136 @@
+"""Simulation charts (Plotly), built from a scenario replay's tables: the columns of
+``series.csv`` (`gigawatt.cli_simulate.write_replay`: ``time_s``, ``queue_length``,
+``busy:<site>:<type>``, ``online:<site>:<type>``, ``tenant:<name>``) and the replay summary
+(`gigawatt.sim.replay_summary.ReplaySummary` as a dict)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+DAY_S = 86_400.0
+
+UTILIZATION_TITLE = "Utilization over time by site and accelerator type (busy / online, %)"
+TENANT_USE_TITLE = "Accelerators in use by tenant over time"
+QUEUE_TITLE = "Jobs waiting in the queue over time"
+WAIT_TITLE = "Waiting time by tenant: median, 95th and 99th percentile (hours)"
+
+
+def _style(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        template="plotly_white",
+        height=420,
+        margin={"l": 80, "r": 30, "t": 60, "b": 60},
+        legend={"orientation": "h", "y": -0.22},
+    )
+    return fig
+
+
+def _days(series: dict[str, list[float]]) -> list[float]:
+    return [t / DAY_S for t in series["time_s"]]
+
+
+def utilization_figure(series: dict[str, list[float]]) -> go.Figure:
+    """Per (site, type) group and for the fleet: busy / online accelerators at each sample,
+    in percent; a group is left out until it has accelerators online."""
+    days = _days(series)
+    groups = [c.removeprefix("busy:") for c in series if c.startswith("busy:")]
+    fig = go.Figure()
+    busy_total = [0.0] * len(days)
+    online_total = [0.0] * len(days)
+    for group in groups:
+        busy, online = series[f"busy:{group}"], series[f"online:{group}"]
+        if not any(online):
+            continue
+        for k in range(len(days)):
+            busy_total[k] += busy[k]
+            online_total[k] += online[k]
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=[100 * b / o if o else None for b, o in zip(busy, online, strict=True)],
+                name=group.replace(":", " "),
+                mode="lines",
+                hovertemplate="%{y:.1f}%",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=[100 * b / o if o else None for b, o in zip(busy_total, online_total, strict=True)],
+            name="fleet",
+            mode="lines",
+            line={"color": "black", "width": 3},
+            hovertemplate="%{y:.1f}%",
+        )
+    )
+    fig.update_layout(hovermode="x unified")
+    fig.update_yaxes(range=[0, 105])
+    return _style(fig, UTILIZATION_TITLE, "Days since program start", "Utilization (%)")
+
+
+def tenant_use_figure(series: dict[str, list[float]]) -> go.Figure:
+    """Stacked: accelerators busy with each tenant's jobs at each sample."""
+    days = _days(series)
+    fig = go.Figure()
+    for column in (c for c in series if c.startswith("tenant:")):
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=series[column],
+                name=column.removeprefix("tenant:"),
+                stackgroup="tenants",
+                mode="lines",
+                hovertemplate="%{y:,.0f} accelerators",
+            )
+        )
+    fig.update_layout(hovermode="x unified")
+    return _style(fig, TENANT_USE_TITLE, "Days since program start", "Accelerators busy")
+
+
+def queue_figure(series: dict[str, list[float]]) -> go.Figure:
+    """Jobs waiting at each sample."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=_days(series),
+            y=series["queue_length"],
+            name="jobs waiting",
+            mode="lines",
+            hovertemplate="%{y:,.0f} jobs waiting",
+        )
+    )
+    fig.update_layout(hovermode="x unified", showlegend=False)
+    return _style(fig, QUEUE_TITLE, "Days since program start", "Jobs waiting")
+
+
+def wait_figure(summary: dict[str, Any]) -> go.Figure:
+    """Grouped bars per tenant: wait p50, p95, p99 in hours (from the replay summary)."""
+    tenants = summary["tenants"]
+    names = [t["tenant"] for t in tenants]
+    fig = go.Figure()
+    for key, label in (("wait_p50_h", "median"), ("wait_p95_h", "p95"), ("wait_p99_h", "p99")):
+        fig.add_bar(
+            x=names,
+            y=[t[key] for t in tenants],
+            name=label,
+            hovertemplate=f"%{{x}} {label}: %{{y:,.1f}} h<extra></extra>",
+        )
+    fig.update_layout(barmode="group")
+    return _style(fig, WAIT_TITLE, "Tenant", "Waiting time (hours)")
+
+
+def build_simulate_figures(
+    series: dict[str, list[float]], summary: dict[str, Any]
+) -> list[go.Figure]:
+    """The simulation charts in report order."""
+    return [
+        utilization_figure(series),
+        tenant_use_figure(series),
+        queue_figure(series),
+        wait_figure(summary),
+    ]
