@@ -76,5 +76,5 @@ def test_bad_files_name_file_field_and_expectation(
 
 
 def test_unknown_model_lists_the_known_ones() -> None:
-    with pytest.raises(FailureModelError, match="known: .*llama3-2024"):
+    with pytest.raises(FailureModelError, match=r"known: .*llama3-2024"):
         load_failure_model("nope-2024")

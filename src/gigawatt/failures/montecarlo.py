@@ -137,14 +137,20 @@ def draw_events(
         rng = np.random.default_rng([seed, s])
         count = rng.poisson(expo_total * horizon_s) if expo_total > 0 else 0
         t = rng.uniform(0.0, horizon_s, count)
-        c = np.array(expo, dtype=np.int64)[rng.choice(len(expo), count, p=expo_rates / expo_total)] \
-            if count else np.empty(0, dtype=np.int64)
+        c = (
+            np.array(expo, dtype=np.int64)[rng.choice(len(expo), count, p=expo_rates / expo_total)]
+            if count
+            else np.empty(0, dtype=np.int64)
+        )
         parts_t, parts_c = [t], [c]
         for k, comp in enumerate(comps):
             if comp.distribution == "weibull" and rates.per_s[k] > 0:
                 assert comp.weibull_shape is not None
                 wt = _weibull_times(
-                    rng, shape.units(comp), 1.0 / comp.rate_per_unit_s, comp.weibull_shape,
+                    rng,
+                    shape.units(comp),
+                    1.0 / comp.rate_per_unit_s,
+                    comp.weibull_shape,
                     horizon_s,
                 )
                 parts_t.append(wt)
@@ -223,8 +229,8 @@ def replay(
     repair_busy = np.minimum(events.repair_s, horizon - t) * repair_accelerators[events.cause]
     return SimResult(
         useful_s=useful,
-        rollback_s=np.bincount(seed, rollback_ev, seeds),
-        recovery_s=np.bincount(seed, recov_ev, seeds),
+        rollback_s=np.bincount(seed, rollback_ev, seeds).astype(np.float64),
+        recovery_s=np.bincount(seed, recov_ev, seeds).astype(np.float64),
         checkpoint_s=ckpt,
         interruptions=counts.reshape(seeds, causes).astype(np.int64),
         accelerators_in_repair=np.bincount(seed, repair_busy, seeds) / horizon,
