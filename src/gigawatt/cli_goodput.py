@@ -100,6 +100,8 @@ def goodput_report(
     interval = None if checkpoint == "auto" else parse_duration_s(checkpoint, "--checkpoint")
     if interval is not None and interval <= 0:
         raise InputError("--checkpoint: expected 'auto' or a positive duration")
+    if interval is None and cost_s <= 0:
+        raise InputError("--checkpoint auto: needs a checkpoint cost above 0 (or give an interval)")
     horizon_s = days * 86_400.0
     recovery_s = detect_s + restart_s
     rates = job_rates(model, shape)
