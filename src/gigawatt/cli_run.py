@@ -236,4 +236,5 @@ def run(
         )
         + ")",
         highlight=False,
+        soft_wrap=True,
     )

@@ -224,7 +224,7 @@ def revenue_needed_figure(summary: dict[str, Any]) -> go.Figure:
         name="assumed by the scenario",
         hovertemplate="assumed: $%{y:,.1f}B/yr<extra></extra>",
     )
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", bargap=0.5 if len(years) < 3 else 0.2)
     fig.update_xaxes(type="category")
     return _style(fig, REVENUE_NEEDED_TITLE, "Break even by year", "Revenue, USD billions a year")
 

@@ -1,0 +1,200 @@
+"""`gigawatt run` end to end, as a user runs it: plan + simulate + finance + one report."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gigawatt.plan import plan_scenario
+from gigawatt.report.finance_charts import (
+    CASH_TITLE,
+    COST_BY_SITE_MONTH_TITLE,
+    COST_BY_SITE_TITLE,
+    INCENTIVES_TITLE,
+    PNL_TITLE,
+    REVENUE_NEEDED_TITLE,
+)
+from gigawatt.report.plan_report import build_figures
+from gigawatt.report.simulate_charts import (
+    QUEUE_TITLE,
+    TENANT_USE_TITLE,
+    UTILIZATION_TITLE,
+    WAIT_TITLE,
+)
+from gigawatt.scenario import load_scenario, scenario_catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "scenarios" / "anthropic-fluidstack-2026.yaml"
+# Until cli.py registers `run`, the command is launched from its own module.
+_STANDALONE = (
+    "import sys, typer; from gigawatt.cli_run import run; "
+    "app = typer.Typer(add_completion=False, pretty_exceptions_enable=False); "
+    "app.command()(run); app.command('version')(lambda: None); app()"
+)
+
+
+def gigawatt(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gigawatt", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+@cache
+def _run_is_wired() -> bool:
+    return gigawatt("run", "--help").returncode == 0
+
+
+def gigawatt_run(*args: str) -> subprocess.CompletedProcess[str]:
+    if _run_is_wired():
+        return gigawatt("run", *args)
+    return subprocess.run(
+        [sys.executable, "-c", _STANDALONE, "run", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("run")
+    # Four simulated months keep the test quick; `make demo` simulates the default twelve.
+    result = gigawatt_run(str(DEMO), "--out", str(out), "--months", "4")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return out, result.stdout
+
+
+def _summary(out: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((out / "summary.json").read_text())
+    return data
+
+
+def test_run_writes_plan_finance_simulate_files_and_one_report(demo_run: tuple[Path, str]) -> None:
+    out, _ = demo_run
+    for name in (
+        "timeline.csv",
+        "capex.csv",
+        "finance.json",
+        "finance_monthly.csv",
+        "cost_by_site.csv",
+        "simulate/series.csv",
+        "simulate/jobs.csv",
+        "simulate/summary.json",
+        "summary.json",
+        "report.html",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    assert not list(out.glob(".plan-*")), "the plan's scratch folder is removed"
+    summary = _summary(out)
+    assert {"plan", "finance", "simulate", "headlines"} <= set(summary)
+    for name in summary["files"]:
+        assert (out / name).exists(), name
+
+
+def test_run_prints_the_overview(demo_run: tuple[Path, str]) -> None:
+    _, stdout = demo_run
+    for label in ("Capex", "Cost per accelerator-hour", "NPV", "IRR", "Break-even month"):
+        assert label in stdout
+    assert "Simulated utilization" in stdout
+    assert "Incentives" in stdout
+
+
+def test_summary_sections_equal_the_separate_commands(demo_run: tuple[Path, str]) -> None:
+    out, _ = demo_run
+    summary = _summary(out)
+    plan = gigawatt("plan", str(DEMO), "--json")
+    finance = gigawatt("finance", str(DEMO), "--json")
+    assert plan.returncode == 0 and finance.returncode == 0
+    plan_alone, finance_alone = json.loads(plan.stdout), json.loads(finance.stdout)
+    assert summary["plan"]["capex_total_usd"] == plan_alone["capex_total_usd"]
+    assert summary["plan"]["year_end"] == plan_alone["year_end"]
+    assert summary["finance"]["verdict"] == finance_alone["verdict"]
+    assert (
+        summary["finance"]["cost_per_accelerator_hour"]
+        == finance_alone["cost_per_accelerator_hour"]
+    )
+    assert summary["finance"]["incentives"] == finance_alone["incentives"]
+    assert summary["finance"]["inputs"] == finance_alone["inputs"]
+    assert summary["finance_utilization"] == "scenario"
+
+
+def test_each_headline_points_at_its_number(demo_run: tuple[Path, str]) -> None:
+    summary = _summary(demo_run[0])
+    by_key = {h["key"]: h for h in summary["headlines"]}
+    fin, plan, sim = summary["finance"], summary["plan"], summary["simulate"]
+    assert by_key["capex_total_usd"]["value"] == plan["capex_total_usd"]
+    assert by_key["npv_usd"]["value"] == fin["verdict"]["npv_usd"]
+    assert by_key["irr"]["value"] == fin["verdict"]["irr"]
+    assert by_key["break_even_month"]["value"] == fin["verdict"]["break_even_month"]
+    fleet = fin["cost_per_accelerator_hour"]["fleet"]
+    assert by_key["cost_per_accelerator_hour_usd"]["value"] == fleet["all_in_usd_per_hour"]
+    assert by_key["simulated_utilization"]["value"] == sim["utilization"]
+    for headline in summary["headlines"]:
+        assert headline["source"] and headline["display"]
+
+
+def _chart_titles() -> list[str]:
+    scenario = load_scenario(DEMO)
+    plan_titles = [
+        fig.layout.title.text
+        for fig in build_figures(plan_scenario(scenario, scenario_catalog(scenario)))
+    ]
+    return [
+        *plan_titles,
+        UTILIZATION_TITLE,
+        TENANT_USE_TITLE,
+        QUEUE_TITLE,
+        WAIT_TITLE,
+        COST_BY_SITE_TITLE,
+        COST_BY_SITE_MONTH_TITLE,
+        PNL_TITLE,
+        CASH_TITLE,
+        INCENTIVES_TITLE,
+        REVENUE_NEEDED_TITLE,
+    ]
+
+
+def test_report_is_self_contained_and_has_every_chart(demo_run: tuple[Path, str]) -> None:
+    page = (demo_run[0] / "report.html").read_text()
+    # Titles live in the charts' JSON, which escapes "/" and "&" (as \u002f, \u0026).
+    unescaped = page.replace("\\u002f", "/").replace("\\u0026", "&")
+    assert re.search(r"<script[^>]*\bsrc=", page) is None
+    # plotly.js embedded once, not once per chart.
+    assert page.count("window.PlotlyConfig") == 1
+    for title in _chart_titles():
+        assert title in unescaped, title
+    # Overview numbers come before the first chart.
+    assert page.index("Cost per accelerator-hour, all-in") < page.index("Plotly.newPlot")
+
+
+def test_run_without_simulation_still_reports_plan_and_finance(tmp_path: Path) -> None:
+    result = gigawatt_run(str(DEMO), "--out", str(tmp_path), "--no-simulate")
+    assert result.returncode == 0, result.stderr
+    summary = _summary(tmp_path)
+    assert summary["simulate"] == {"skipped": "--no-simulate"}
+    page = (tmp_path / "report.html").read_text()
+    assert UTILIZATION_TITLE not in page and CASH_TITLE in page
+
+
+def test_bad_scenario_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("program:\n  name: x\nsites: 3\n")
+    result = gigawatt_run(str(bad), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
