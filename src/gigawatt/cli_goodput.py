@@ -37,6 +37,8 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 1000)
 
 #: Short names people type for catalog ids.
 TYPE_ALIASES = {"gb200": "gb200-nvl72", "gb300": "gb300-nvl72"}
+#: Job sizes of the MTTI-by-size row (accelerators).
+MTTI_SIZES = (1_024, 8_192, 16_384, 32_768, 100_000, 1_000_000)
 _UNITS_S = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86_400.0}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$")
 
@@ -111,6 +113,10 @@ def goodput_report(
         model, shape, horizon_s, ana.interval_s, cost_s, recovery_s, seeds=seeds, spares=spares
     )
     elapsed = time.perf_counter() - started
+    mtti_by_size = {
+        size: 1.0 / job_rates(model, JobShape(size, shape.node_accelerators, domain)).total_per_s
+        for size in MTTI_SIZES
+    }
     counts = sim.interruptions.sum(axis=1)
     lost_h = accelerators * (horizon_s - sim.useful_s) / 3600.0
     unplanned = np.array([c.loses_work for c in model.components])
@@ -141,6 +147,7 @@ def goodput_report(
             "goodput_first_order": ana.goodput_first_order,
             "lost_accelerator_h": ana.lost_accelerator_h,
             "by_cause": ana.expected_by_cause,
+            "mtti_s_by_job_size": mtti_by_size,
         },
         "simulated": {
             "interruptions_mean": float(counts.mean()),
@@ -228,6 +235,12 @@ def print_report(report: dict[str, Any]) -> None:
             cid, f"{expected:,.1f}", f"{sim['by_cause'][cid]:,.1f}", f"{expected / total:.1%}"
         )
     console.print(causes)
+    sizes = Table(title="MTTI by job size (analytic)", title_justify="left", title_style="bold")
+    by_size = ana["mtti_s_by_job_size"]
+    for size in by_size:
+        sizes.add_column(f"{size:,}", justify="right")
+    sizes.add_row(*(_fmt_duration(v) for v in by_size.values()))
+    console.print(sizes)
     console.print(f"simulated {job['seeds']} seeds in {sim['wall_s']:.2f} s", highlight=False)
 
 

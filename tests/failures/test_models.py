@@ -78,3 +78,17 @@ def test_bad_files_name_file_field_and_expectation(
 def test_unknown_model_lists_the_known_ones() -> None:
     with pytest.raises(FailureModelError, match=r"known: .*llama3-2024"):
         load_failure_model("nope-2024")
+
+
+def test_scopes_count_units_of_a_job() -> None:
+    from gigawatt.failures import JobShape
+
+    model = load_failure_model("llama3-2024")
+    by_scope = {c.scope: c for c in model.components}
+    shape = JobShape(accelerators=100, node_accelerators=4, domain_accelerators=72)
+    assert shape.units(by_scope["accelerator"]) == 100
+    assert shape.units(by_scope["node"]) == 25
+    assert shape.units(by_scope["job"]) == 1
+    domain = by_scope["node"].model_copy(update={"scope": "domain"})
+    assert shape.units(domain) == 2
+    assert shape.replacement_accelerators(domain) == 72
