@@ -19,6 +19,7 @@ import math
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,9 +79,10 @@ def _read_series(path: Path) -> dict[str, list[float]]:
 
 def _simulate(
     scenario: Path, out: Path, queue: str, placement: str, months: int, seed: int
-) -> tuple[dict[str, Any], dict[str, list[float]], list[Path]]:
+) -> tuple[dict[str, Any], dict[str, list[float]], dict[str, Sequence[Any]], list[Path]]:
     """Replay the scenario with `gigawatt simulate SCENARIO`'s own functions; write its files
-    under `out/simulate/`; returns (summary dict, series columns, paths written)."""
+    under `out/simulate/`; returns (summary dict, series columns, the jobs table's tenant,
+    arrival and start columns, paths written)."""
     from dataclasses import asdict
 
     from gigawatt.cli_simulate import run_scenario, write_replay
@@ -102,7 +104,12 @@ def _simulate(
             "sample_hours": 6.0,
         },
     }
-    return data, _read_series(out / "simulate" / "series.csv"), written
+    jobs: dict[str, Sequence[Any]] = {
+        "tenant": [result.jobs.tenants[i] for i in result.jobs.tenant.tolist()],
+        "arrival_s": result.jobs.arrival_s.tolist(),
+        "start_s": result.records.start_s.tolist(),
+    }
+    return data, _read_series(out / "simulate" / "series.csv"), jobs, written
 
 
 def print_overview(name: str, headlines: list[Headline]) -> None:
@@ -159,12 +166,13 @@ def run(
 
     sim_summary: dict[str, Any] | None = None
     series: dict[str, list[float]] | None = None
+    sim_jobs: dict[str, Sequence[Any]] | None = None
     written: list[Path] = []
     notes: list[str] = []
     if simulate:
         mark = time.perf_counter()
         try:
-            sim_summary, series, sim_files = _simulate(
+            sim_summary, series, sim_jobs, sim_files = _simulate(
                 scenario, out, queue, placement, months, seed
             )
         except GigawattError as exc:
@@ -195,6 +203,7 @@ def run(
         finance_by_site=site_month_rows(fin),
         simulate=sim_summary,
         simulate_series=series,
+        simulate_jobs=sim_jobs,
         notes=notes,
     )
     write_text_atomic(out / "report.html", render_run_report(tables, headlines, str(scenario)))

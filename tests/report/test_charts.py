@@ -17,7 +17,7 @@ from gigawatt.plan.buildout import Buildout
 from gigawatt.report.finance_charts import build_finance_figures
 from gigawatt.report.plan_report import build_figures, render_plan_report
 from gigawatt.report.run_report import RunTables, render_run_report, run_headlines
-from gigawatt.report.simulate_charts import build_simulate_figures
+from gigawatt.report.simulate_charts import build_simulate_figures, queue_by_tenant
 from gigawatt.scenario import load_scenario, scenario_catalog
 
 DEMO = Path(__file__).resolve().parents[2] / "scenarios" / "anthropic-fluidstack-2026.yaml"
@@ -132,3 +132,21 @@ def test_plan_report_still_renders() -> None:
     buildout = _demo()[0]
     page = render_plan_report(buildout, summarize(buildout))
     assert page.count("window.PlotlyConfig") == 1
+
+
+def test_queue_by_tenant_counts_arrived_not_started_jobs() -> None:
+    waiting = queue_by_tenant(
+        [0.0, 10.0, 20.0, 30.0],
+        ["a", "a", "b"],
+        [0.0, 5.0, 15.0],
+        [10.0, float("nan"), 25.0],  # a's second job never starts: it keeps waiting
+    )
+    assert waiting == {"a": [1, 1, 1, 1], "b": [0, 0, 1, 0]}
+
+
+def test_simulate_queue_is_stacked_by_tenant_given_the_jobs_table() -> None:
+    series, summary = _series()
+    jobs = {"tenant": ["training", "inference"], "arrival_s": [0.0, 0.0], "start_s": [1.0, 2.0]}
+    queue = build_simulate_figures(series, summary, jobs)[2]
+    assert [t.name for t in queue.data] == ["training", "inference"]
+    _check(queue)

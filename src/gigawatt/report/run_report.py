@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,7 @@ class RunTables:
     finance_by_site: list[dict[str, Any]]
     simulate: dict[str, Any] | None = None
     simulate_series: dict[str, list[float]] | None = None
+    simulate_jobs: dict[str, Sequence[Any]] | None = None  # jobs.csv's tenant, arrival, start
     notes: list[str] = field(default_factory=list)
 
 
@@ -292,7 +294,7 @@ def report_sections(tables: RunTables) -> list[tuple[str, str, list[go.Figure]]]
             (
                 "Utilization, queue and waiting by tenant (simulated)",
                 note,
-                build_simulate_figures(tables.simulate_series, s),
+                build_simulate_figures(tables.simulate_series, s, tables.simulate_jobs),
             )
         )
     sections.append(

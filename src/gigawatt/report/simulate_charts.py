@@ -1,19 +1,22 @@
 """Simulation charts (Plotly), built from a scenario replay's tables: the columns of
 ``series.csv`` (`gigawatt.cli_simulate.write_replay`: ``time_s``, ``queue_length``,
 ``busy:<site>:<type>``, ``online:<site>:<type>``, ``tenant:<name>``) and the replay summary
-(`gigawatt.sim.replay_summary.ReplaySummary` as a dict)."""
+(`gigawatt.sim.replay_summary.ReplaySummary` as a dict); for the queue by tenant, the
+``tenant``, ``arrival_s`` and ``start_s`` columns of ``jobs.csv``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 DAY_S = 86_400.0
 
 UTILIZATION_TITLE = "Utilization over time by site and accelerator type (busy / online, %)"
 TENANT_USE_TITLE = "Accelerators in use by tenant over time"
-QUEUE_TITLE = "Jobs waiting in the queue over time"
+QUEUE_TITLE = "Jobs waiting in the queue over time, by tenant"
 WAIT_TITLE = "Waiting time by tenant: median, 95th and 99th percentile (hours)"
 
 
@@ -92,19 +95,58 @@ def tenant_use_figure(series: dict[str, list[float]]) -> go.Figure:
     return _style(fig, TENANT_USE_TITLE, "Days since program start", "Accelerators busy")
 
 
-def queue_figure(series: dict[str, list[float]]) -> go.Figure:
-    """Jobs waiting at each sample."""
+def queue_by_tenant(
+    time_s: Sequence[float],
+    tenant: Sequence[str],
+    arrival_s: Sequence[float],
+    start_s: Sequence[float],
+) -> dict[str, list[int]]:
+    """Jobs waiting per tenant at each sample time: arrived by then and not yet started
+    (never started counts as waiting). Summed over tenants this is the series' queue_length."""
+    times = np.asarray(time_s, dtype=float)
+    names = np.asarray(tenant)
+    arrival = np.asarray(arrival_s, dtype=float)
+    start = np.asarray(start_s, dtype=float)
+    start = np.where(np.isnan(start), np.inf, start)
+    waiting: dict[str, list[int]] = {}
+    for name in dict.fromkeys(names.tolist()):
+        mine = names == name
+        arrived = np.searchsorted(np.sort(arrival[mine]), times, side="right")
+        started = np.searchsorted(np.sort(start[mine]), times, side="right")
+        waiting[str(name)] = (arrived - started).tolist()
+    return waiting
+
+
+def queue_figure(
+    series: dict[str, list[float]], by_tenant: dict[str, list[int]] | None = None
+) -> go.Figure:
+    """Jobs waiting at each sample: stacked by tenant when the jobs table is given, else the
+    series' total."""
+    days = _days(series)
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=_days(series),
-            y=series["queue_length"],
-            name="jobs waiting",
-            mode="lines",
-            hovertemplate="%{y:,.0f} jobs waiting",
+    if by_tenant:
+        for name, values in by_tenant.items():
+            fig.add_trace(
+                go.Scatter(
+                    x=days,
+                    y=values,
+                    name=name,
+                    stackgroup="queue",
+                    mode="lines",
+                    hovertemplate="%{y:,.0f} jobs waiting",
+                )
+            )
+    else:
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=series["queue_length"],
+                name="all tenants",
+                mode="lines",
+                hovertemplate="%{y:,.0f} jobs waiting",
+            )
         )
-    )
-    fig.update_layout(hovermode="x unified", showlegend=False)
+    fig.update_layout(hovermode="x unified")
     return _style(fig, QUEUE_TITLE, "Days since program start", "Jobs waiting")
 
 
@@ -125,12 +167,20 @@ def wait_figure(summary: dict[str, Any]) -> go.Figure:
 
 
 def build_simulate_figures(
-    series: dict[str, list[float]], summary: dict[str, Any]
+    series: dict[str, list[float]],
+    summary: dict[str, Any],
+    jobs: dict[str, Sequence[Any]] | None = None,
 ) -> list[go.Figure]:
-    """The simulation charts in report order."""
+    """The simulation charts in report order; `jobs` (columns of jobs.csv) splits the queue
+    by tenant."""
+    by_tenant = (
+        queue_by_tenant(series["time_s"], jobs["tenant"], jobs["arrival_s"], jobs["start_s"])
+        if jobs is not None
+        else None
+    )
     return [
         utilization_figure(series),
         tenant_use_figure(series),
-        queue_figure(series),
+        queue_figure(series, by_tenant),
         wait_figure(summary),
     ]
