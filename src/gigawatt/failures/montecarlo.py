@@ -79,7 +79,7 @@ def _weibull_times(
     return np.concatenate(found) if found else np.empty(0)
 
 
-def _repair_draws(rng: np.random.Generator, repair: RepairTime, size: int) -> FloatArray:
+def repair_draws(rng: np.random.Generator, repair: RepairTime, size: int) -> FloatArray:
     mean_s = repair.mean_h * 3600.0
     if repair.kind == "fixed":
         return np.full(size, mean_s)
@@ -163,7 +163,7 @@ def draw_events(
         for k, comp in enumerate(comps):
             hit = c == k
             if comp.repair is not None and hit.any():
-                rep[hit] = _repair_draws(rng, comp.repair, int(hit.sum()))
+                rep[hit] = repair_draws(rng, comp.repair, int(hit.sum()))
         wait = (
             _spare_waits(t, rep, unit_size[c], spares) if spares is not None else np.zeros(t.size)
         )
