@@ -421,9 +421,13 @@ def print_supply(report: dict[str, Any]) -> None:
 def _register_subcommands() -> None:
     """Commands that live in their own modules (simulate, traces)."""
     from gigawatt.cli_finance import finance, sweep
+    from gigawatt.cli_goodput import goodput
+    from gigawatt.cli_run import run
     from gigawatt.cli_simulate import simulate, traces_app
 
+    app.command()(run)
     app.command("simulate")(simulate)
+    app.command()(goodput)
     app.command()(finance)
     app.command()(sweep)
     app.add_typer(traces_app, name="traces")
