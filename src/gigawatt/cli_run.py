@@ -181,6 +181,11 @@ def run(
             raise _fail(str(exc).strip("'\"")) from None
         written += sim_files
         timings["simulate_s"] = time.perf_counter() - mark
+        if not any(g["online_accelerators_end"] for g in sim_summary["groups"]):
+            notes.append(
+                f"No accelerator is online within the {months} simulated months from the "
+                "program start: the simulation numbers are empty (try a larger --months)."
+            )
 
     mark = time.perf_counter()
     utilization = sim_summary["utilization"] if simulated_utilization and sim_summary else None
@@ -228,6 +233,7 @@ def run(
             ),
         },
         "finance_utilization": "simulated" if utilization is not None else "scenario",
+        "notes": notes,
         "plan": plan_summary,
         "finance": fin_summary,
         "simulate": sim_summary if sim_summary is not None else {"skipped": "--no-simulate"},
@@ -237,6 +243,8 @@ def run(
     write_json_atomic(out / "summary.json", _finite(json.loads(json.dumps(summary, default=str))))
 
     print_overview(plan_summary["name"], headlines)
+    for note in notes:
+        console.print(f"[yellow]note[/] {note}", highlight=False)
     console.print(
         f"wrote {out}/report.html, summary.json and {len(written)} tables "
         f"in {timings['total_s']:.1f} s ("
