@@ -1,0 +1,1 @@
+"""The GPU-cloud control plane over HTTP: `create_app` builds the FastAPI app."""

@@ -1,0 +1,228 @@
+"""The FastAPI app: thin routers over `ControlPlane`. OpenAPI at ``/openapi.json``, docs at
+``/docs``. Tenants authenticate with ``Authorization: Bearer <token>``; admin routes take the
+admin token the same way. Another tenant's object is answered 404, as if it did not exist."""
+
+# No `from __future__ import annotations`: FastAPI must see the local Annotated aliases.
+
+import datetime as dt
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from gigawatt.fleet.topology import Fleet, fleet_from_buildout
+from gigawatt.plan import plan_scenario
+from gigawatt.scenario import load_scenario, scenario_catalog
+from gigawatt.service import schemas
+from gigawatt.service.control import ControlPlane, Refused, utcnow
+from gigawatt.store.database import Database
+from gigawatt.store.models import JOB_STATES
+
+bearer = HTTPBearer(auto_error=False)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def fleet_from_scenario(path: str | Path) -> tuple[Fleet, dt.date]:
+    """The planned fleet of a scenario file and its program start (the fleet's time zero)."""
+    scenario = load_scenario(path)
+    catalog = scenario_catalog(scenario)
+    buildout = plan_scenario(scenario, catalog)
+    start = scenario.program.start
+    return fleet_from_buildout(buildout, catalog, start), start
+
+
+def create_app(
+    scenario: str | Path | tuple[Fleet, dt.date],
+    database_url: str,
+    admin_token: str | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+    placement: str = "topology",
+) -> FastAPI:
+    """The service for a scenario file (or an already built ``(fleet, program_start)``) over
+    the database at ``database_url`` (migrated to the newest revision at start).
+    ``admin_token``: else ``GIGAWATT_ADMIN_TOKEN``, else a random one (``app.state.admin_token``)."""
+    fleet, start = fleet_from_scenario(scenario) if not isinstance(scenario, tuple) else scenario
+    db = Database(database_url)
+    db.upgrade()
+    control = ControlPlane(db, fleet, start, clock, placement)
+    admin = admin_token or os.environ.get("GIGAWATT_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+
+    app = FastAPI(
+        title="gigawatt control plane",
+        version="1",
+        description="Tenants, reservations and gang jobs on a planned AI fleet.",
+    )
+    app.state.control = control
+    app.state.admin_token = admin
+    app.state.db = db
+
+    @app.exception_handler(Refused)
+    async def refused(_: Request, exc: Refused) -> JSONResponse:
+        return JSONResponse({"detail": exc.reason}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
+
+    def require_admin(credentials: Credentials) -> None:
+        if credentials is None or not hmac.compare_digest(credentials.credentials, admin):
+            raise HTTPException(401, "admin token required", {"WWW-Authenticate": "Bearer"})
+
+    def require_tenant(credentials: Credentials) -> str:
+        tenant = control.tenant_for_token(credentials.credentials) if credentials else None
+        if tenant is None:
+            raise HTTPException(
+                401, "a valid tenant token is required", {"WWW-Authenticate": "Bearer"}
+            )
+        return tenant.id
+
+    Admin = Annotated[None, Depends(require_admin)]
+    TenantId = Annotated[str, Depends(require_tenant)]
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # Fleet --------------------------------------------------------------------------------
+
+    @app.get("/v1/fleet")
+    def fleet_summary() -> dict[str, object]:
+        """Sites, halls, accelerator types and counts of the planned fleet."""
+        return {
+            "sites": list(fleet.sites),
+            "halls": list(fleet.halls),
+            "types": list(fleet.types),
+            "domains": fleet.domain_count,
+            "nodes": fleet.node_count,
+            "accelerators": fleet.accelerators_by_type(),
+        }
+
+    @app.get("/v1/fleet/capacity", response_model=list[schemas.CapacityOut])
+    def fleet_capacity() -> list[schemas.CapacityOut]:
+        """Live capacity per accelerator type: total planned, online now, free now."""
+        return control.capacity()
+
+    @app.get("/v1/fleet/nodes")
+    def fleet_nodes(
+        offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    ) -> dict[str, object]:
+        """Nodes with their site, hall, domain, type, size and free accelerators now."""
+        end = min(fleet.node_count, offset + limit)
+        state = control.cluster.state
+        nodes = [
+            {
+                "node": n,
+                "site": fleet.sites[int(fleet.node_site[n])],
+                "hall": fleet.halls[int(fleet.node_hall[n])],
+                "domain": int(fleet.node_domain[n]),
+                "accelerator": fleet.types[int(fleet.node_type[n])],
+                "accelerators": int(fleet.node_accelerators[n]),
+                "online": bool(state.node_up[n]),
+                "free": int(state.node_free[n]),
+            }
+            for n in range(offset, end)
+        ]
+        return {"nodes": nodes, "total": fleet.node_count, "offset": offset, "limit": limit}
+
+    # Admin --------------------------------------------------------------------------------
+
+    @app.post("/v1/admin/tenants", status_code=201, response_model=schemas.TenantOut)
+    def create_tenant(body: schemas.TenantCreate, _: Admin) -> schemas.TenantOut:
+        """Create a tenant; the response carries its token, shown only this once."""
+        return control.create_tenant(body)
+
+    @app.get("/v1/admin/tenants", response_model=list[schemas.TenantOut])
+    def list_tenants(_: Admin) -> list[schemas.TenantOut]:
+        return control.list_tenants()
+
+    @app.get("/v1/admin/metrics", response_model=schemas.MetricsOut)
+    def admin_metrics(_: Admin) -> schemas.MetricsOut:
+        """Utilization per type, queue length and every tenant's usage."""
+        return control.metrics(None)
+
+    # Tenant -------------------------------------------------------------------------------
+
+    @app.get("/v1/metrics", response_model=schemas.MetricsOut)
+    def metrics(tenant: TenantId) -> schemas.MetricsOut:
+        """Utilization per type, queue length and this tenant's usage."""
+        return control.metrics(tenant)
+
+    @app.post("/v1/reservations", status_code=201, response_model=schemas.ReservationOut)
+    def create_reservation(
+        body: schemas.ReservationCreate, tenant: TenantId
+    ) -> schemas.ReservationOut:
+        """Hold accelerators at a site over dates; 409 with the reason if quota or capacity
+        does not allow it, or the dates are in the past."""
+        return control.create_reservation(tenant, body)
+
+    @app.get("/v1/reservations", response_model=list[schemas.ReservationOut])
+    def list_reservations(tenant: TenantId) -> list[schemas.ReservationOut]:
+        return control.list_reservations(tenant)
+
+    @app.get("/v1/reservations/{reservation_id}", response_model=schemas.ReservationOut)
+    def get_reservation(reservation_id: str, tenant: TenantId) -> schemas.ReservationOut:
+        return control.get_reservation(tenant, reservation_id)
+
+    @app.delete("/v1/reservations/{reservation_id}", response_model=schemas.ReservationOut)
+    def cancel_reservation(reservation_id: str, tenant: TenantId) -> schemas.ReservationOut:
+        return control.cancel_reservation(tenant, reservation_id)
+
+    @app.post("/v1/jobs", status_code=201, response_model=schemas.JobOut)
+    def submit_job(
+        body: schemas.JobSubmit,
+        tenant: TenantId,
+        response: Response,
+        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    ) -> schemas.JobOut:
+        """Submit a gang job: it starts now if the whole gang fits within quota, else queues.
+        A repeated ``Idempotency-Key`` returns the first job (200) instead of a new one."""
+        job, created = control.submit(tenant, body, idempotency_key)
+        if not created:
+            response.status_code = 200
+        return job
+
+    @app.get("/v1/jobs", response_model=schemas.JobPage)
+    def list_jobs(
+        tenant: TenantId,
+        state: Annotated[str | None, Query(pattern="^(" + "|".join(JOB_STATES) + ")$")] = None,
+        accelerator: Annotated[str | None, Query(max_length=32)] = None,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> schemas.JobPage:
+        """This tenant's jobs in submission order, filtered by state and type, one page."""
+        return control.list_jobs(tenant, state, accelerator, offset, limit)
+
+    @app.get("/v1/jobs/{job_id}", response_model=schemas.JobOut)
+    def get_job(job_id: str, tenant: TenantId) -> schemas.JobOut:
+        """A job with its placement and state history."""
+        return control.get_job(tenant, job_id)
+
+    @app.post("/v1/jobs/{job_id}/cancel", response_model=schemas.JobOut)
+    def cancel_job(job_id: str, tenant: TenantId) -> schemas.JobOut:
+        """Cancel a queued or running job; its accelerators go to the queue at once."""
+        return control.cancel(tenant, job_id)
+
+    @app.on_event("shutdown")
+    def close() -> None:
+        db.dispose()
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory gigawatt.service.app:app_from_env``: ``GIGAWATT_SCENARIO`` and
+    ``GIGAWATT_DATABASE_URL``."""
+    from gigawatt.store.database import database_url_from_env
+
+    return create_app(os.environ["GIGAWATT_SCENARIO"], database_url_from_env())

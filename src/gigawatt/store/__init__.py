@@ -1,0 +1,2 @@
+"""The service's state in SQL: tables (`models`), migrations (`migrations/`), and the
+transaction helpers the service uses (`database`)."""
