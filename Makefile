@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gigawatt plan scenarios/anthropic-fluidstack-2026.yaml --out runs/demo
+	$(BIN)/gigawatt run scenarios/anthropic-fluidstack-2026.yaml --out runs/demo
 
 test: $(STAMP)
 	$(BIN)/pytest

@@ -16,8 +16,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,19 +48,10 @@ def _finite(value: Any) -> Any:
 
 
 def _write_plan_tables(out: Path, buildout: Any, summary: dict[str, Any]) -> list[Path]:
-    """The plan's timeline.csv and capex.csv, by the plan's own writer (written in a scratch
-    folder in `out`, then moved: its summary.json and report.html are the plan-only ones,
-    which the run's replace)."""
-    from gigawatt.report.plan_files import write_plan_outputs
+    """The plan's timeline.csv and capex.csv (the run writes its own summary and report)."""
+    from gigawatt.report.plan_files import write_plan_tables
 
-    out.mkdir(parents=True, exist_ok=True)
-    moved = []
-    with tempfile.TemporaryDirectory(prefix=".plan-", dir=out) as scratch:
-        write_plan_outputs(Path(scratch), buildout, summary)
-        for name in ("timeline.csv", "capex.csv"):
-            os.replace(Path(scratch) / name, out / name)
-            moved.append(out / name)
-    return moved
+    return write_plan_tables(out, buildout)
 
 
 def _read_series(path: Path) -> dict[str, list[float]]:

@@ -27,8 +27,8 @@ TIMELINE_HEADER = (
 CAPEX_HEADER = ("month", "site_id", "phase", "category", "usd")
 
 
-def write_plan_outputs(out: Path, buildout: Buildout, summary: dict[str, Any]) -> list[Path]:
-    """Write the plan's files into `out`; returns the paths written."""
+def write_plan_tables(out: Path, buildout: Buildout) -> list[Path]:
+    """Write the plan's tables, timeline.csv and capex.csv, into `out`; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
     timeline = out / "timeline.csv"
     write_csv_atomic(
@@ -62,8 +62,14 @@ def write_plan_outputs(out: Path, buildout: Buildout, summary: dict[str, Any]) -
             for e in buildout.capex
         ),
     )
+    return [timeline, capex]
+
+
+def write_plan_outputs(out: Path, buildout: Buildout, summary: dict[str, Any]) -> list[Path]:
+    """Write the plan's files into `out` (tables, summary.json, report.html); returns the paths."""
+    written = write_plan_tables(out, buildout)
     summary_path = out / "summary.json"
     write_json_atomic(summary_path, summary)
     report = out / "report.html"
     write_text_atomic(report, render_plan_report(buildout, summary))
-    return [timeline, capex, summary_path, report]
+    return [*written, summary_path, report]
