@@ -32,6 +32,7 @@ from gigawatt.econ.financials import monthly_rows, site_month_rows
 from gigawatt.econ.inputs import FinanceInputError
 from gigawatt.plan import plan_scenario, summarize
 from gigawatt.report.files import write_json_atomic, write_text_atomic
+from gigawatt.report.plan_terminal import print_plan
 from gigawatt.report.run_report import Headline, RunTables, render_run_report, run_headlines
 from gigawatt.scenario import GigawattError, scenario_catalog
 
@@ -231,6 +232,7 @@ def run(
     }
     write_json_atomic(out / "summary.json", _finite(json.loads(json.dumps(summary, default=str))))
 
+    print_plan(buildout, plan_summary)
     print_overview(plan_summary["name"], headlines)
     for note in notes:
         console.print(f"[yellow]note[/] {note}", highlight=False)
