@@ -41,7 +41,7 @@ def postgres_url_or_skip() -> str | None:
         return None
     try:
         reset_postgres(url)
-    except Exception as exc:  # noqa: BLE001 - any failure to connect
+    except Exception as exc:
         message = f"PostgreSQL at {url} unreachable: {exc.__class__.__name__}: {exc}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from fastapi.testclient import TestClient
 
 Headers = dict[str, str]

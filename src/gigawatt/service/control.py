@@ -76,15 +76,21 @@ class ControlPlane:
     def create_tenant(self, body: schemas.TenantCreate) -> schemas.TenantOut:
         for accelerator, count in body.quotas.items():
             if accelerator not in self.fleet.types:
-                raise Refused(422, f"unknown accelerator type {accelerator!r} "
-                              f"(fleet has: {', '.join(self.fleet.types)})")  # fmt: skip
+                raise Refused(
+                    422,
+                    f"unknown accelerator type {accelerator!r} "
+                    f"(fleet has: {', '.join(self.fleet.types)})",
+                )
             if count < 0:
                 raise Refused(422, f"quota for {accelerator} must be >= 0")
         token = "gw_" + secrets.token_urlsafe(32)
         tenant = Tenant(
-            id=new_id("t"), name=body.name, token_hash=hash_token(token),
-            monthly_budget_usd=body.monthly_budget_usd, created_at=self.clock(),
-        )  # fmt: skip
+            id=new_id("t"),
+            name=body.name,
+            token_hash=hash_token(token),
+            monthly_budget_usd=body.monthly_budget_usd,
+            created_at=self.clock(),
+        )
         try:
             with self.db.transaction(lock=False) as session:
                 if session.scalar(select(Tenant).where(Tenant.name == body.name)):
@@ -98,9 +104,12 @@ class ControlPlane:
         except IntegrityError:
             raise Refused(409, f"tenant {body.name!r} already exists") from None
         return schemas.TenantOut(
-            id=tenant.id, name=tenant.name, quotas=dict(body.quotas),
-            monthly_budget_usd=tenant.monthly_budget_usd, token=token,
-        )  # fmt: skip
+            id=tenant.id,
+            name=tenant.name,
+            quotas=dict(body.quotas),
+            monthly_budget_usd=tenant.monthly_budget_usd,
+            token=token,
+        )
 
     def list_tenants(self) -> list[schemas.TenantOut]:
         with self.db.read() as session:
@@ -111,7 +120,7 @@ class ControlPlane:
                     name=t.name,
                     quotas=self._quotas(session, t.id),
                     monthly_budget_usd=t.monthly_budget_usd,
-                )  # fmt: skip
+                )
                 for t in tenants
             ]
 
@@ -134,17 +143,22 @@ class ControlPlane:
         start_s = (start - self.program_start).days * 86_400.0
         end_s = (end - self.program_start).days * 86_400.0
         mask = (
-            (fleet.node_site == s) & (fleet.node_type == t)
-            & (fleet.node_online_s <= start_s) & (fleet.node_offline_s >= end_s)
-        )  # fmt: skip
+            (fleet.node_site == s)
+            & (fleet.node_type == t)
+            & (fleet.node_online_s <= start_s)
+            & (fleet.node_offline_s >= end_s)
+        )
         return int(fleet.node_accelerators[mask].sum())
 
     def create_reservation(
         self, tenant_id: str, body: schemas.ReservationCreate
     ) -> schemas.ReservationOut:
         if body.accelerator not in self.fleet.types:
-            raise Refused(422, f"unknown accelerator type {body.accelerator!r} "
-                          f"(fleet has: {', '.join(self.fleet.types)})")  # fmt: skip
+            raise Refused(
+                422,
+                f"unknown accelerator type {body.accelerator!r} "
+                f"(fleet has: {', '.join(self.fleet.types)})",
+            )
         if body.site not in self.fleet.sites:
             raise Refused(
                 422, f"unknown site {body.site!r} (fleet has: {', '.join(self.fleet.sites)})"
@@ -162,28 +176,41 @@ class ControlPlane:
             )
             mine = int(session.scalar(overlapping.where(Reservation.tenant_id == tenant_id)) or 0)
             if mine + body.accelerators > quota:
-                raise Refused(409, f"quota: {body.accelerator} quota is {quota}, {mine} already "
-                              f"reserved over these dates, {body.accelerators} more asked")  # fmt: skip
+                raise Refused(
+                    409,
+                    f"quota: {body.accelerator} quota is {quota}, {mine} already "
+                    f"reserved over these dates, {body.accelerators} more asked",
+                )
             capacity = self.site_capacity(body.site, body.accelerator, body.start_date, end)
             taken = int(session.scalar(overlapping.where(Reservation.site == body.site)) or 0)
             if taken + body.accelerators > capacity:
-                raise Refused(409, f"capacity: {body.site} has {capacity} {body.accelerator} online "
-                              f"from {body.start_date} to {end}, {taken} already reserved, "
-                              f"{body.accelerators} asked")  # fmt: skip
+                raise Refused(
+                    409,
+                    f"capacity: {body.site} has {capacity} {body.accelerator} online "
+                    f"from {body.start_date} to {end}, {taken} already reserved, "
+                    f"{body.accelerators} asked",
+                )
             row = Reservation(
-                id=new_id("r"), tenant_id=tenant_id, site=body.site,
-                accelerator=body.accelerator, accelerators=body.accelerators,
-                start_date=body.start_date, end_date=end, state="active", created_at=self.clock(),
-            )  # fmt: skip
+                id=new_id("r"),
+                tenant_id=tenant_id,
+                site=body.site,
+                accelerator=body.accelerator,
+                accelerators=body.accelerators,
+                start_date=body.start_date,
+                end_date=end,
+                state="active",
+                created_at=self.clock(),
+            )
             session.add(row)
         return _reservation_out(row)
 
     def list_reservations(self, tenant_id: str) -> list[schemas.ReservationOut]:
         with self.db.read() as session:
             rows = session.scalars(
-                select(Reservation).where(Reservation.tenant_id == tenant_id)
+                select(Reservation)
+                .where(Reservation.tenant_id == tenant_id)
                 .order_by(Reservation.created_at)
-            ).all()  # fmt: skip
+            ).all()
             return [_reservation_out(r) for r in rows]
 
     def get_reservation(self, tenant_id: str, reservation_id: str) -> schemas.ReservationOut:
@@ -209,8 +236,11 @@ class ControlPlane:
         """The job, queued or started; and whether it was created now (False: the
         idempotency key had already created it)."""
         if body.accelerator not in self.fleet.types:
-            raise Refused(422, f"unknown accelerator type {body.accelerator!r} "
-                          f"(fleet has: {', '.join(self.fleet.types)})")  # fmt: skip
+            raise Refused(
+                422,
+                f"unknown accelerator type {body.accelerator!r} "
+                f"(fleet has: {', '.join(self.fleet.types)})",
+            )
         with self.lock:
             started: str | None = None
             try:
@@ -229,15 +259,24 @@ class ControlPlane:
                             return self._job_out(session, existing), False
                     quota = self._quotas(session, tenant_id).get(body.accelerator, 0)
                     if body.accelerators > quota:
-                        raise Refused(409, f"quota: gang of {body.accelerators} {body.accelerator} "
-                                      f"exceeds the tenant's quota of {quota}")  # fmt: skip
+                        raise Refused(
+                            409,
+                            f"quota: gang of {body.accelerators} {body.accelerator} "
+                            f"exceeds the tenant's quota of {quota}",
+                        )
                     now = self.clock()
                     job = Job(
-                        id=new_id("j"), tenant_id=tenant_id, name=body.name,
-                        accelerator=body.accelerator, accelerators=body.accelerators,
-                        priority=body.priority, estimate_s=body.estimate_s,
-                        checkpoint_s=body.checkpoint_s, state="queued", submitted_at=now,
-                    )  # fmt: skip
+                        id=new_id("j"),
+                        tenant_id=tenant_id,
+                        name=body.name,
+                        accelerator=body.accelerator,
+                        accelerators=body.accelerators,
+                        priority=body.priority,
+                        estimate_s=body.estimate_s,
+                        checkpoint_s=body.checkpoint_s,
+                        state="queued",
+                        submitted_at=now,
+                    )
                     session.add(job)
                     session.flush()
                     session.add(JobEvent(job_id=job.id, state="queued", at=now, reason="submitted"))
@@ -261,7 +300,7 @@ class ControlPlane:
                     Job.tenant_id == tenant_id,
                     Job.accelerator == accelerator,
                     Job.state == "running",
-                )  # fmt: skip
+                )
             )
             or 0
         )
@@ -364,12 +403,20 @@ class ControlPlane:
             else []
         )
         return schemas.JobOut(
-            id=job.id, name=job.name, accelerator=job.accelerator,
-            accelerators=int(job.accelerators), priority=job.priority, estimate_s=job.estimate_s,
-            checkpoint_s=job.checkpoint_s, state=job.state, submitted_at=job.submitted_at,
-            started_at=job.started_at, ended_at=job.ended_at, placement=job.placement,
+            id=job.id,
+            name=job.name,
+            accelerator=job.accelerator,
+            accelerators=int(job.accelerators),
+            priority=job.priority,
+            estimate_s=job.estimate_s,
+            checkpoint_s=job.checkpoint_s,
+            state=job.state,
+            submitted_at=job.submitted_at,
+            started_at=job.started_at,
+            ended_at=job.ended_at,
+            placement=job.placement,
             history=[schemas.JobEventOut(state=e.state, at=e.at, reason=e.reason) for e in events],
-        )  # fmt: skip
+        )
 
     # Recovery and read-outs ---------------------------------------------------------------
 
@@ -391,8 +438,14 @@ class ControlPlane:
                     job.state = "queued"
                     job.started_at = None
                     job.placement = None
-                    session.add(JobEvent(job_id=job.id, state="queued", at=now,
-                                         reason="requeued: no longer fits after restart"))  # fmt: skip
+                    session.add(
+                        JobEvent(
+                            job_id=job.id,
+                            state="queued",
+                            at=now,
+                            reason="requeued: no longer fits after restart",
+                        )
+                    )
                 else:
                     job.placement = placed.as_json(self.fleet)
             session.flush()
@@ -408,7 +461,7 @@ class ControlPlane:
                     .group_by(Job.accelerator)
                 )
                 .tuples()
-                .all()  # fmt: skip
+                .all()
             )
         return [
             schemas.CapacityOut(
@@ -417,7 +470,7 @@ class ControlPlane:
                 online=self.cluster.online(t),
                 free=self.cluster.free(t),
                 running_jobs=int(running.get(t, 0)),
-            )  # fmt: skip
+            )
             for t in self.fleet.types
         ]
 
@@ -444,13 +497,20 @@ class ControlPlane:
             for name, accelerator, held in session.execute(query).tuples():
                 usage.setdefault(name, {})[accelerator] = int(held)
         return schemas.MetricsOut(
-            utilization=utilization, queued_jobs=int(counts.get("queued", 0)),
-            running_jobs=int(counts.get("running", 0)), usage=usage,
-        )  # fmt: skip
+            utilization=utilization,
+            queued_jobs=int(counts.get("queued", 0)),
+            running_jobs=int(counts.get("running", 0)),
+            usage=usage,
+        )
 
 
 def _reservation_out(row: Reservation) -> schemas.ReservationOut:
     return schemas.ReservationOut(
-        id=row.id, site=row.site, accelerator=row.accelerator, accelerators=int(row.accelerators),
-        start_date=row.start_date, end_date=row.end_date, state=row.state,
-    )  # fmt: skip
+        id=row.id,
+        site=row.site,
+        accelerator=row.accelerator,
+        accelerators=int(row.accelerators),
+        start_date=row.start_date,
+        end_date=row.end_date,
+        state=row.state,
+    )
