@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -18,6 +23,7 @@ from gigawatt.service.app import create_app
 TODAY = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 PROGRAM_START = dt.date(2026, 1, 1)
 ADMIN = "admin-token-for-tests"
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "anthropic-fluidstack-2026.yaml"
 
 
 def small_fleet() -> Fleet:
@@ -79,3 +85,50 @@ def make_tenant(client: TestClient, admin: dict[str, str]) -> Callable[..., dict
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
     return make
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "GIGAWATT_SCENARIO": str(SCENARIO),
+        "GIGAWATT_DATABASE_URL": database_url,
+        "GIGAWATT_ADMIN_TOKEN": ADMIN,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "gigawatt.service.app:app_from_env",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("server did not start")
+
+
+@pytest.fixture
+def port() -> int:
+    """A free TCP port on loopback."""
+    return _free_port()
+
+
+@pytest.fixture
+def start_server() -> Callable[[str, int], subprocess.Popen[bytes]]:
+    """Starts ``uvicorn`` serving the demo scenario as a subprocess; returns once healthy.
+    The admin token is ``ADMIN``."""
+    return _start_server
+
+
+@pytest.fixture
+def admin_token() -> str:
+    return ADMIN

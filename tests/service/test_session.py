@@ -4,52 +4,16 @@ and the capacity the server reports matches the running jobs."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
-import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIO = ROOT / "scenarios" / "anthropic-fluidstack-2026.yaml"
-ADMIN = "session-admin-token"
 TYPE = "gb300-nvl72"
 JOBS = 1000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "GIGAWATT_SCENARIO": str(SCENARIO),
-        "GIGAWATT_DATABASE_URL": database_url,
-        "GIGAWATT_ADMIN_TOKEN": ADMIN,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "gigawatt.service.app:app_from_env",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("server did not start")
 
 
 def all_jobs(http: httpx.Client, headers: dict[str, str]) -> list[dict[str, object]]:
@@ -62,14 +26,17 @@ def all_jobs(http: httpx.Client, headers: dict[str, str]) -> list[dict[str, obje
             return jobs
 
 
-def test_session_survives_sigkill_mid_load(database_url: str) -> None:
-    port = free_port()
+def test_session_survives_sigkill_mid_load(
+    database_url: str,
+    start_server: Callable[[str, int], subprocess.Popen[bytes]],
+    port: int,
+    admin: dict[str, str],
+) -> None:
     base = f"http://127.0.0.1:{port}"
     server = start_server(database_url, port)
     try:
         # One client shared by the submitting threads (a client per request costs an SSL context).
         http = httpx.Client(base_url=base, timeout=30, limits=httpx.Limits(max_connections=32))
-        admin = {"Authorization": f"Bearer {ADMIN}"}
         tokens = []
         for name in ("acme", "globex"):
             made = http.post(

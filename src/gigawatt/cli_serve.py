@@ -1,0 +1,239 @@
+"""`gigawatt serve`, `gigawatt admin tenant create`, and the client commands that talk to a
+running service over HTTP (`reserve`, `submit`, `jobs`, `cancel`). An edge: prints, reads
+files and environment variables.
+
+Client commands find the service at ``--url`` (``GIGAWATT_URL``, default
+http://127.0.0.1:8000) and authenticate with ``--token`` (``GIGAWATT_TOKEN``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+import yaml
+from rich.table import Table
+
+from gigawatt.cli_console import console, fail
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+UrlOption = Annotated[str, typer.Option("--url", envvar="GIGAWATT_URL", help="Service address.")]
+TokenOption = Annotated[
+    str, typer.Option("--token", envvar="GIGAWATT_TOKEN", help="The tenant's API token.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the response as JSON.")]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="GIGAWATT_DATABASE_URL",
+        help="SQLAlchemy URL (default: sqlite:///gigawatt-serve.db in this directory).",
+    ),
+]
+
+
+def serve(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML whose planned fleet is served.")],
+    database_url: DatabaseOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    placement: Annotated[str, typer.Option(help="Placement policy (as in simulate).")] = "topology",
+) -> None:
+    """Run the control plane: HTTP API (OpenAPI at /docs) over the scenario's planned fleet."""
+    import os
+
+    import uvicorn
+
+    from gigawatt.scenario import GigawattError
+    from gigawatt.service.app import create_app
+    from gigawatt.store.database import DEFAULT_DATABASE_URL
+
+    url = database_url or DEFAULT_DATABASE_URL
+    admin_token = os.environ.get("GIGAWATT_ADMIN_TOKEN")
+    try:
+        app = create_app(scenario, url, admin_token, placement=placement)
+    except GigawattError as exc:
+        raise fail(str(exc)) from None
+    if admin_token is None:
+        console.print(
+            f"admin token (set GIGAWATT_ADMIN_TOKEN to choose one): {app.state.admin_token}"
+        )
+    console.print(f"serving {scenario} on http://{host}:{port} (database {url.split('@')[-1]})")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+admin_app = typer.Typer(help="Administer the service's database directly.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants.", no_args_is_help=True)
+admin_app.add_typer(tenant_app, name="tenant")
+
+
+def _parse_quotas(quota: list[str]) -> dict[str, int]:
+    quotas: dict[str, int] = {}
+    for item in quota:
+        name, _, count = item.partition("=")
+        if not name or not count.isdigit():
+            raise fail(f"--quota {item!r}: expected TYPE=COUNT, e.g. gb200=4096")
+        quotas[name] = int(count)
+    return quotas
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Argument(help="Tenant name (lowercase letters, digits, - and _).")],
+    scenario: Annotated[
+        Path, typer.Option(help="Scenario served (checks the quota's accelerator types).")
+    ] = Path("scenarios/anthropic-fluidstack-2026.yaml"),
+    quota: Annotated[
+        list[str], typer.Option("--quota", help="TYPE=COUNT, repeatable: most held at once.")
+    ] = [],  # noqa: B006 - typer reads the default
+    budget_usd: Annotated[float | None, typer.Option(help="Monthly budget, USD.")] = None,
+    database_url: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a tenant and print its API token (shown this once; only its hash is stored)."""
+    from gigawatt.scenario import GigawattError
+    from gigawatt.service.app import fleet_from_scenario
+    from gigawatt.service.control import ControlPlane, Refused
+    from gigawatt.service.schemas import TenantCreate
+    from gigawatt.store.database import DEFAULT_DATABASE_URL, Database
+
+    try:
+        fleet, start = fleet_from_scenario(scenario)
+        body = TenantCreate(name=name, quotas=_parse_quotas(quota), monthly_budget_usd=budget_usd)
+        db = Database(database_url or DEFAULT_DATABASE_URL)
+        db.upgrade()
+        tenant = ControlPlane(db, fleet, start).create_tenant(body)
+    except (GigawattError, Refused, ValueError) as exc:
+        raise fail(str(getattr(exc, "reason", exc))) from None
+    if as_json:
+        console.print_json(tenant.model_dump_json())
+        return
+    console.print(f"tenant {tenant.name} ({tenant.id}) quotas {tenant.quotas}")
+    console.print(f"token (shown once): {tenant.token}", soft_wrap=True)
+
+
+def _request(method: str, url: str, token: str, path: str, **kwargs: Any) -> Any:
+    try:
+        response = httpx.request(
+            method, url.rstrip("/") + path, headers={"Authorization": f"Bearer {token}"},
+            timeout=30, **kwargs,
+        )  # fmt: skip
+    except httpx.HTTPError as exc:
+        raise fail(f"cannot reach {url}: {exc}") from None
+    if response.status_code >= 400:
+        try:
+            detail = response.json().get("detail", response.text)
+        except ValueError:
+            detail = response.text
+        raise fail(f"{response.status_code}: {detail}")
+    return response.json()
+
+
+def _job_table(jobs: list[dict[str, Any]]) -> Table:
+    table = Table("id", "name", "type", "accelerators", "priority", "state", "submitted")
+    for job in jobs:
+        table.add_row(
+            job["id"], job["name"], job["accelerator"], str(job["accelerators"]),
+            str(job["priority"]), job["state"], job["submitted_at"][:19],
+        )  # fmt: skip
+    return table
+
+
+def reserve(
+    gpus: Annotated[int, typer.Option("--gpus", help="Accelerators to hold.")],
+    accelerator: Annotated[str, typer.Option("--type", help="Accelerator type.")],
+    site: Annotated[str, typer.Option(help="Site id.")],
+    start: Annotated[dt.datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day.")],
+    days: Annotated[int, typer.Option(help="Length in days.")],
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Reserve accelerators at a site over dates (refused with the reason if not possible)."""
+    body = {"accelerator": accelerator, "accelerators": gpus, "site": site,
+            "start_date": start.date().isoformat(), "days": days}  # fmt: skip
+    made = _request("POST", url, token, "/v1/reservations", json=body)
+    if as_json:
+        console.print_json(json.dumps(made))
+    else:
+        console.print(f"reservation {made['id']}: {made['accelerators']} {made['accelerator']} at "
+                      f"{made['site']} from {made['start_date']} to {made['end_date']}")  # fmt: skip
+
+
+def submit(
+    job_file: Annotated[
+        Path,
+        typer.Argument(
+            help="Job YAML: name, accelerator, accelerators, estimate_s, priority, checkpoint_s."
+        ),
+    ],
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = "",
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="Retry-safe key (default: a new one, retried once).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit a gang job; it starts now if it fits, else waits in the queue."""
+    try:
+        body = yaml.safe_load(job_file.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise fail(f"{job_file}: {exc}") from None
+    key = idempotency_key or uuid.uuid4().hex
+    for attempt in range(2):
+        try:
+            response = httpx.post(
+                url.rstrip("/") + "/v1/jobs", json=body, timeout=30,
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+            )  # fmt: skip
+            break
+        except httpx.HTTPError as exc:
+            if attempt:
+                raise fail(f"cannot reach {url}: {exc}") from None
+    if response.status_code >= 400:
+        raise fail(f"{response.status_code}: {response.json().get('detail', response.text)}")
+    job = response.json()
+    if as_json:
+        console.print_json(json.dumps(job))
+    else:
+        console.print(f"job {job['id']} {job['state']}")
+
+
+def jobs(
+    state: Annotated[str | None, typer.Option(help="Only jobs in this state.")] = None,
+    limit: Annotated[int, typer.Option(help="Page size.")] = 100,
+    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """List your jobs, oldest first."""
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if state:
+        params["state"] = state
+    page = _request("GET", url, token, "/v1/jobs", params=params)
+    if as_json:
+        console.print_json(json.dumps(page))
+        return
+    console.print(_job_table(page["jobs"]))
+    console.print(f"{len(page['jobs'])} of {page['total']} (offset {page['offset']})")
+
+
+def cancel(
+    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel a queued or running job."""
+    job = _request("POST", url, token, f"/v1/jobs/{job_id}/cancel")
+    if as_json:
+        console.print_json(json.dumps(job))
+    else:
+        console.print(f"job {job['id']} {job['state']}")

@@ -1,0 +1,77 @@
+"""The CLI against a real server: admin creates a tenant (token printed once), then the tenant
+reserves, submits, lists and cancels with --json and as tables."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from gigawatt import cli_serve
+
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "anthropic-fluidstack-2026.yaml"
+TYPE = "gb300-nvl72"
+
+
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    app.add_typer(cli_serve.admin_app, name="admin")
+    for command in (cli_serve.reserve, cli_serve.submit, cli_serve.jobs, cli_serve.cancel):
+        app.command()(command)
+    return app
+
+
+def test_admin_then_tenant_commands(
+    database_url: str,
+    tmp_path: Path,
+    start_server: Callable[[str, int], subprocess.Popen[bytes]],
+    port: int,
+    admin_token: str,
+) -> None:
+    runner = CliRunner()
+    made = runner.invoke(
+        cli(),
+        ["admin", "tenant", "create", "acme", "--scenario", str(SCENARIO),
+         "--quota", f"{TYPE}=1440", "--database-url", database_url, "--json"],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    token = json.loads(made.output)["token"]
+    bad = runner.invoke(cli(), ["admin", "tenant", "create", "x", "--scenario", str(SCENARIO),
+                                "--quota", "gb300", "--database-url", database_url])  # fmt: skip
+    assert bad.exit_code == 2 and "TYPE=COUNT" in bad.output
+
+    server = start_server(database_url, port)
+    try:
+        env = {"GIGAWATT_URL": f"http://127.0.0.1:{port}", "GIGAWATT_TOKEN": token}
+        site = "tx-1"
+        reserved = runner.invoke(
+            cli(), ["reserve", "--gpus", "720", "--type", TYPE, "--site", site,
+                    "--from", "2027-03-01", "--days", "30", "--json"], env=env,
+        )  # fmt: skip
+        assert reserved.exit_code == 0, reserved.output
+        assert json.loads(reserved.output)["end_date"] == "2027-03-31"
+        refused = runner.invoke(
+            cli(), ["reserve", "--gpus", "7200", "--type", TYPE, "--site", site,
+                    "--from", "2027-03-01", "--days", "30"], env=env,
+        )  # fmt: skip
+        assert refused.exit_code == 2 and "quota" in refused.output
+        job_file = tmp_path / "job.yaml"
+        job_file.write_text(
+            f"name: train\naccelerator: {TYPE}\naccelerators: 144\nestimate_s: 7200\n"
+        )
+        submitted = runner.invoke(cli(), ["submit", str(job_file), "--json"], env=env)
+        assert submitted.exit_code == 0, submitted.output
+        job_id = json.loads(submitted.output)["id"]
+        listed = runner.invoke(cli(), ["jobs"], env=env)
+        assert listed.exit_code == 0 and "train" in listed.output and "running" in listed.output
+        cancelled = runner.invoke(cli(), ["cancel", job_id], env=env)
+        assert cancelled.exit_code == 0 and "cancelled" in cancelled.output
+        other = runner.invoke(cli(), ["cancel", job_id], env={**env, "GIGAWATT_TOKEN": admin_token})
+        assert other.exit_code == 2 and "401" in other.output
+    finally:
+        server.kill()
+        server.wait(10)
