@@ -210,12 +210,25 @@ def print_comparison(summaries: list[dict[str, Any]]) -> None:
         ["program", "year", "needed", "assumed", "gap", "NPV", "break-even"],
         left=2,
     )
-    for summary in summaries:
+    from gigawatt.econ.comparison import compare_programs
+
+    comparison = compare_programs(summaries)
+    for summary, program in zip(summaries, comparison["programs"], strict=True):
+        needs_by_year = program["revenue_needed_to_break_even"]
+        summary = {**summary, "revenue_needed_to_break_even": needs_by_year}
         needs = summary["revenue_needed_to_break_even"]
         v = summary["verdict"]
         if not needs:
             table.add_row(summary["name"], "-", "-", "-", "-", _b(v["npv_usd"]), "-")
         for need in needs:
+            if need["revenue_needed_usd"] is None:
+                short = (
+                    f"beyond horizon (ends {program['horizon']['last_month']})"
+                    if need["status"] == "beyond_horizon"
+                    else need["status"].replace("_", " ")
+                )
+                table.add_row(summary["name"], str(need["year"]), short, "-", "-", "", "")
+                continue
             table.add_row(
                 summary["name"],
                 str(need["year"]),
@@ -277,6 +290,22 @@ def finance(
             write_finance_outputs(target, fin, summary)
             if not as_json:
                 console.print(f"wrote {target}/finance.json, finance_monthly.csv, cost_by_site.csv")
+        if len(results) > 1:
+            write_comparison(out, [r[2] for r in results], [r[0].stem for r in results])
+            if not as_json:
+                console.print(f"wrote {out}/compare.json, {out}/compare.html")
+
+
+def write_comparison(folder: Path, summaries: list[dict[str, Any]], labels: list[str]) -> None:
+    """compare.json and compare.html: the scenarios side by side on revenue needed to break
+    even by each target year vs assumed, NPV and break-even month."""
+    from gigawatt.econ.comparison import compare_programs
+    from gigawatt.report.compare_report import render_compare_report
+    from gigawatt.report.files import write_json_atomic, write_text_atomic
+
+    comparison = compare_programs(summaries, labels)
+    write_json_atomic(folder / "compare.json", comparison)
+    write_text_atomic(folder / "compare.html", render_compare_report(comparison))
 
 
 def write_finance_outputs(folder: Path, fin: Financials, summary: dict[str, Any]) -> None:

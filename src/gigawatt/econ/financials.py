@@ -182,6 +182,10 @@ def summarize_financials(
     resolved["customers"] = [c.model_dump(mode="json") for c in inputs.customers]
     years = yearly(cash)
     return {
+        "horizon": {
+            "first_month": costs.months[0].strftime("%Y-%m"),
+            "last_month": costs.months[-1].strftime("%Y-%m"),
+        },
         "verdict": {
             "npv_usd": v.npv_usd,
             "irr": v.irr,

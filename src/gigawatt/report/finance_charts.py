@@ -245,3 +245,76 @@ def build_finance_figures(
     if summary["revenue_needed_to_break_even"]:
         figures.append(revenue_needed_figure(summary))
     return figures
+
+
+COMPARE_REVENUE_TITLE = (
+    "Revenue needed a year to break even by 2028 / 2030 vs revenue assumed, per scenario"
+)
+COMPARE_NPV_TITLE = "NPV at each scenario's WACC (USD billions)"
+
+
+def comparison_revenue_figure(comparison: dict[str, Any]) -> go.Figure:
+    """Grouped bars on a (scenario, year) axis: revenue needed to break even that year and the
+    revenue the scenario assumes, USD billions a year (`gigawatt.econ.comparison`). A year
+    outside a scenario's horizon gets no bar but a text marker saying so."""
+    programs = comparison["programs"]
+    rows = [(p["label"], r) for p in programs for r in p["revenue_needed_to_break_even"]]
+    x = [[label for label, _ in rows], [str(r["year"]) for _, r in rows]]
+
+    def billions(key: str) -> list[float | None]:
+        return [None if r[key] is None else r[key] / BILLION for _, r in rows]
+
+    fig = go.Figure()
+    fig.add_bar(
+        x=x,
+        y=billions("revenue_needed_usd"),
+        name="needed to break even that year",
+        hovertemplate="%{x}: needed $%{y:,.1f}B a year<extra></extra>",
+        marker_color="#c0392b",
+    )
+    fig.add_bar(
+        x=x,
+        y=billions("revenue_assumed_usd"),
+        name="assumed by the scenario",
+        hovertemplate="%{x}: assumed $%{y:,.1f}B a year<extra></extra>",
+        marker_color="#1f5fa8",
+    )
+    missing = [k for k, (_, r) in enumerate(rows) if r["revenue_needed_usd"] is None]
+    if missing:
+        fig.add_trace(
+            go.Scatter(
+                x=[[x[0][k] for k in missing], [x[1][k] for k in missing]],
+                y=[0.0 for _ in missing],
+                mode="text",
+                text=[
+                    "beyond horizon" if rows[k][1]["status"] == "beyond_horizon" else "n/a"
+                    for k in missing
+                ],
+                textposition="top center",
+                hovertext=[rows[k][1]["note"] for k in missing],
+                hoverinfo="text",
+                name="no number (outside the plan horizon)",
+            )
+        )
+    fig.update_layout(barmode="group")
+    return _style(
+        fig, COMPARE_REVENUE_TITLE, "Scenario and break-even year", "Revenue, USD billions a year"
+    )
+
+
+def comparison_npv_figure(comparison: dict[str, Any]) -> go.Figure:
+    """Bars: NPV of each scenario (USD billions), its break-even month in the hover and label."""
+    programs = comparison["programs"]
+    fig = go.Figure()
+    fig.add_bar(
+        x=[p["label"] for p in programs],
+        y=[p["npv_usd"] / BILLION for p in programs],
+        text=[f"break-even {p['break_even_month'] or 'not in horizon'}" for p in programs],
+        textposition="outside",
+        customdata=[p["break_even_month"] or "not within the horizon" for p in programs],
+        hovertemplate="%{x}: NPV $%{y:,.1f}B; break-even %{customdata}<extra></extra>",
+        name="NPV",
+        marker_color=["#2a9d55" if p["npv_usd"] >= 0 else "#c0392b" for p in programs],
+    )
+    fig.add_hline(y=0, line={"color": "#999", "width": 1})
+    return _style(fig, COMPARE_NPV_TITLE, "Scenario", "NPV, USD billions")
