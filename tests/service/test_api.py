@@ -181,3 +181,29 @@ def test_fleet_read_outs(client: TestClient, admin: Headers, make_tenant: MakeTe
     assert summary["sites"] == ["tx-1"] and summary["nodes"] == 8 and summary["domains"] == 4
     nodes = client.get("/v1/fleet/nodes?limit=3").json()
     assert len(nodes["nodes"]) == 3 and nodes["nodes"][0]["free"] == 4
+
+
+def test_jobs_complete_when_their_estimate_elapses_and_the_queue_moves(database_url: str) -> None:
+    import datetime as dt
+
+    from gigawatt.fleet.topology import uniform_fleet
+    from gigawatt.service.app import create_app
+
+    now = [dt.datetime(2026, 6, 1, tzinfo=dt.UTC)]
+    fleet = uniform_fleet(2, 4, 1, accelerator="gb200", site="tx-1")
+    app = create_app((fleet, dt.date(2026, 1, 1)), database_url, "adm", clock=lambda: now[0])
+    with TestClient(app) as client:
+        token = client.post(
+            "/v1/admin/tenants",
+            json={"name": "acme", "quotas": {"gb200": 8}},
+            headers={"Authorization": "Bearer adm"},
+        ).json()["token"]
+        acme = {"Authorization": f"Bearer {token}"}
+        short = client.post("/v1/jobs", json=job(8, estimate_s=60.0), headers=acme).json()
+        waiting = client.post("/v1/jobs", json=job(8), headers=acme).json()
+        assert (short["state"], waiting["state"]) == ("running", "queued")
+        now[0] += dt.timedelta(seconds=61)
+        done = client.get(f"/v1/jobs/{short['id']}", headers=acme).json()
+        assert done["state"] == "completed"
+        assert done["history"][-1]["reason"] == "estimate elapsed"
+        assert client.get(f"/v1/jobs/{waiting['id']}", headers=acme).json()["state"] == "running"

@@ -78,8 +78,10 @@ def create_app(
     def require_admin(credentials: Credentials) -> None:
         if credentials is None or not hmac.compare_digest(credentials.credentials, admin):
             raise HTTPException(401, "admin token required", {"WWW-Authenticate": "Bearer"})
+        control.tick()
 
     def require_tenant(credentials: Credentials) -> str:
+        control.tick()  # jobs whose estimate elapsed complete before anything is read or changed
         tenant = control.tenant_for_token(credentials.credentials) if credentials else None
         if tenant is None:
             raise HTTPException(
@@ -111,6 +113,7 @@ def create_app(
     @app.get("/v1/fleet/capacity", response_model=list[schemas.CapacityOut])
     def fleet_capacity() -> list[schemas.CapacityOut]:
         """Live capacity per accelerator type: total planned, online now, free now."""
+        control.tick()
         return control.capacity()
 
     @app.get("/v1/fleet/nodes")

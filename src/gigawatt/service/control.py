@@ -339,6 +339,36 @@ class ControlPlane:
                 started.append(job.id)
         return started
 
+    def _complete_due(self, session: Session, now: dt.datetime) -> list[str]:
+        """Jobs whose duration estimate has elapsed complete (the live clock's only event);
+        returns their ids. The caller drains the queue afterwards."""
+        done = self.cluster.due(self.now_s())
+        if not done:
+            return []
+        for job in session.scalars(select(Job).where(Job.id.in_(done))).all():
+            self.cluster.release(job.id, self.now_s())
+            job.state = "completed"
+            job.ended_at = now
+            session.add(
+                JobEvent(job_id=job.id, state="completed", at=now, reason="estimate elapsed")
+            )
+        session.flush()
+        return done
+
+    def tick(self) -> None:
+        """Complete the jobs that are due and start what then fits (one transaction)."""
+        if not self.cluster.due(self.now_s()):
+            return
+        with self.lock:
+            try:
+                with self.db.transaction() as session:
+                    now = self.clock()
+                    if self._complete_due(session, now):
+                        self._drain_queue(session, now)
+            except BaseException:
+                self.recover()
+                raise
+
     def cancel(self, tenant_id: str, job_id: str) -> schemas.JobOut:
         with self.lock:
             started: list[str] = []
@@ -431,8 +461,14 @@ class ControlPlane:
                 select(Job).where(Job.state == "running").order_by(Job.started_at, Job.seq)
             ).all()
             for job in running:
+                assert job.started_at is not None
+                elapsed_s = (now - _aware(job.started_at)).total_seconds()
                 placed = self.cluster.try_start(
-                    job.id, job.accelerator, job.accelerators, job.estimate_s, self.now_s()
+                    job.id,
+                    job.accelerator,
+                    job.accelerators,
+                    max(0.0, job.estimate_s - elapsed_s),
+                    self.now_s(),
                 )
                 if placed is None:
                     job.state = "queued"
@@ -502,6 +538,11 @@ class ControlPlane:
             running_jobs=int(counts.get("running", 0)),
             usage=usage,
         )
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 def _reservation_out(row: Reservation) -> schemas.ReservationOut:

@@ -49,6 +49,7 @@ class LiveCluster:
         self.state.bring_online(np.flatnonzero(online), now_s)
         self.placement = make_placement(placement)
         self.slot_of: dict[str, int] = {}
+        self.job_of_slot: dict[int, str] = {}
 
     def type_index(self, accelerator: str) -> int:
         return self.fleet.types.index(accelerator)
@@ -79,12 +80,24 @@ class LiveCluster:
         if allocation is None:
             return None  # the slot stays unused; it holds nothing
         self.slot_of[job_id] = slot
+        self.job_of_slot[slot] = job_id
         return Placed(allocation.nodes.tolist(), allocation.counts.tolist())
 
     def release(self, job_id: str, now_s: float) -> None:
         slot = self.slot_of.pop(job_id, None)
         if slot is not None:
+            del self.job_of_slot[slot]
             self.state.release(slot, now_s)
+
+    def due(self, now_s: float) -> list[str]:
+        """Running jobs whose estimate has elapsed by ``now_s`` (they complete then)."""
+        done: list[str] = []
+        for ends in self.state.running_ends:
+            for end_s, slot in ends:
+                if end_s > now_s:
+                    break
+                done.append(self.job_of_slot[slot])
+        return done
 
     def running(self) -> int:
         return len(self.slot_of)
