@@ -348,12 +348,21 @@ def print_sweep(summary: dict[str, Any], seconds: float, engine: str) -> None:
     npv = summary["npv_usd"]
     console.print(
         f"{n:,} samples ({summary['method']}) on {engine} in {seconds:.1f} s "
-        f"({n / seconds:,.0f} samples/s)."
+        f"({n / seconds:,.{0 if n / seconds >= 10 else 2}f} samples/s)."
     )
     console.print(
         f"NPV $B: p10 {_b(npv['p10'])}, median {_b(npv['p50'])}, p90 {_b(npv['p90'])}; "
         f"P(NPV > 0) = {100 * summary['probability_npv_positive']:.0f}%."
     )
+    sim = summary.get("simulated_utilization")
+    if sim is not None:
+        q = sim["quantiles"]
+        pct = {k: "-" if v is None else f"{100 * v:.1f}%" for k, v in q.items()}
+        console.print(
+            f"Simulated utilization (finance used it): p10 {pct['p10']}, median {pct['p50']}, "
+            f"p90 {pct['p90']}; {sim['samples_without_online_capacity']} samples had nothing "
+            "online in the simulated window (kept the sampled utilization)."
+        )
     be = summary["break_even"]
     shares = ", ".join(f"{y} {100 * s:.0f}%" for y, s in be["share_by_year"].items())
     console.print(
@@ -405,9 +414,23 @@ def sweep(
         Path | None, typer.Option(help="Write samples.parquet, sweep.json and tornado.html here.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate",
+            help="Also replay each sample's fleet and finance it at the simulated utilization "
+            "(slow: seconds per sample).",
+        ),
+    ] = False,
+    sim_months: Annotated[
+        int,
+        typer.Option(min=1, max=120, help="With --simulate: months replayed from the start."),
+    ] = 3,
 ) -> None:
-    """Run many plan+finance samples over the scenario's uncertain inputs."""
+    """Run many plan+finance samples over the scenario's uncertain inputs; with --simulate,
+    each sample is also replayed and financed at its simulated utilization."""
     from gigawatt.sweep import SweepBase, get_engine, run_sweep
+    from gigawatt.sweep.simulated import SimulationSettings
 
     loaded = _load(scenario)
     if method is not None and method not in ("lhs", "grid"):
@@ -421,7 +444,11 @@ def sweep(
     except ValidationError as exc:
         raise _fail(f"bundled uncertainty defaults are invalid: {exc}") from None
     base = SweepBase(
-        loaded, scenario_catalog(loaded), finance_settings_of(loaded), load_finance_defaults()
+        loaded,
+        scenario_catalog(loaded),
+        finance_settings_of(loaded),
+        load_finance_defaults(),
+        simulation=SimulationSettings(months=sim_months) if simulate else None,
     )
     began = time.perf_counter()
     try:
@@ -451,6 +478,7 @@ def sweep(
         "name": loaded.program.name,
         "engine": engine,
         "seconds": seconds,
+        "simulated_months": sim_months if simulate else None,
         **result.summary,
     }
     if as_json:

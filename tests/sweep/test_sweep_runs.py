@@ -110,3 +110,46 @@ def test_ray_engine_on_a_local_instance_matches_serial(base: SweepBase) -> None:
     serial = run_sweep(base, UNCERTAINTY, 12, get_engine("serial"))
     ray = run_sweep(base, UNCERTAINTY, 12, get_engine("ray", workers=2, chunk_size=4))
     assert same(ray.results, serial.results)
+
+
+def early_scenario() -> Scenario:
+    """The tiny scenario, with the program starting a month before its first phase is online
+    (so a short simulated window holds a fleet)."""
+    s = scenario()
+    return s.model_copy(
+        update={"program": s.program.model_copy(update={"start": dt.date(2026, 12, 1)})}
+    )
+
+
+@pytest.mark.parametrize("engine", ["serial", "local"])
+def test_simulate_feeds_each_samples_simulated_utilization_to_finance(
+    tiny_catalog: Catalog, engine: str
+) -> None:
+    from gigawatt.sweep.simulated import SimulationSettings
+
+    base = SweepBase(
+        early_scenario(),
+        tiny_catalog,
+        FinanceSettings(),
+        load_finance_defaults(),
+        simulation=SimulationSettings(months=3),
+    )
+    default = load_finance_defaults().utilization.value
+    short_delays = UncertaintySettings.model_validate(
+        {
+            "inputs": {
+                **UNCERTAINTY.model_dump()["inputs"],
+                "construction_delay_months": {"dist": "uniform", "low": 0, "high": 1},
+            }
+        }
+    )
+    result = run_sweep(base, short_delays, 4, get_engine(engine, workers=2, chunk_size=2))
+    for row in result.rows():
+        simulated = row["simulated_utilization"]
+        assert 0 < simulated <= 1 and simulated != pytest.approx(default)
+        assert simulated != pytest.approx(row["utilization"])  # not the sampled input
+        assert row["utilization_used"] == simulated
+        assert row["cost_per_used_accelerator_hour_usd"] == pytest.approx(
+            row["cost_per_accelerator_hour_usd"] / simulated
+        )
+    assert result.summary["simulated_utilization"]["samples_without_online_capacity"] == 0

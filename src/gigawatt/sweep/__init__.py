@@ -5,7 +5,7 @@ tornado (one input at a time) and summarizes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,21 @@ class SweepResult:
         ]
 
 
+def simulated_utilization_summary(results: list[dict[str, float]]) -> dict[str, Any]:
+    """Quantiles of the samples' simulated utilization and how many samples had nothing
+    online in the simulated window (those kept the sampled utilization)."""
+    values = np.array([r["simulated_utilization"] for r in results], dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    quantiles: dict[str, float | None] = {
+        f"p{q}": (float(np.quantile(finite, q / 100)) if finite.size else None)
+        for q in (10, 50, 90)
+    }
+    return {
+        "quantiles": quantiles,
+        "samples_without_online_capacity": int(values.size - finite.size),
+    }
+
+
 def run_sweep(
     base: SweepBase,
     uncertainty: UncertaintySettings,
@@ -70,17 +85,29 @@ def run_sweep(
     results = engine.run(base, samples, on_done)
     median = quantile_values(inputs, 0.5)
     low, high = quantile_values(inputs, 0.10), quantile_values(inputs, 0.90)
-    base_npv = evaluate(base, median)["npv_usd"]
+    simulated = simulated_utilization_summary(results) if base.simulation else None
+    tornado_base, fixed = base, set()
+    if simulated is not None:
+        # Simulating 2 more runs per input would double a slow sweep: the tornado plans and
+        # finances at the samples' median simulated utilization, which no input then moves.
+        median_util = simulated["quantiles"]["p50"]
+        tornado_base = replace(base, simulation=None, utilization=median_util)
+        fixed = {"utilization"}
+        for point in (median, low, high):
+            point.pop("utilization", None)
+    base_npv = evaluate(tornado_base, median)["npv_usd"]
     swings = {}
     for name in names:
-        if inputs[name].dist == "fixed":
+        if inputs[name].dist == "fixed" or name in fixed:
             continue
-        npv_low = evaluate(base, {**median, name: low[name]})["npv_usd"]
-        npv_high = evaluate(base, {**median, name: high[name]})["npv_usd"]
+        npv_low = evaluate(tornado_base, {**median, name: low[name]})["npv_usd"]
+        npv_high = evaluate(tornado_base, {**median, name: high[name]})["npv_usd"]
         swings[name] = (low[name], high[name], npv_low, npv_high)
     summary = summarize_sweep(
         names, values, results, base.scenario.program.start, tornado(base_npv, swings)
     )
+    if simulated is not None:
+        summary["simulated_utilization"] = simulated
     summary["method"] = method or uncertainty.method
     summary["inputs"] = {n: inputs[n].model_dump(exclude_none=True) for n in names}
     summary["median_sample_npv_usd"] = base_npv

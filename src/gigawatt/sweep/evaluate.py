@@ -27,6 +27,7 @@ from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan.calendar import add_months, months_between
 from gigawatt.plan.planner import phase_construction_start, plan_scenario, site_pue
 from gigawatt.scenario.models import Scenario, Site
+from gigawatt.sweep.simulated import SimulationSettings, simulated_utilization
 
 #: Outputs of one sample, in column order.
 OUTPUTS = (
@@ -52,6 +53,9 @@ class SweepBase:
     settings: FinanceSettings
     defaults: FinanceDefaults
     utilization: float | None = None
+    #: When set, each sample is also simulated and finance takes its simulated utilization
+    #: (output column ``simulated_utilization``); see `gigawatt.sweep.simulated`.
+    simulation: SimulationSettings | None = None
 
 
 def _delayed_site(site: Site, construction: int, interconnect: int, catalog: Catalog) -> Site:
@@ -123,18 +127,30 @@ def _months_after(start: dt.date, month: dt.date | None) -> float:
 def evaluate(
     base: SweepBase, values: dict[str, float], inputs: FinanceInputs | None = None
 ) -> dict[str, float]:
-    """Plan and finance one sample; NaN marks "does not happen within the horizon"."""
+    """Plan and finance one sample (and simulate it, with `base.simulation`: then finance
+    uses the simulated utilization, and the row adds ``simulated_utilization``, NaN when
+    nothing is online in the window, and ``utilization_used``); NaN marks "does not happen
+    within the horizon"."""
     scenario, catalog, changes = perturb(base, values)
     buildout = plan_scenario(scenario, catalog)
     resolved = inputs or resolve_inputs(base.settings, base.defaults, base.utilization)
     if "electricity_price_factor" in changes:
         # A factor on top of the scenario's own.
         changes["electricity_price_factor"] *= resolved.electricity_price_factor
+    simulated: float | None = None
+    if base.simulation is not None:
+        simulated = simulated_utilization(scenario, catalog, buildout, base.simulation)
+        if simulated is not None and simulated > 0:
+            changes["utilization"] = simulated
     if changes:
         resolved = resolved.with_changes(**changes)
     fin = compute_financials(buildout, resolved, scenario.program.start)
     cost = fin.cost_per_accelerator_hour()
     start = scenario.program.start
+    extra: dict[str, float] = {}
+    if base.simulation is not None:
+        extra["simulated_utilization"] = math.nan if simulated is None else simulated
+        extra["utilization_used"] = resolved.utilization
     return {
         "npv_usd": fin.verdict.npv_usd,
         "irr": fin.verdict.irr if fin.verdict.irr is not None else math.nan,
@@ -146,6 +162,7 @@ def evaluate(
         "capex_usd": float(fin.costs.capex.sum()),
         "tco_usd": float(fin.costs.tco.sum()),
         "plan_errors": float(sum(1 for f in buildout.findings if f.severity == "error")),
+        **extra,
     }
 
 
