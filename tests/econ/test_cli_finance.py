@@ -102,3 +102,26 @@ def test_sweep_bad_options_exit_2(args: list[str], message: str) -> None:
     result = runner.invoke(app, ["sweep", str(DEMO), "--samples", "4", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_sweep_simulate_says_when_nothing_is_online_in_the_window() -> None:
+    # The demo has nothing online in its first 2 months: samples keep the sampled utilization.
+    result = runner.invoke(
+        app,
+        [
+            "sweep",
+            str(DEMO),
+            "--samples",
+            "2",
+            "--engine",
+            "serial",
+            "--json",
+            "--simulate",
+            "--sim-months",
+            "2",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["simulated_months"] == 2
+    assert summary["simulated_utilization"]["samples_without_online_capacity"] == 2

@@ -280,6 +280,7 @@ def comparison_revenue_figure(comparison: dict[str, Any]) -> go.Figure:
         marker_color="#1f5fa8",
     )
     missing = [k for k, (_, r) in enumerate(rows) if r["revenue_needed_usd"] is None]
+    horizon_end = {p["label"]: p["horizon"]["last_month"] for p in programs}
     if missing:
         fig.add_trace(
             go.Scatter(
@@ -287,7 +288,9 @@ def comparison_revenue_figure(comparison: dict[str, Any]) -> go.Figure:
                 y=[0.0 for _ in missing],
                 mode="text",
                 text=[
-                    "beyond horizon" if rows[k][1]["status"] == "beyond_horizon" else "n/a"
+                    f"beyond horizon (ends {horizon_end[rows[k][0]]})"
+                    if rows[k][1]["status"] == "beyond_horizon"
+                    else "n/a"
                     for k in missing
                 ],
                 textposition="top center",
