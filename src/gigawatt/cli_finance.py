@@ -7,7 +7,9 @@ Wire into the main app with::
     app.command()(sweep)
 
 A scenario's ``finance:`` and ``uncertainty:`` sections are read from ``Scenario.finance`` and
-``Scenario.uncertainty`` once those fields exist; until then the sourced defaults apply.
+``Scenario.uncertainty``; what a scenario leaves out comes from the sourced defaults
+(``data/finance/``). With several scenarios and ``--out``, ``finance`` also writes
+``compare.json`` and ``compare.html`` (`gigawatt.econ.comparison`).
 """
 
 from __future__ import annotations
