@@ -58,6 +58,15 @@ def create_app(
         title="gigawatt control plane",
         version="1",
         description="Tenants, reservations and gang jobs on a planned AI fleet.",
+        responses={
+            code: {"model": schemas.Problem, "description": text}
+            for code, text in (
+                (401, "Missing or wrong token"),
+                (404, "No such object (or another tenant's)"),
+                (409, "Refused: quota, capacity, dates or state, with the reason"),
+                (422, "Invalid request: each problem as `field: message`"),
+            )
+        },
     )
     app.state.control = control
     app.state.admin_token = admin
@@ -118,7 +127,8 @@ def create_app(
 
     @app.get("/v1/fleet/nodes")
     def fleet_nodes(
-        offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+        offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, object]:
         """Nodes with their site, hall, domain, type, size and free accelerators now."""
         end = min(fleet.node_count, offset + limit)
@@ -186,7 +196,9 @@ def create_app(
         body: schemas.JobSubmit,
         tenant: TenantId,
         response: Response,
-        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+        idempotency_key: Annotated[
+            str | None, Header(min_length=1, max_length=128, pattern=schemas.PRINTABLE)
+        ] = None,
     ) -> schemas.JobOut:
         """Submit a gang job: it starts now if the whole gang fits within quota, else queues.
         A repeated ``Idempotency-Key`` returns the first job (200) instead of a new one."""
@@ -199,8 +211,8 @@ def create_app(
     def list_jobs(
         tenant: TenantId,
         state: Annotated[str | None, Query(pattern="^(" + "|".join(JOB_STATES) + ")$")] = None,
-        accelerator: Annotated[str | None, Query(max_length=32)] = None,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        accelerator: Annotated[str | None, Query(max_length=32, pattern=schemas.PRINTABLE)] = None,
+        offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> schemas.JobPage:
         """This tenant's jobs in submission order, filtered by state and type, one page."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 import threading
 import uuid
@@ -33,6 +34,10 @@ class Refused(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+#: Ids the service hands out; anything else is answered 404 without reaching the database.
+ID_PATTERN = re.compile(r"^[a-z]-[0-9a-f]{16}$")
 
 
 def hash_token(token: str) -> str:
@@ -214,6 +219,7 @@ class ControlPlane:
             return [_reservation_out(r) for r in rows]
 
     def get_reservation(self, tenant_id: str, reservation_id: str) -> schemas.ReservationOut:
+        _check_id(reservation_id, "reservation")
         with self.db.read() as session:
             row = session.get(Reservation, reservation_id)
             if row is None or row.tenant_id != tenant_id:
@@ -221,6 +227,7 @@ class ControlPlane:
             return _reservation_out(row)
 
     def cancel_reservation(self, tenant_id: str, reservation_id: str) -> schemas.ReservationOut:
+        _check_id(reservation_id, "reservation")
         with self.lock, self.db.transaction() as session:
             row = session.get(Reservation, reservation_id)
             if row is None or row.tenant_id != tenant_id:
@@ -370,6 +377,7 @@ class ControlPlane:
                 raise
 
     def cancel(self, tenant_id: str, job_id: str) -> schemas.JobOut:
+        _check_id(job_id, "job")
         with self.lock:
             started: list[str] = []
             released: str | None = None
@@ -403,6 +411,7 @@ class ControlPlane:
         return out
 
     def get_job(self, tenant_id: str, job_id: str) -> schemas.JobOut:
+        _check_id(job_id, "job")
         with self.db.read() as session:
             job = session.scalar(select(Job).where(Job.id == job_id))
             if job is None or job.tenant_id != tenant_id:
@@ -538,6 +547,11 @@ class ControlPlane:
             running_jobs=int(counts.get("running", 0)),
             usage=usage,
         )
+
+
+def _check_id(object_id: str, kind: str) -> None:
+    if not ID_PATTERN.match(object_id):
+        raise Refused(404, f"no {kind} {object_id!r}")
 
 
 def _aware(when: dt.datetime) -> dt.datetime:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_GANG = 1_048_576
+MAX_QUOTA = 1 << 40
 MAX_ESTIMATE_S = 366 * 86_400.0
+
+
+#: Printable text only (PostgreSQL refuses NUL in strings; control characters help no one).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 
 class Strict(BaseModel):
@@ -16,10 +22,14 @@ class Strict(BaseModel):
 
 class TenantCreate(Strict):
     name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    quotas: dict[str, int] = Field(
-        default_factory=dict, description="Most accelerators held at once, per accelerator type."
+    quotas: dict[
+        Annotated[str, Field(max_length=32)], Annotated[int, Field(ge=0, le=MAX_QUOTA)]
+    ] = Field(
+        default_factory=dict,
+        max_length=64,
+        description="Most accelerators held at once, per accelerator type.",
     )
-    monthly_budget_usd: float | None = Field(default=None, ge=0)
+    monthly_budget_usd: float | None = Field(default=None, ge=0, le=1e15)
 
 
 class TenantOut(Strict):
@@ -31,9 +41,11 @@ class TenantOut(Strict):
 
 
 class ReservationCreate(Strict):
-    accelerator: str = Field(min_length=1, max_length=32, description="Accelerator type")
+    accelerator: str = Field(
+        min_length=1, max_length=32, pattern=PRINTABLE, description="Accelerator type"
+    )
     accelerators: int = Field(ge=1, le=MAX_GANG)
-    site: str = Field(min_length=1, max_length=64)
+    site: str = Field(min_length=1, max_length=64, pattern=PRINTABLE)
     start_date: dt.date
     days: int = Field(ge=1, le=3660)
 
@@ -49,8 +61,10 @@ class ReservationOut(Strict):
 
 
 class JobSubmit(Strict):
-    name: str = Field(default="job", min_length=1, max_length=128)
-    accelerator: str = Field(min_length=1, max_length=32, description="Accelerator type")
+    name: str = Field(default="job", min_length=1, max_length=128, pattern=PRINTABLE)
+    accelerator: str = Field(
+        min_length=1, max_length=32, pattern=PRINTABLE, description="Accelerator type"
+    )
     accelerators: int = Field(ge=1, le=MAX_GANG, description="Gang size: all start or none")
     priority: int = Field(default=0, ge=-1000, le=1000)
     estimate_s: float = Field(gt=0, le=MAX_ESTIMATE_S, description="Duration estimate, seconds")
@@ -101,3 +115,9 @@ class MetricsOut(Strict):
     usage: dict[str, dict[str, int]] = Field(
         description="Accelerators held by running jobs, per tenant name and type."
     )
+
+
+class Problem(Strict):
+    """Every 4xx answer: one readable sentence (validation errors joined by "; ")."""
+
+    detail: str
