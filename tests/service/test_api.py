@@ -207,3 +207,36 @@ def test_jobs_complete_when_their_estimate_elapses_and_the_queue_moves(database_
         assert done["state"] == "completed"
         assert done["history"][-1]["reason"] == "estimate elapsed"
         assert client.get(f"/v1/jobs/{waiting['id']}", headers=acme).json()["state"] == "running"
+
+
+def test_monthly_budget_refuses_work_that_would_exceed_it_with_the_reason(
+    database_url: str,
+) -> None:
+    import datetime as dt
+
+    from gigawatt.fleet.topology import uniform_fleet
+    from gigawatt.service.app import create_app
+
+    fleet = uniform_fleet(8, 4, 2, accelerator="gb200", site="tx-1")
+    app = create_app(
+        (fleet, dt.date(2026, 1, 1)), database_url, "adm",
+        clock=lambda: dt.datetime(2026, 6, 15, tzinfo=dt.UTC),
+        prices_usd_per_hour={"gb200": 10.0},
+    )  # fmt: skip
+    with TestClient(app) as client:
+        made = client.post(
+            "/v1/admin/tenants",
+            json={"name": "thrifty", "quotas": {"gb200": 32}, "monthly_budget_usd": 1000},
+            headers={"Authorization": "Bearer adm"},
+        ).json()
+        thrifty = {"Authorization": f"Bearer {made['token']}"}
+        # 8 accelerators x 10 h x $10 = $800: fits; another $800 does not.
+        first = client.post("/v1/jobs", json=job(8, estimate_s=36_000.0), headers=thrifty)
+        assert first.status_code == 201
+        over = client.post("/v1/jobs", json=job(8, estimate_s=36_000.0), headers=thrifty)
+        assert over.status_code == 409
+        assert over.json()["detail"].startswith("budget: this job's estimated $800 on top of $800")
+        assert (
+            client.post("/v1/jobs", json=job(2, estimate_s=36_000.0), headers=thrifty).status_code
+            == 201
+        )

@@ -38,20 +38,35 @@ def fleet_from_scenario(path: str | Path) -> tuple[Fleet, dt.date]:
     return fleet_from_buildout(buildout, catalog, start), start
 
 
+def prices_from_scenario(path: str | Path) -> dict[str, float]:
+    """USD per accelerator-hour by type: the scenario's cloud contracts' prices (the highest
+    where several contracts rent the same type)."""
+    prices: dict[str, float] = {}
+    for contract in load_scenario(path).contracts:
+        price = contract.price_per_accelerator_hour_usd
+        if price is not None:
+            prices[contract.accelerator] = max(price, prices.get(contract.accelerator, 0.0))
+    return prices
+
+
 def create_app(
     scenario: str | Path | tuple[Fleet, dt.date],
     database_url: str,
     admin_token: str | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     placement: str = "topology",
+    prices_usd_per_hour: dict[str, float] | None = None,
 ) -> FastAPI:
     """The service for a scenario file (or an already built ``(fleet, program_start)``) over
     the database at ``database_url`` (migrated to the newest revision at start).
+    ``prices_usd_per_hour``: for budgets (default: the scenario's cloud contract prices).
     ``admin_token``: else ``GIGAWATT_ADMIN_TOKEN``, else a random one (``app.state.admin_token``)."""
     fleet, start = fleet_from_scenario(scenario) if not isinstance(scenario, tuple) else scenario
     db = Database(database_url)
     db.upgrade()
-    control = ControlPlane(db, fleet, start, clock, placement)
+    if prices_usd_per_hour is None and not isinstance(scenario, tuple):
+        prices_usd_per_hour = prices_from_scenario(scenario)
+    control = ControlPlane(db, fleet, start, clock, placement, prices_usd_per_hour)
     admin = admin_token or os.environ.get("GIGAWATT_ADMIN_TOKEN") or secrets.token_urlsafe(24)
 
     app = FastAPI(

@@ -62,8 +62,11 @@ class ControlPlane:
         program_start: dt.date,
         clock: Callable[[], dt.datetime] = utcnow,
         placement: str = "topology",
+        prices_usd_per_hour: dict[str, float] | None = None,
     ) -> None:
         self.db = db
+        #: Price per accelerator-hour by type (metering and budgets); unpriced types are free.
+        self.prices_usd_per_hour = dict(prices_usd_per_hour or {})
         self.fleet = fleet
         self.program_start = program_start
         self.clock = clock
@@ -272,6 +275,7 @@ class ControlPlane:
                             f"exceeds the tenant's quota of {quota}",
                         )
                     now = self.clock()
+                    self._check_budget(session, tenant_id, body, now)
                     job = Job(
                         id=new_id("j"),
                         tenant_id=tenant_id,
@@ -299,6 +303,34 @@ class ControlPlane:
                     self.cluster.release(started, self.now_s())
                 raise
         return out, True
+
+    def _check_budget(
+        self, session: Session, tenant_id: str, body: schemas.JobSubmit, now: dt.datetime
+    ) -> None:
+        """Refuse a job whose estimated cost would take the tenant past its monthly budget.
+        A job's cost is accelerators x estimate x the type's price, counted in the month it is
+        submitted (unless cancelled before it started)."""
+        tenant = session.get_one(Tenant, tenant_id)
+        price = self.prices_usd_per_hour.get(body.accelerator)
+        if tenant.monthly_budget_usd is None or price is None:
+            return
+        month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        rows = session.execute(
+            select(Job.accelerator, func.sum(Job.accelerators * Job.estimate_s))
+            .where(Job.tenant_id == tenant_id, Job.submitted_at >= month_start)
+            .where((Job.state != "cancelled") | Job.started_at.is_not(None))
+            .group_by(Job.accelerator)
+        ).tuples()
+        spent = sum(
+            float(acc_s) / 3600.0 * self.prices_usd_per_hour.get(t, 0.0) for t, acc_s in rows
+        )
+        cost = body.accelerators * body.estimate_s / 3600.0 * price
+        if spent + cost > tenant.monthly_budget_usd:
+            raise Refused(
+                409,
+                f"budget: this job's estimated ${cost:,.0f} on top of ${spent:,.0f} this month "
+                f"exceeds the monthly budget of ${tenant.monthly_budget_usd:,.0f}",
+            )
 
     def _held(self, session: Session, tenant_id: str, accelerator: str) -> int:
         return int(
