@@ -92,7 +92,7 @@ BROKEN: list[tuple[str, str, str, str]] = [
     ),
     (
         "duplicate-key",
-        edit("  horizon_months: 50", "  horizon_months: 50\n  horizon_months: 60"),
+        edit("  horizon_months: 62", "  horizon_months: 62\n  horizon_months: 60"),
         "horizon_months: 60",
         "duplicate key 'horizon_months'",
     ),

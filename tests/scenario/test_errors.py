@@ -214,7 +214,7 @@ CASES = [
     ),
     case(
         "missing-required-field",
-        edit("  horizon_months: 50        # through 2029-12\n", ""),
+        edit("  horizon_months: 62        # through 2030-12 (covers \"break even by 2030\")\n", ""),
         "program:",
         "program.horizon_months",
         "required field is missing",
@@ -489,7 +489,7 @@ def test_text_errors_name_the_given_file() -> None:
 
 def test_the_unmodified_demo_is_valid() -> None:
     # Guards the table: every case above is broken by its edit, not by the demo itself.
-    assert parse_scenario_text(DEMO_TEXT).program.horizon_months == 50
+    assert parse_scenario_text(DEMO_TEXT).program.horizon_months == 62
 
 
 def test_anchors_and_merge_keys_still_work() -> None:
