@@ -29,6 +29,7 @@ from rich.table import Table
 import gigawatt.sched.topology  # noqa: F401  (registers the fleet placements)
 from gigawatt.cli_console import console, err_console
 from gigawatt.cli_console import fail as _fail
+from gigawatt.failures.load import FailureModelError, available_models, load_failure_model
 from gigawatt.fleet.topology import fleet_from_buildout
 from gigawatt.plan import plan_scenario
 from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
@@ -37,8 +38,8 @@ from gigawatt.sched.placement import policy_names
 from gigawatt.sched.queue import make_queue_policy, queue_policy_names
 from gigawatt.sim.arrivals import PAPER_TUNE_RATIO
 from gigawatt.sim.experiment import PAPER_POLICIES, run_packing_experiment
-from gigawatt.sim.replay import ReplayResult, replay
-from gigawatt.sim.replay_summary import ReplaySummary, summarize_replay
+from gigawatt.sim.replay import ReplayResult, fleet_failures, replay
+from gigawatt.sim.replay_summary import ReplaySummary, job_goodput, summarize_replay
 from gigawatt.traces import Trace, TraceError, get_trace, trace_names
 from gigawatt.traces.fgd_expected import expected_curves
 from gigawatt.traces.philly import load_research_mix
@@ -285,9 +286,11 @@ def run_scenario(
     contracts: bool,
     sample_hours: float,
     show_progress: bool,
+    failures: str | None = None,
 ) -> tuple[ReplayResult, ReplaySummary, float]:
-    """Plan the scenario, build its fleet, draw the tenants' jobs, replay; (result, summary,
-    seconds of replay)."""
+    """Plan the scenario, build its fleet, draw the tenants' jobs, replay (with node outages
+    from the failure model ``failures``, a name in data/failures or a path, if given);
+    (result, summary, seconds of replay, outage drawing included)."""
     scenario = load_scenario(path)
     catalog = scenario_catalog(scenario)
     buildout = plan_scenario(scenario, catalog)
@@ -296,6 +299,7 @@ def run_scenario(
     workload = scenario_workload(scenario, seed)
     jobs = generate_jobs(workload, fleet, horizon_s, load_research_mix())
     policy = make_queue_policy(queue, placement)
+    model = load_failure_model(failures) if failures else None
     progress = Progress(
         TextColumn("[bold]replay"),
         BarColumn(),
@@ -312,7 +316,10 @@ def run_scenario(
         def advance(now: float) -> None:
             progress.update(bar, completed=now, day=now / 86_400.0)
 
-        result = replay(fleet, jobs, policy, horizon_s, sample_hours * 3600.0, advance)
+        node_failures = fleet_failures(model, fleet, horizon_s, seed) if model is not None else None
+        result = replay(
+            fleet, jobs, policy, horizon_s, sample_hours * 3600.0, advance, node_failures
+        )
     seconds = time.perf_counter() - started
     return result, summarize_replay(result), seconds
 
@@ -349,7 +356,15 @@ def print_replay(summary: ReplaySummary, title: str) -> None:
     for header in ("jobs", "done", "wait\np50 h", "wait\np95 h", "JCT\np50 h", "share",
                    "entitled", "domains"):  # fmt: skip
         table.add_column(header, justify="right", no_wrap=True)
+    failures = summary.failures
+    if failures is not None:
+        table.add_column("goodput", justify="right", no_wrap=True)
     for t in summary.tenants:
+        goodput = (
+            [_pct_or_dash(failures.tenant_goodput.get(t.tenant, float("nan")))]
+            if failures is not None
+            else []
+        )
         table.add_row(
             t.tenant,
             _count(t.jobs),
@@ -360,6 +375,7 @@ def print_replay(summary: ReplaySummary, title: str) -> None:
             f"{t.share:.0%}",
             f"{t.entitlement:.0%}",
             str(t.max_domains),
+            *goodput,
         )
     console.print(table)
     sites = Table(box=box.SIMPLE_HEAD, title_justify="left")
@@ -378,6 +394,22 @@ def print_replay(summary: ReplaySummary, title: str) -> None:
         f"{summary.mean_queue_length:,.1f}, max {summary.max_queue_length:,}; "
         f"{summary.events:,} events."
     )
+    if failures is not None:
+        causes = sorted(failures.causes, key=lambda c: -c.interruptions)
+        top = ", ".join(f"{c.cause} {c.interruptions:,}" for c in causes[:4] if c.interruptions)
+        console.print(
+            f"failures: {failures.node_outages:,} node outages, {failures.interruptions:,} job "
+            f"interruptions ({top or 'none'}); {failures.lost_accelerator_h:,.0f} accelerator-h "
+            f"lost ({failures.rolled_back_accelerator_h:,.0f} rolled back + "
+            f"{failures.restart_accelerator_h:,.0f} restart); goodput {failures.goodput:.1%}; "
+            f"in repair: mean {failures.repair_nodes_mean:,.1f} nodes, max "
+            f"{failures.repair_nodes_max:,} ({failures.out_of_service_share:.2%} of capacity).",
+            highlight=False,
+        )
+
+
+def _pct_or_dash(value: float) -> str:
+    return "-" if np.isnan(value) else f"{value:.1%}"
 
 
 def write_replay(
@@ -408,6 +440,10 @@ def write_replay(
         "interruptions": records.interruptions.tolist(),
         "rejected": records.rejected.tolist(),
     }
+    if result.failures is not None:
+        job_columns["run_s"] = result.failures.job_run_s.tolist()
+        job_columns["lost_s"] = result.failures.job_lost_s.tolist()
+        job_columns["goodput"] = job_goodput(result).tolist()
     samples = result.samples
     series_columns: dict[str, list[object]] = {"time_s": samples.time_s.tolist()}
     series_columns["queue_length"] = samples.queue_length.tolist()
@@ -416,6 +452,9 @@ def write_replay(
         series_columns[f"online:{site}:{accelerator}"] = samples.group_online[:, g].tolist()
     for i, tenant in enumerate(jobs.tenants):
         series_columns[f"tenant:{tenant}"] = samples.tenant_busy[:, i].tolist()
+    if result.failures is not None:
+        series_columns["repair_nodes"] = result.failures.repair_nodes.tolist()
+        series_columns["repair_accelerators"] = result.failures.repair_accelerators.tolist()
     written = []
     for name, columns in (("jobs", job_columns), ("series", series_columns)):
         path = out / f"{name}.csv"
@@ -483,6 +522,14 @@ def simulate(
     sample_hours: Annotated[
         float, typer.Option(min=0.01, help="Scenario runs: hours between samples of the series.")
     ] = 6.0,
+    failures: Annotated[
+        str | None,
+        typer.Option(
+            help="Scenario runs: node failures and repairs from this failure model: "
+            + ", ".join(available_models())
+            + ", or a YAML path."
+        ),
+    ] = None,
 ) -> None:
     """Replay a scenario's planned fleet with its tenants' jobs (time-based: waits, utilization,
     fairness), or pack a GPU cluster trace (arrival-only: allocation and fragmentation)."""
@@ -491,9 +538,9 @@ def simulate(
             seed = parse_seeds(seeds)[0]
             make_queue_policy(queue, placement)
             result, summary, seconds = run_scenario(
-                scenario, queue, placement, months, seed, contracts, sample_hours, True
+                scenario, queue, placement, months, seed, contracts, sample_hours, True, failures
             )
-        except GigawattError as exc:
+        except (GigawattError, FailureModelError) as exc:
             raise _fail(str(exc)) from None
         except (KeyError, ValueError) as exc:
             raise _fail(str(exc).strip("'\"")) from None

@@ -14,6 +14,13 @@ Job states (``JobRecords``)::
         +--> rejected        +-- interrupted <--+  (its node went offline: progress since the
              (never fits)                           last checkpoint is lost, it waits again)
 
+Node failures (optional ``NodeFailures``, drawn by ``gigawatt.failures.outages``) are more of
+the same events: at ``down_s`` the node leaves (its jobs are interrupted as above and pay the
+model's detection + restart time when they run again) and it is in repair until ``up_s``; it
+rejoins only if it is still within its fleet service window. A failure without repair time
+(software, hangs) interrupts the node's jobs but takes no capacity. A failure drawn while its
+node is already out of service is ignored (first order).
+
 Simulation time is seconds from the scenario's program start; the run stops at ``horizon_s``
 (jobs still running then have no end). Everything accumulates in arrays: per-job records,
 accelerator-seconds busy per (site, type) group and per tenant, and samples every
@@ -31,16 +38,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from gigawatt.failures.models import FailureModel
+from gigawatt.failures.outages import Outages, draw_outages
 from gigawatt.fleet.topology import Fleet
-from gigawatt.sched.cluster import ClusterState
+from gigawatt.sched.cluster import Allocation, ClusterState
 from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
 from gigawatt.sched.queue import JobQueue, QueuePolicy
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-# Event kinds, in the order they apply when they fall on the same instant.
-END, NODE_OFFLINE, NODE_ONLINE, ARRIVAL = 0, 1, 2, 3
+# Event kinds; the first four are also the priorities, the order they apply when they fall on
+# the same instant. A node failure applies with NODE_OFFLINE, a repair with NODE_ONLINE.
+END, NODE_OFFLINE, NODE_ONLINE, ARRIVAL, NODE_FAIL, NODE_REPAIRED = 0, 1, 2, 3, 4, 5
 #: Call the progress callback every this many events.
 PROGRESS_EVERY = 16_384
 
@@ -79,6 +89,55 @@ class Samples:
 
 
 @dataclass(frozen=True)
+class NodeFailures:
+    """Failures to replay: node outages (``draw_outages``), the names of their causes (index =
+    ``outages.cause``) and the time a job loses on each interruption before it trains again
+    (the model's detection + restart, seconds)."""
+
+    outages: Outages
+    causes: tuple[str, ...]
+    restart_s: float
+
+
+def fleet_failures(
+    model: FailureModel, fleet: Fleet, horizon_s: float, seed: int = 0
+) -> NodeFailures:
+    """Node outages of ``fleet`` over ``[0, horizon_s]`` from ``model`` (``draw_outages``),
+    with the model's cause names and detection + restart time, ready for ``replay``."""
+    outages = draw_outages(
+        model,
+        fleet.node_accelerators,
+        fleet.node_domain,
+        fleet.node_online_s,
+        fleet.node_offline_s,
+        horizon_s,
+        seed,
+    )
+    return NodeFailures(
+        outages=outages,
+        causes=tuple(c.id for c in model.components),
+        restart_s=model.recovery.detection_s + model.recovery.restart_s,
+    )
+
+
+@dataclass(frozen=True)
+class FailureRecords:
+    """What failures did. Lost time of a job = work since its last checkpoint (rolled back)
+    plus the restart time it pays on resuming; accelerator-seconds weigh it by the job's
+    accelerators (a share job by its fraction of one)."""
+
+    causes: tuple[str, ...]
+    node_outages_by_cause: IntArray  # failures that took an in-service node out
+    interruptions_by_cause: IntArray  # job interruptions (a gang hit once per failure)
+    rolled_back_accelerator_s_by_cause: FloatArray
+    restart_accelerator_s_by_cause: FloatArray
+    job_run_s: FloatArray  # wall time each job held its allocation within the horizon
+    job_lost_s: FloatArray  # rolled back + restart, seconds (all interruptions of the job)
+    repair_nodes: IntArray  # per sample: nodes in repair (the repair backlog)
+    repair_accelerators: FloatArray  # per sample: accelerators out of service for repair
+
+
+@dataclass(frozen=True)
 class ReplayResult:
     """Everything a replay measured. ``groups`` are the (site, type) pairs of the fleet."""
 
@@ -94,6 +153,7 @@ class ReplayResult:
     group_online_s: FloatArray  # accelerator-seconds online per group
     tenant_busy_s: FloatArray  # accelerator-seconds used per tenant
     events: int
+    failures: FailureRecords | None = None  # None: replayed without failures
 
 
 def _fleet_changes(times: FloatArray, horizon_s: float) -> list[tuple[float, IntArray]]:
@@ -114,8 +174,10 @@ def replay(
     horizon_s: float,
     sample_every_s: float = 3600.0,
     progress: Callable[[float], None] | None = None,
+    failures: NodeFailures | None = None,
 ) -> ReplayResult:
-    """Replay ``jobs`` on ``fleet`` under ``policy`` up to ``horizon_s``; see the module doc."""
+    """Replay ``jobs`` on ``fleet`` under ``policy`` up to ``horizon_s``, with node
+    ``failures`` if given; see the module doc."""
     state = ClusterState(fleet, jobs)
     queue = JobQueue(jobs, policy.order_key)
     count = jobs.count
@@ -151,6 +213,57 @@ def replay(
         first = arrival_order[0]
         heapq.heappush(heap, (float(arrival_s[first]), ARRIVAL, next(counter), ARRIVAL, first, 0))
 
+    # Failures: outages are read in time order like arrivals (one pending in the heap).
+    share = (jobs.accelerators * (jobs.gpu_milli / WHOLE_MILLI)).astype(np.float64)
+    causes = len(failures.causes) if failures is not None else 0
+    outage_node: list[int] = []
+    outage_down: list[float] = []
+    outage_up: list[float] = []
+    outage_cause: list[int] = []
+    if failures is not None:
+        within = failures.outages.down_s <= horizon_s
+        outage_node = failures.outages.node[within].tolist()
+        outage_down = failures.outages.down_s[within].tolist()
+        outage_up = failures.outages.up_s[within].tolist()
+        outage_cause = failures.outages.cause[within].tolist()
+        if outage_node:
+            heapq.heappush(heap, (outage_down[0], NODE_OFFLINE, next(counter), NODE_FAIL, 0, 0))
+    restart_s = failures.restart_s if failures is not None else 0.0
+    node_outages = np.zeros(causes, np.int64)
+    cause_interruptions = np.zeros(causes, np.int64)
+    cause_rolled_back = np.zeros(causes)
+    cause_restart = np.zeros(causes)
+    job_run_s = np.zeros(count)
+    job_lost_s = np.zeros(count)
+    in_repair = np.zeros(fleet.node_count, np.int64)
+    repair_nodes = 0
+    repair_accelerators = 0.0
+    samples_repair_nodes: list[int] = []
+    samples_repair_accelerators: list[float] = []
+
+    def interrupt(allocation: Allocation, now: float, cause: int) -> None:
+        """Roll the job back to its last checkpoint and queue it again; ``cause`` < 0 is a
+        planned fleet change (no restart cost, not counted as a failure)."""
+        job = allocation.job
+        ran = now - allocation.start_s
+        checkpoint = float(jobs.checkpoint_s[job])
+        saved = math.floor(ran / checkpoint) * checkpoint if 0 < checkpoint < math.inf else 0.0
+        remaining_s[job] -= min(saved, remaining_s[job])
+        interruptions[job] += 1
+        queue.push(job)
+        if failures is None:
+            return
+        job_run_s[job] += ran
+        if cause >= 0:
+            rolled_back = ran - saved
+            remaining_s[job] += restart_s  # paid when it runs again
+            job_lost_s[job] += rolled_back + restart_s
+            cause_interruptions[cause] += 1
+            cause_rolled_back[cause] += rolled_back * share[job]
+            cause_restart[cause] += restart_s * share[job]
+        else:
+            job_lost_s[job] += ran - saved
+
     groups = len(state.groups)
     tenants = len(jobs.tenants)
     samples_t: list[float] = []
@@ -170,6 +283,9 @@ def replay(
             samples_busy.append(np.array(state.group_busy))
             samples_online.append(np.array(state.group_online))
             samples_tenant.append(np.array([sum(row) for row in state.tenant_busy]))
+            if failures is not None:
+                samples_repair_nodes.append(repair_nodes)
+                samples_repair_accelerators.append(repair_accelerators)
             next_sample += sample_every_s
 
     while heap and heap[0][0] <= horizon_s:
@@ -182,7 +298,9 @@ def replay(
             if kind == END:
                 if run != runs[payload] or payload not in state.allocations:
                     continue  # the job was interrupted after this end was scheduled
-                state.release(payload, now)
+                finished = state.release(payload, now)
+                if failures is not None:
+                    job_run_s[payload] += now - finished.start_s
                 end_s[payload] = now
                 remaining_s[payload] = 0.0
             elif kind == ARRIVAL:
@@ -200,15 +318,49 @@ def replay(
                     )
             elif kind == NODE_ONLINE:
                 state.bring_online(online[payload][1], now)
-            else:
+            elif kind == NODE_OFFLINE:
                 for allocation in state.take_offline(offline[payload][1], now):
-                    job = allocation.job
-                    ran = now - allocation.start_s
-                    checkpoint = float(jobs.checkpoint_s[job])
-                    saved = math.floor(ran / checkpoint) * checkpoint if checkpoint > 0 else 0.0
-                    remaining_s[job] -= min(saved, remaining_s[job])
-                    interruptions[job] += 1
-                    queue.push(job)
+                    interrupt(allocation, now, -1)
+            elif kind == NODE_FAIL:
+                node = outage_node[payload]
+                if state.node_up[node]:
+                    cause = outage_cause[payload]
+                    node_outages[cause] += 1
+                    nodes = np.array([node], np.int64)
+                    for allocation in state.take_offline(nodes, now):
+                        interrupt(allocation, now, cause)
+                    if outage_up[payload] > now:
+                        in_repair[node] += 1
+                        repair_nodes += 1
+                        repair_accelerators += float(fleet.node_accelerators[node])
+                        heapq.heappush(
+                            heap,
+                            (
+                                outage_up[payload],
+                                NODE_ONLINE,
+                                next(counter),
+                                NODE_REPAIRED,
+                                node,
+                                0,
+                            ),
+                        )
+                    else:  # no repair: the node is back at once, its jobs restart
+                        state.bring_online(nodes, now)
+                if payload + 1 < len(outage_node):
+                    heapq.heappush(
+                        heap,
+                        (outage_down[payload + 1], NODE_OFFLINE, next(counter), NODE_FAIL,
+                         payload + 1, 0),
+                    )  # fmt: skip
+            else:  # NODE_REPAIRED
+                in_repair[payload] -= 1
+                repair_nodes -= 1
+                repair_accelerators -= float(fleet.node_accelerators[payload])
+                if (
+                    in_repair[payload] == 0
+                    and fleet.node_online_s[payload] <= now < fleet.node_offline_s[payload]
+                ):
+                    state.bring_online(np.array([payload], np.int64), now)
             if progress is not None and events % PROGRESS_EVERY == 0:
                 progress(now)
         for decision in policy.admit(queue, state, now):
@@ -234,6 +386,21 @@ def replay(
             )
     sample_until(math.nextafter(horizon_s, math.inf))  # up to and including the horizon
     group_busy_s, group_online_s, tenant_busy_s = state.busy_integrals(horizon_s)
+    failure_records = None
+    if failures is not None:
+        for allocation in state.allocations.values():
+            job_run_s[allocation.job] += horizon_s - allocation.start_s
+        failure_records = FailureRecords(
+            causes=failures.causes,
+            node_outages_by_cause=node_outages,
+            interruptions_by_cause=cause_interruptions,
+            rolled_back_accelerator_s_by_cause=cause_rolled_back,
+            restart_accelerator_s_by_cause=cause_restart,
+            job_run_s=job_run_s,
+            job_lost_s=job_lost_s,
+            repair_nodes=np.array(samples_repair_nodes, np.int64),
+            repair_accelerators=np.array(samples_repair_accelerators),
+        )
 
     return ReplayResult(
         fleet=fleet,
@@ -256,6 +423,7 @@ def replay(
         group_online_s=group_online_s,
         tenant_busy_s=tenant_busy_s,
         events=events,
+        failures=failure_records,
     )
 
 

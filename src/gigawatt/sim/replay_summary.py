@@ -51,6 +51,92 @@ class GroupSummary:
 
 
 @dataclass(frozen=True)
+class CauseSummary:
+    """One failure cause: node outages it caused, job interruptions, lost accelerator-hours."""
+
+    cause: str
+    node_outages: int
+    interruptions: int
+    lost_accelerator_h: float  # rolled back to the last checkpoint + restart time
+
+
+@dataclass(frozen=True)
+class FailureSummary:
+    """Failures over the replay. Goodput = useful training time / time held while running
+    (useful = held minus rolled-back work minus restart time), accelerator-weighted for a
+    tenant or the fleet."""
+
+    node_outages: int
+    interruptions: int
+    lost_accelerator_h: float
+    rolled_back_accelerator_h: float
+    restart_accelerator_h: float
+    goodput: float  # all jobs, accelerator-weighted
+    tenant_goodput: dict[str, float]  # NaN for a tenant that never ran
+    repair_nodes_mean: float  # nodes in repair, mean over the samples (the repair backlog)
+    repair_nodes_max: int
+    out_of_service_accelerators_mean: float  # accelerators in repair, mean over the samples
+    out_of_service_share: float  # of online + in-repair accelerators, mean over the samples
+    causes: list[CauseSummary]
+
+
+def job_goodput(result: ReplayResult) -> np.ndarray:
+    """Per job: useful training time / time held while running (NaN: never ran); needs a
+    replay with failures."""
+    records = result.failures
+    if records is None:
+        raise ValueError("the replay ran without failures")
+    run = records.job_run_s
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(run > 0, (run - records.job_lost_s).clip(0) / run, np.nan)
+
+
+def summarize_failures(result: ReplayResult) -> FailureSummary:
+    """Interruptions and lost time by cause, goodput per tenant, repair backlog (pure)."""
+    records = result.failures
+    if records is None:
+        raise ValueError("the replay ran without failures")
+    jobs = result.jobs
+    share = jobs.accelerators * (jobs.gpu_milli / 1000.0)
+    held = records.job_run_s * share
+    useful = (records.job_run_s - records.job_lost_s).clip(0) * share
+    tenant_goodput = {}
+    for index, name in enumerate(jobs.tenants):
+        mine = jobs.tenant == index
+        total = float(held[mine].sum())
+        tenant_goodput[name] = float(useful[mine].sum()) / total if total > 0 else float("nan")
+    rolled = records.rolled_back_accelerator_s_by_cause
+    restart = records.restart_accelerator_s_by_cause
+    repair = records.repair_nodes
+    out = records.repair_accelerators
+    online = result.samples.group_online.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out_share = np.where(online + out > 0, out / (online + out), 0.0)
+    return FailureSummary(
+        node_outages=int(records.node_outages_by_cause.sum()),
+        interruptions=int(records.interruptions_by_cause.sum()),
+        lost_accelerator_h=float(rolled.sum() + restart.sum()) / HOUR_S,
+        rolled_back_accelerator_h=float(rolled.sum()) / HOUR_S,
+        restart_accelerator_h=float(restart.sum()) / HOUR_S,
+        goodput=float(useful.sum() / held.sum()) if held.sum() > 0 else float("nan"),
+        tenant_goodput=tenant_goodput,
+        repair_nodes_mean=float(repair.mean()) if len(repair) else 0.0,
+        repair_nodes_max=int(repair.max()) if len(repair) else 0,
+        out_of_service_accelerators_mean=float(out.mean()) if len(out) else 0.0,
+        out_of_service_share=float(out_share.mean()) if len(out_share) else 0.0,
+        causes=[
+            CauseSummary(
+                cause,
+                int(records.node_outages_by_cause[k]),
+                int(records.interruptions_by_cause[k]),
+                float(rolled[k] + restart[k]) / HOUR_S,
+            )
+            for k, cause in enumerate(records.causes)
+        ],
+    )
+
+
+@dataclass(frozen=True)
 class ReplaySummary:
     policy: str
     placement: str
@@ -63,6 +149,7 @@ class ReplaySummary:
     max_queue_length: int
     tenants: list[TenantSummary]
     groups: list[GroupSummary]
+    failures: FailureSummary | None = None  # None: replayed without failures
 
 
 def summarize_replay(result: ReplayResult) -> ReplaySummary:
@@ -131,4 +218,5 @@ def summarize_replay(result: ReplayResult) -> ReplaySummary:
         max_queue_length=int(queue.max()) if len(queue) else 0,
         tenants=tenants,
         groups=groups,
+        failures=summarize_failures(result) if result.failures is not None else None,
     )
