@@ -292,9 +292,13 @@ def replay(
         now = heap[0][0]
         if next_sample < now:
             sample_until(now)
+        # An instant of only failures of idle nodes frees nothing and queues nothing: the last
+        # admit's answer stands (less capacity never lets more start), so it is skipped.
+        changed = False
         while heap and heap[0][0] == now:
             _, _, _, kind, payload, run = heapq.heappop(heap)
             events += 1
+            changed = changed or kind != NODE_FAIL
             if kind == END:
                 if run != runs[payload] or payload not in state.allocations:
                     continue  # the job was interrupted after this end was scheduled
@@ -329,6 +333,7 @@ def replay(
                     nodes = np.array([node], np.int64)
                     for allocation in state.take_offline(nodes, now):
                         interrupt(allocation, now, cause)
+                        changed = True
                     if outage_up[payload] > now:
                         in_repair[node] += 1
                         repair_nodes += 1
@@ -363,6 +368,8 @@ def replay(
                     state.bring_online(np.array([payload], np.int64), now)
             if progress is not None and events % PROGRESS_EVERY == 0:
                 progress(now)
+        if not changed:
+            continue
         for decision in policy.admit(queue, state, now):
             job = decision.job
             allocation = decision.allocation
