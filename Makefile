@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench docs clean
+.PHONY: demo test test-service lint typecheck bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,6 +17,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The service tests again, against PostgreSQL (CI runs this after `make test`).
+test-service: $(STAMP)
+	GIGAWATT_TEST_DATABASE_URL=$${GIGAWATT_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest tests/service
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
