@@ -115,3 +115,26 @@ def test_simulate_scenario_unknown_queue_policy_is_one_line_exit_2() -> None:
     )
     assert result.exit_code == 2
     assert "unknown queue policy" in result.output
+
+
+def test_simulate_scenario_with_failures_prints_and_writes_them(tmp_path: Path) -> None:
+    out = tmp_path / "f"
+    args = ["scenarios/anthropic-fluidstack-2026.yaml", "--months", "3", "--no-contracts"]
+    result = CliRunner().invoke(
+        app(), ["simulate", *args, "--failures", "llama3-2024", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "goodput" in result.output and "failures:" in result.output
+    failures = json.loads((out / "summary.json").read_text())["failures"]
+    assert {"interruptions", "lost_accelerator_h", "goodput", "tenant_goodput", "causes"} <= set(
+        failures
+    )
+    assert "repair_nodes" in (out / "series.csv").read_text().splitlines()[0]
+    assert "goodput" in (out / "jobs.csv").read_text().splitlines()[0]
+
+
+def test_simulate_scenario_unknown_failure_model_is_one_line_exit_2() -> None:
+    result = CliRunner().invoke(
+        app(), ["simulate", "scenarios/anthropic-fluidstack-2026.yaml", "--failures", "nope"]
+    )
+    assert result.exit_code == 2, result.output
