@@ -53,53 +53,45 @@ def _month_series(
     return months, dict(sorted(series.items()))
 
 
+def stacked_area(x: list[str], series: dict[str, list[float]], hover: str) -> go.Figure:
+    """One stacked-area trace per named series (capacity ramps), with `hover` as the template."""
+    fig = go.Figure()
+    for name, values in series.items():
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=values, name=name, stackgroup="stack", mode="lines", hovertemplate=hover
+            )
+        )
+    return fig
+
+
 def build_figures(buildout: Buildout) -> list[go.Figure]:
     """The planner's charts, built from the buildout's tables."""
     figures: list[go.Figure] = []
     months, by_site = _month_series(buildout, "source_id", "it_mw")
-    fig = go.Figure()
-    for name, values in by_site.items():
-        fig.add_trace(
-            go.Scatter(
-                x=months,
-                y=values,
-                name=name,
-                stackgroup="it",
-                mode="lines",
-                hovertemplate="%{y:,.0f} MW",
-            )
+    figures.append(
+        _layout(
+            stacked_area(months, by_site, "%{y:,.0f} MW"),
+            "IT capacity online by site and contract (MW)",
+            "IT power (MW)",
         )
-    figures.append(_layout(fig, "IT capacity online by site and contract (MW)", "IT power (MW)"))
-
+    )
     _, by_type = _month_series(buildout, "accelerator", "accelerators")
-    fig = go.Figure()
-    for name, values in by_type.items():
-        fig.add_trace(
-            go.Scatter(
-                x=months,
-                y=values,
-                name=name,
-                stackgroup="acc",
-                mode="lines",
-                hovertemplate="%{y:,.0f}",
-            )
+    figures.append(
+        _layout(
+            stacked_area(months, by_type, "%{y:,.0f}"),
+            "Accelerators online by type (owned + contracted)",
+            "Accelerators",
         )
-    figures.append(_layout(fig, "Accelerators online by type (owned + contracted)", "Accelerators"))
-
+    )
     _, h100e = _month_series(buildout, "ownership", "h100e")
-    fig = go.Figure()
-    for name, values in h100e.items():
-        fig.add_trace(
-            go.Scatter(
-                x=months,
-                y=values,
-                name=name,
-                stackgroup="h",
-                mode="lines",
-                hovertemplate="%{y:,.0f} H100e",
-            )
+    figures.append(
+        _layout(
+            stacked_area(months, h100e, "%{y:,.0f} H100e"),
+            "Compute online in H100-equivalents (8-bit OP/s basis)",
+            "H100e",
         )
-    figures.append(_layout(fig, "Compute online in H100-equivalents (8-bit OP/s basis)", "H100e"))
+    )
 
     capex_months = sorted({e.month for e in buildout.capex})
     labels = [m.strftime("%Y-%m") for m in capex_months]
