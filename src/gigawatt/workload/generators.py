@@ -244,55 +244,35 @@ def generate_jobs(
         mask = _type_mask(fleet, tenant)
         bits = _bits(mask)
         for spec in tenant.workloads:
+            # Each kind decides its arrays and flags; the table is built the same way for all.
+            # Inference requests are independent (no gang) and keep no training state.
+            gang = not isinstance(spec, InferenceFleet)
+            checkpoint_s = (
+                math.inf if isinstance(spec, InferenceFleet) else spec.checkpoint_interval_s
+            )
             if isinstance(spec, FrontierTraining):
                 arrival, duration, acc, allowed = frontier_jobs(spec, fleet, mask, horizon_s, rng)
-                tables.append(
-                    _table(
-                        workload,
-                        fleet,
-                        index,
-                        arrival,
-                        duration,
-                        acc,
-                        allowed,
-                        True,
-                        spec.priority,
-                        spec.checkpoint_interval_s,
-                    )
-                )
-            elif isinstance(spec, InferenceFleet):
-                arrival, duration = inference_jobs(spec, fleet, mask, horizon_s, rng)
-                acc = np.full(len(arrival), spec.group_accelerators, np.int64)
-                tables.append(
-                    _table(
-                        workload,
-                        fleet,
-                        index,
-                        arrival,
-                        duration,
-                        acc,
-                        np.full(len(arrival), bits, np.int64),
-                        False,
-                        spec.priority,
-                        math.inf,
-                    )
-                )
             else:
-                arrival, duration, acc = research_jobs(
-                    spec, research_mix, fleet, mask, horizon_s, rng
-                )
-                tables.append(
-                    _table(
-                        workload,
-                        fleet,
-                        index,
-                        arrival,
-                        duration,
-                        acc,
-                        np.full(len(arrival), bits, np.int64),
-                        True,
-                        spec.priority,
-                        spec.checkpoint_interval_s,
+                if isinstance(spec, InferenceFleet):
+                    arrival, duration = inference_jobs(spec, fleet, mask, horizon_s, rng)
+                    acc = np.full(len(arrival), spec.group_accelerators, np.int64)
+                else:
+                    arrival, duration, acc = research_jobs(
+                        spec, research_mix, fleet, mask, horizon_s, rng
                     )
+                allowed = np.full(len(arrival), bits, np.int64)
+            tables.append(
+                _table(
+                    workload,
+                    fleet,
+                    index,
+                    arrival,
+                    duration,
+                    acc,
+                    allowed,
+                    gang,
+                    spec.priority,
+                    checkpoint_s,
                 )
+            )
     return concat_jobs(tables).sorted_by_arrival()
