@@ -41,6 +41,9 @@ class Decision:
 
     job: int
     allocation: Allocation
+    #: A migration: the job was running on ``moved`` and now runs on ``allocation`` (the policy
+    #: released the old one and committed the new one); the job is not in the queue.
+    moved: Allocation | None = None
 
 
 OrderKey = Callable[[JobTable, int], tuple[float, ...]]

@@ -10,9 +10,16 @@ order), so the heap holds running jobs' ends and pending fleet changes, not the 
 Job states (``JobRecords``)::
 
     arriving --arrival--> waiting --admit--> running --end--> done
-        |                    ^                  |
-        +--> rejected        +-- interrupted <--+  (its node went offline: progress since the
-             (never fits)                           last checkpoint is lost, it waits again)
+        |                    ^                  |  ^
+        +--> rejected        +-- interrupted <--+  +-- moved (Decision.moved): checkpointed
+             (never fits)    (its node went offline:   on demand, nothing lost; it restores
+                             progress since the last   for ``migrate_s`` on its new nodes
+                             checkpoint is lost)       and trains on, never queued)
+
+A policy with a ``next_wakeup(now) -> float | None`` method is asked after each ``admit``
+when it next wants to be called although nothing else happens (a reservation window opens or
+closes); the engine keeps one pending WAKE event (an earlier request supersedes a later one)
+and a WAKE makes its instant call ``admit``.
 
 Node failures (optional ``NodeFailures``, drawn by ``gigawatt.failures.outages``) are more of
 the same events: at ``down_s`` the node leaves (its jobs are interrupted as above and pay the
@@ -49,8 +56,14 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 # Event kinds; the first four are also the priorities, the order they apply when they fall on
-# the same instant. A node failure applies with NODE_OFFLINE, a repair with NODE_ONLINE.
-END, NODE_OFFLINE, NODE_ONLINE, ARRIVAL, NODE_FAIL, NODE_REPAIRED = 0, 1, 2, 3, 4, 5
+# the same instant. A node failure applies with NODE_OFFLINE, a repair with NODE_ONLINE, a
+# policy's wake-up last (WAKE_PRIORITY).
+END, NODE_OFFLINE, NODE_ONLINE, ARRIVAL, NODE_FAIL, NODE_REPAIRED, WAKE = 0, 1, 2, 3, 4, 5, 6
+WAKE_PRIORITY = 4
+#: Seconds a migrated job loses (checkpoint on demand, stop, restore on its new nodes) when
+#: ``replay`` is given neither ``migrate_s`` nor failures (with failures: the failure model's
+#: detection + restart time).
+DEFAULT_MIGRATE_S = 300.0
 #: Call the progress callback every this many events.
 PROGRESS_EVERY = 16_384
 
@@ -68,6 +81,9 @@ class JobRecords:
     sites: IntArray
     interruptions: IntArray
     rejected: NDArray[np.bool_]  # can never fit the fleet (too big for every allowed type)
+    migrations: IntArray  # times a policy moved the job while it ran (``Decision.moved``)
+    held_s: FloatArray  # wall seconds the job held accelerators within the horizon
+    overhead_s: FloatArray  # of ``held_s``: seconds held without training (migrations)
 
     def wait_s(self, jobs: JobTable) -> FloatArray:
         return self.start_s - jobs.arrival_s
@@ -175,9 +191,16 @@ def replay(
     sample_every_s: float = 3600.0,
     progress: Callable[[float], None] | None = None,
     failures: NodeFailures | None = None,
+    migrate_s: float | None = None,
 ) -> ReplayResult:
     """Replay ``jobs`` on ``fleet`` under ``policy`` up to ``horizon_s``, with node
-    ``failures`` if given; see the module doc."""
+    ``failures`` if given; see the module doc. ``migrate_s``: seconds a job moved by the
+    policy (``Decision.moved``) spends checkpointing and restoring before it trains again on
+    its new nodes (default: ``failures.restart_s``, else ``DEFAULT_MIGRATE_S``)."""
+    if migrate_s is None:
+        migrate_s = failures.restart_s if failures is not None else DEFAULT_MIGRATE_S
+    if not migrate_s >= 0:
+        raise ValueError(f"migrate_s must be >= 0 seconds, got {migrate_s}")
     state = ClusterState(fleet, jobs)
     queue = JobQueue(jobs, policy.order_key)
     count = jobs.count
@@ -190,6 +213,9 @@ def replay(
     sites = np.zeros(count, np.int64)
     interruptions = np.zeros(count, np.int64)
     rejected = np.zeros(count, bool)
+    migrations = np.zeros(count, np.int64)
+    held_s = np.zeros(count)
+    overhead_s = np.zeros(count)
     remaining_s = jobs.duration_s.astype(np.float64).copy()
     runs = [0] * count  # bumped on every start, so a stale end event is recognized
 
@@ -233,7 +259,6 @@ def replay(
     cause_interruptions = np.zeros(causes, np.int64)
     cause_rolled_back = np.zeros(causes)
     cause_restart = np.zeros(causes)
-    job_run_s = np.zeros(count)
     job_lost_s = np.zeros(count)
     in_repair = np.zeros(fleet.node_count, np.int64)
     repair_nodes = 0
@@ -250,10 +275,10 @@ def replay(
         saved = math.floor(ran / checkpoint) * checkpoint if 0 < checkpoint < math.inf else 0.0
         remaining_s[job] -= min(saved, remaining_s[job])
         interruptions[job] += 1
+        held_s[job] += ran
         queue.push(job)
         if failures is None:
             return
-        job_run_s[job] += ran
         if cause >= 0:
             rolled_back = ran - saved
             remaining_s[job] += restart_s  # paid when it runs again
@@ -273,6 +298,10 @@ def replay(
     samples_tenant: list[FloatArray] = []
     next_sample = 0.0
     events = 0
+    # A policy may ask to be called again at a time of its choosing (a reservation window
+    # opens or closes): one wake-up is pending at a time, an earlier one supersedes it.
+    next_wakeup: Callable[[float], float | None] | None = getattr(policy, "next_wakeup", None)
+    wake_at = math.inf
 
     def sample_until(to: float) -> None:
         """Samples at every sample time before ``to`` (the state holds since the last event)."""
@@ -298,13 +327,17 @@ def replay(
         while heap and heap[0][0] == now:
             _, _, _, kind, payload, run = heapq.heappop(heap)
             events += 1
+            if kind == WAKE:
+                if now == wake_at:  # else superseded by an earlier one
+                    wake_at = math.inf
+                    changed = True
+                continue
             changed = changed or kind != NODE_FAIL
             if kind == END:
                 if run != runs[payload] or payload not in state.allocations:
-                    continue  # the job was interrupted after this end was scheduled
+                    continue  # the job was interrupted or moved after this end was scheduled
                 finished = state.release(payload, now)
-                if failures is not None:
-                    job_run_s[payload] += now - finished.start_s
+                held_s[payload] += now - finished.start_s
                 end_s[payload] = now
                 remaining_s[payload] = 0.0
             elif kind == ARRIVAL:
@@ -373,10 +406,20 @@ def replay(
         for decision in policy.admit(queue, state, now):
             job = decision.job
             allocation = decision.allocation
-            queue.remove(job)
+            moved = decision.moved
+            if moved is None:
+                queue.remove(job)
+                if math.isnan(start_s[job]):
+                    start_s[job] = now
+            else:
+                # Migrated: checkpointed on demand (nothing rolled back), restored on the new
+                # nodes for migrate_s, then trains on; the old end is stale (runs bump).
+                ran = now - moved.start_s
+                held_s[job] += ran
+                remaining_s[job] = max(float(remaining_s[job]) - ran, 0.0) + migrate_s
+                migrations[job] += 1
+                overhead_s[job] += min(migrate_s, horizon_s - now)
             runs[job] += 1
-            if math.isnan(start_s[job]):
-                start_s[job] = now
             type_index[job] = allocation.type
             placed = allocation.nodes
             nodes_used[job] = len(placed)
@@ -391,19 +434,24 @@ def replay(
             heapq.heappush(
                 heap, (now + float(remaining_s[job]), END, next(counter), END, job, runs[job])
             )
+        if next_wakeup is not None:
+            wake = next_wakeup(now)
+            if wake is not None and now < wake <= horizon_s and wake < wake_at:
+                wake_at = wake
+                heapq.heappush(heap, (wake, WAKE_PRIORITY, next(counter), WAKE, 0, 0))
     sample_until(math.nextafter(horizon_s, math.inf))  # up to and including the horizon
     group_busy_s, group_online_s, tenant_busy_s = state.busy_integrals(horizon_s)
+    for allocation in state.allocations.values():
+        held_s[allocation.job] += horizon_s - allocation.start_s
     failure_records = None
     if failures is not None:
-        for allocation in state.allocations.values():
-            job_run_s[allocation.job] += horizon_s - allocation.start_s
         failure_records = FailureRecords(
             causes=failures.causes,
             node_outages_by_cause=node_outages,
             interruptions_by_cause=cause_interruptions,
             rolled_back_accelerator_s_by_cause=cause_rolled_back,
             restart_accelerator_s_by_cause=cause_restart,
-            job_run_s=job_run_s,
+            job_run_s=held_s,
             job_lost_s=job_lost_s,
             repair_nodes=np.array(samples_repair_nodes, np.int64),
             repair_accelerators=np.array(samples_repair_accelerators),
@@ -416,7 +464,18 @@ def replay(
         placement=getattr(getattr(policy, "placement", None), "name", ""),
         horizon_s=horizon_s,
         records=JobRecords(
-            start_s, end_s, type_index, nodes_used, domains, halls, sites, interruptions, rejected
+            start_s,
+            end_s,
+            type_index,
+            nodes_used,
+            domains,
+            halls,
+            sites,
+            interruptions,
+            rejected,
+            migrations,
+            held_s,
+            overhead_s,
         ),
         samples=Samples(
             time_s=np.array(samples_t),
@@ -435,10 +494,10 @@ def replay(
 
 
 def busy_accelerator_seconds(result: ReplayResult) -> float:
-    """Accelerator-seconds the jobs ran within the horizon, from the per-job records (the
-    conservation check: equals ``result.group_busy_s.sum()``)."""
+    """Accelerator-seconds the jobs held within the horizon, from the per-job records (each
+    job's held wall time, summed over its runs: interrupted and migrated jobs included) times
+    its accelerators; the conservation check: equals ``result.group_busy_s.sum()``, which the
+    cluster state integrates independently from its allocations."""
     jobs, records = result.jobs, result.records
-    started = ~np.isnan(records.start_s)
-    end = np.where(np.isnan(records.end_s), result.horizon_s, records.end_s)
     share = jobs.accelerators * (jobs.gpu_milli / WHOLE_MILLI)
-    return float((share * (end - records.start_s))[started & (records.interruptions == 0)].sum())
+    return float((share * records.held_s).sum())
