@@ -93,6 +93,10 @@ class JobQueue:
         items = self._by_tenant.get(tenant)
         return items[0][1] if items else None
 
+    def tenant_jobs(self, tenant: int) -> list[int]:
+        """The tenant's waiting jobs, in queue order."""
+        return [job for _, job in self._by_tenant.get(tenant, [])]
+
     def tenants_waiting(self) -> list[int]:
         return [t for t, items in self._by_tenant.items() if items]
 
