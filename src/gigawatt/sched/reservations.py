@@ -324,9 +324,7 @@ class Reserving:
         clean = ~busy_at_start[candidates]
         domain = fleet.node_domain[candidates]
         clean_per_domain = np.bincount(domain, weights=clean, minlength=fleet.domain_count)
-        order = np.lexsort(
-            (candidates, -clean_per_domain[domain], elsewhere[candidates], ~clean)
-        )
+        order = np.lexsort((candidates, -clean_per_domain[domain], elsewhere[candidates], ~clean))
         nodes = np.sort(candidates[order[: nodes_needed(fleet, r)]])
         held = _Held(r, np.asarray(nodes, np.int64))
         self._held[index] = held
