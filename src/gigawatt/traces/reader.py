@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+import numpy as np
 
 from gigawatt.datafiles import data_dir
 from gigawatt.fleet.nodes import NodeSpecs
+from gigawatt.fleet.topology import Fleet
+from gigawatt.sched.jobs import JobTable
 from gigawatt.sched.pods import PodSpecs
 
 
@@ -43,14 +47,48 @@ class TraceInfo:
     facts: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class JobTrace:
+    """A trace ready for time-based replay: the fleet it ran on (or a stated stand-in), its
+    jobs (tenants, GPUs, arrival and run time in seconds from the trace start) and a horizon
+    long enough to drain them; ``notes`` are the assumptions the reader made, for people."""
+
+    trace: str
+    workload: str
+    fleet: Fleet
+    jobs: JobTable
+    horizon_s: float
+    notes: tuple[str, ...] = ()
+
+
 class TraceReader(Protocol):
-    """Reads one dataset. ``load`` returns its cluster and the pods of one workload variant."""
+    """Reads one dataset. ``load`` returns its cluster and the pods of one workload variant
+    (arrival-only packing); a trace without pods raises `TraceError` naming what it offers."""
 
     name: str
 
     def info(self) -> TraceInfo: ...
 
     def load(self, workload: str = "default") -> Trace: ...
+
+
+@runtime_checkable
+class JobTraceReader(Protocol):
+    """The optional capability of a trace with arrivals and run times: time-based replay."""
+
+    name: str
+
+    def load_jobs(self, workload: str = "all") -> JobTrace: ...
+
+
+def drain_horizon_s(jobs: JobTable, accelerators: int) -> float:
+    """A horizon (s) by which a work-conserving scheduler has run every job: the last job's own
+    end (arrival + run time) plus the time ``accelerators`` need for all the work at once."""
+    if jobs.count == 0:
+        return 0.0
+    last_end = float((jobs.arrival_s + jobs.duration_s).max())
+    work_s = float(jobs.accelerator_seconds().sum()) / max(accelerators, 1)
+    return float(np.ceil(last_end + work_s))
 
 
 _READERS: dict[str, Callable[[], TraceReader]] = {}
@@ -78,6 +116,18 @@ def get_trace(name: str) -> TraceReader:
         known = ", ".join(trace_names()) or "none"
         raise TraceError(f"unknown trace {name!r} (known: {known})") from None
     return factory()
+
+
+def job_trace_reader(name: str) -> JobTraceReader:
+    """The reader ``name`` if it can replay jobs in time; `TraceError` otherwise."""
+    reader = get_trace(name)
+    if not isinstance(reader, JobTraceReader):
+        replayable = ", ".join(n for n in trace_names() if isinstance(get_trace(n), JobTraceReader))
+        raise TraceError(
+            f"trace {name!r} has no job arrivals and run times to replay "
+            f"(replayable: {replayable or 'none'})"
+        )
+    return reader
 
 
 def traces_dir() -> Path:

@@ -195,16 +195,54 @@ def frontier_jobs(
     )
 
 
+@dataclass(frozen=True)
+class RateShape:
+    """A periodic demand profile: ``relative_rate[i]`` is the rate over ``[i, i+1) x bin_s``
+    of each period, relative to the mean (mean 1). Built from a trace (e.g. the Azure LLM
+    inference trace, `gigawatt.traces.azure_llm`) or by hand (a 24-hour diurnal curve)."""
+
+    bin_s: float
+    relative_rate: FloatArray
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        rate = np.asarray(self.relative_rate, np.float64)
+        if self.bin_s <= 0 or len(rate) == 0 or np.any(rate < 0) or rate.mean() <= 0:
+            raise ValueError("RateShape needs bin_s > 0 and non-negative rates with mean > 0")
+        object.__setattr__(self, "relative_rate", rate / rate.mean())
+
+    @property
+    def period_s(self) -> float:
+        return self.bin_s * len(self.relative_rate)
+
+    def at(self, times_s: FloatArray) -> FloatArray:
+        """The relative rate at ``times_s`` (the profile repeats every ``period_s``)."""
+        index = (np.asarray(times_s) // self.bin_s).astype(np.int64) % len(self.relative_rate)
+        return np.asarray(self.relative_rate[index])
+
+
 def inference_jobs(
     spec: InferenceFleet,
     fleet: Fleet,
     mask: NDArray[np.bool_],
     horizon_s: float,
     rng: np.random.Generator,
+    shape: RateShape | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """(arrival_s, duration_s) of replica groups."""
-    grid = _grid(horizon_s)
+    """(arrival_s, duration_s) of replica groups. The arrival rate follows the daily sinusoid
+    of ``spec``, or ``shape`` when given (drawn on the shape's own bins if finer than an hour)."""
     life_s = spec.group_hours * 3600.0
+    if shape is not None:
+        step_s = min(GRID_S, shape.bin_s)
+        fine = np.arange(0.0, horizon_s, step_s)
+        capacity = online_capacity(fleet, mask, fine + step_s / 2)
+        rate = (
+            spec.share_of_fleet * capacity * shape.at(fine + step_s / 2)
+            / (spec.group_accelerators * life_s)
+        )  # fmt: skip
+        arrival = _poisson_on_bins(rate, step_s, horizon_s, rng)
+        return arrival, rng.exponential(life_s, len(arrival))
+    grid = _grid(horizon_s)
     amplitude = (spec.peak_to_trough - 1.0) / (spec.peak_to_trough + 1.0)
     hour = (grid + GRID_S / 2) / 3600.0
     diurnal = 1.0 + amplitude * np.cos(2.0 * np.pi * (hour - spec.peak_hour_utc) / 24.0)
@@ -212,6 +250,17 @@ def inference_jobs(
     rate = spec.share_of_fleet * capacity * diurnal / (spec.group_accelerators * life_s)
     arrival = poisson_times(rate, horizon_s, rng)
     return arrival, rng.exponential(life_s, len(arrival))
+
+
+def _poisson_on_bins(
+    rate: FloatArray, bin_s: float, horizon_s: float, rng: np.random.Generator
+) -> FloatArray:
+    """`poisson_times` on bins of ``bin_s`` instead of hours."""
+    edges = np.minimum(np.arange(len(rate) + 1) * bin_s, horizon_s)
+    cumulative = np.concatenate([[0.0], np.cumsum(rate * np.diff(edges))])
+    total = float(cumulative[-1])
+    count = int(rng.poisson(total)) if total > 0 else 0
+    return np.asarray(np.interp(np.sort(rng.uniform(0.0, total, count)), cumulative, edges))
 
 
 def research_jobs(
@@ -235,9 +284,14 @@ def research_jobs(
 
 
 def generate_jobs(
-    workload: Workload, fleet: Fleet, horizon_s: float, research_mix: ResearchMix
+    workload: Workload,
+    fleet: Fleet,
+    horizon_s: float,
+    research_mix: ResearchMix,
+    inference_shape: RateShape | None = None,
 ) -> JobTable:
-    """Every tenant's jobs arriving in [0, horizon_s), in arrival order."""
+    """Every tenant's jobs arriving in [0, horizon_s), in arrival order; inference arrivals
+    follow ``inference_shape`` instead of their sinusoid when given."""
     rng = np.random.default_rng(workload.seed)
     tables: list[JobTable] = []
     for index, tenant in enumerate(workload.tenants):
@@ -254,7 +308,9 @@ def generate_jobs(
                 arrival, duration, acc, allowed = frontier_jobs(spec, fleet, mask, horizon_s, rng)
             else:
                 if isinstance(spec, InferenceFleet):
-                    arrival, duration = inference_jobs(spec, fleet, mask, horizon_s, rng)
+                    arrival, duration = inference_jobs(
+                        spec, fleet, mask, horizon_s, rng, inference_shape
+                    )
                     acc = np.full(len(arrival), spec.group_accelerators, np.int64)
                 else:
                     arrival, duration, acc = research_jobs(

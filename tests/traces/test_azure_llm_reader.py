@@ -1,0 +1,64 @@
+"""The Azure LLM inference trace 2023: requests, tokens and the demand shape it gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gigawatt.traces import TraceError, get_trace
+from gigawatt.traces.azure_llm import AzureLLMReader, read_llm_requests
+
+
+def test_first_conversation_requests_parse() -> None:
+    requests = AzureLLMReader().requests("conv")
+    # File rows 2-3: 18:15:46.6805900, 374, 44 and 18:15:50.9951690, 396, 109.
+    assert requests.count == 19_366
+    assert requests.context_tokens[:2].tolist() == [374, 396]
+    assert requests.generated_tokens[:2].tolist() == [44, 109]
+    assert requests.arrival_s[1] == pytest.approx(50.995169 - 46.68059, abs=1e-6)
+    assert np.all(np.diff(requests.arrival_s) >= 0)
+
+
+def test_demand_shape_follows_token_load_per_minute() -> None:
+    requests = AzureLLMReader().requests("code")
+    shape = requests.shape(60.0)
+    assert shape.relative_rate.mean() == pytest.approx(1.0)
+    assert len(shape.relative_rate) == int(requests.span_s // 60)
+    minute = requests.arrival_s // 60 == 0
+    first = float((requests.context_tokens + requests.generated_tokens)[minute].sum())
+    per_bin = [
+        float(
+            (requests.context_tokens + requests.generated_tokens)[
+                requests.arrival_s // 60 == i
+            ].sum()
+        )
+        for i in range(len(shape.relative_rate))
+    ]
+    assert shape.relative_rate[0] == pytest.approx(first / np.mean(per_bin))
+    # Weighing decode tokens more changes the shape (code prompts are long, outputs short).
+    assert not np.allclose(
+        requests.shape(60.0, generated_weight=10.0).relative_rate, shape.relative_rate
+    )
+
+
+def test_malformed_row_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "trace.csv"
+    bad.write_text(
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+        "2023-11-16 18:15:46.6805900,374,44\n"
+        "2023-11-16 18:15:50.9951690,lots,109\n"
+    )
+    with pytest.raises(TraceError, match=r"trace\.csv:3: expected a timestamp and two token"):
+        read_llm_requests(bad, "conv")
+    bad.write_text("TIME,ContextTokens\n1,2\n")
+    with pytest.raises(TraceError, match=r"trace\.csv:1: missing column 'TIMESTAMP'"):
+        read_llm_requests(bad, "conv")
+
+
+def test_unknown_service_and_packing_are_clear_errors() -> None:
+    with pytest.raises(TraceError, match="no service 'chat'"):
+        AzureLLMReader().requests("chat")
+    with pytest.raises(TraceError, match="inference demand shape"):
+        get_trace("azure-llm-2023").load("default")
