@@ -13,12 +13,12 @@ import csv
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import numpy as np
 import typer
@@ -40,11 +40,22 @@ from gigawatt.sim.arrivals import PAPER_TUNE_RATIO
 from gigawatt.sim.experiment import PAPER_POLICIES, run_packing_experiment
 from gigawatt.sim.replay import ReplayResult, fleet_failures, replay
 from gigawatt.sim.replay_summary import ReplaySummary, job_goodput, summarize_replay
-from gigawatt.traces import Trace, TraceError, get_trace, trace_names
+from gigawatt.traces import (
+    JobTrace,
+    JobTraceReader,
+    Trace,
+    TraceError,
+    get_trace,
+    job_trace_reader,
+    trace_names,
+)
 from gigawatt.traces.fgd_expected import expected_curves
 from gigawatt.traces.philly import load_research_mix
 from gigawatt.workload.generators import generate_jobs
+from gigawatt.workload.reservations import with_reservations
 from gigawatt.workload.settings import Workload, default_tenants
+
+_T = TypeVar("_T")
 
 traces_app = typer.Typer(help="List and describe the bundled cluster traces.", no_args_is_help=True)
 
@@ -299,6 +310,7 @@ def run_scenario(
     workload = scenario_workload(scenario, seed)
     jobs = generate_jobs(workload, fleet, horizon_s, load_research_mix())
     policy = make_queue_policy(queue, placement)
+    jobs, policy = with_reservations(scenario, fleet, jobs, policy, str(path))
     model = load_failure_model(failures) if failures else None
     progress = Progress(
         TextColumn("[bold]replay"),
@@ -478,6 +490,384 @@ def write_replay(
     return written
 
 
+# Parallel runs (seeds of a scenario, policies on a trace) -----------------------------------------
+
+
+def pool_map(
+    function: Callable[..., _T],
+    tasks: Sequence[tuple[object, ...]],
+    workers: int | None,
+    label: str,
+    show_progress: bool,
+) -> list[_T]:
+    """``function(*task)`` for every task, on ``workers`` local processes (default: all cores;
+    1: in this process), with a Rich bar and ETA over tasks; results in task order."""
+    workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+    results: list[_T | None] = [None] * len(tasks)
+    progress = Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not show_progress,
+    )
+    with progress:
+        bar = progress.add_task(label, total=len(tasks))
+        if workers == 1:
+            for k, task in enumerate(tasks):
+                results[k] = function(*task)
+                progress.advance(bar)
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(function, *task): k for k, task in enumerate(tasks)}
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    progress.advance(bar)
+    return [r for r in results if r is not None]
+
+
+@dataclass(frozen=True)
+class SeedRun:
+    """One seed of a scenario replay: its summary, replay seconds and the fleet's size."""
+
+    seed: int
+    summary: ReplaySummary
+    seconds: float
+    accelerators: int
+    nodes: int
+
+
+def run_scenario_seed(
+    path: Path,
+    queue: str,
+    placement: str,
+    months: int,
+    seed: int,
+    contracts: bool,
+    sample_hours: float,
+    failures: str | None,
+    out: Path | None,
+) -> SeedRun:
+    """`run_scenario` for one seed (in a worker process); writes ``out/seed-<seed>/`` if asked."""
+    result, summary, seconds = run_scenario(
+        path, queue, placement, months, seed, contracts, sample_hours, False, failures
+    )
+    if out is not None:
+        write_replay(out / f"seed-{seed}", result, summary, seconds)
+    return SeedRun(seed, summary, seconds, result.fleet.total_accelerators, result.fleet.node_count)
+
+
+def seed_metrics(summary: ReplaySummary) -> dict[str, float]:
+    """The numbers compared across seeds: fleet-wide ones and each tenant's waits and share."""
+    metrics = {
+        "jobs": float(summary.jobs),
+        "utilization": summary.utilization,
+        "jain_fairness": summary.jain_fairness,
+        "mean_queue_length": summary.mean_queue_length,
+        "max_queue_length": float(summary.max_queue_length),
+        "events": float(summary.events),
+    }
+    for t in summary.tenants:
+        for key in ("finished", "wait_p50_h", "wait_p95_h", "jct_p50_h", "share"):
+            metrics[f"{t.tenant}:{key}"] = float(getattr(t, key))
+    if summary.failures is not None:
+        metrics["goodput"] = summary.failures.goodput
+    return metrics
+
+
+def seed_statistics(runs: Sequence[SeedRun]) -> dict[str, dict[str, float | None]]:
+    """Per metric of `seed_metrics`: mean, sample standard deviation (0 for one seed), min and
+    max over the seeds, ignoring NaN (None when no seed has a value)."""
+    table = [seed_metrics(r.summary) for r in runs]
+    stats: dict[str, dict[str, float | None]] = {}
+    for key in table[0]:
+        values = np.array([row.get(key, float("nan")) for row in table])
+        finite = values[~np.isnan(values)]
+        if len(finite) == 0:
+            stats[key] = {"mean": None, "sd": None, "min": None, "max": None}
+            continue
+        stats[key] = {
+            "mean": float(finite.mean()),
+            "sd": float(finite.std(ddof=1)) if len(finite) > 1 else 0.0,
+            "min": float(finite.min()),
+            "max": float(finite.max()),
+        }
+    return stats
+
+
+def print_seeds(
+    runs: Sequence[SeedRun], stats: dict[str, dict[str, float | None]], title: str
+) -> None:
+    """One row per seed, then the mean and standard deviation over seeds."""
+    console.print(title, highlight=False)
+    tenants = [t.tenant for t in runs[0].summary.tenants]
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("seed", no_wrap=True)
+    columns = [("jobs", "jobs", _count_float), ("util", "utilization", _pct_or_dash),
+               ("Jain", "jain_fairness", lambda v: f"{v:.3f}"),
+               ("queue\nmean", "mean_queue_length", lambda v: f"{v:,.1f}")]  # fmt: skip
+    columns += [(f"wait p95 h\n{t}", f"{t}:wait_p95_h", _hours) for t in tenants]
+    columns += [("replay s", "", lambda v: f"{v:.1f}")]
+    for header, _, _ in columns:
+        table.add_column(header, justify="right", no_wrap=True)
+    for run in runs:
+        metrics = seed_metrics(run.summary)
+        cells = [fmt(metrics[key]) if key else fmt(run.seconds) for _, key, fmt in columns]
+        table.add_row(str(run.seed), *cells)
+    seconds = np.array([r.seconds for r in runs])
+    for name in ("mean", "sd"):
+        cells = []
+        for _, key, fmt in columns:
+            value = (
+                stats[key][name]
+                if key
+                else float(
+                    seconds.mean()
+                    if name == "mean"
+                    else (seconds.std(ddof=1) if len(seconds) > 1 else 0.0)
+                )
+            )
+            cells.append("-" if value is None else fmt(value))
+        table.add_row(name, *cells, style="bold")
+    console.print(table)
+
+
+def _count_float(value: float) -> str:
+    return _count(round(value))
+
+
+def write_seeds(
+    out: Path, runs: Sequence[SeedRun], stats: dict[str, dict[str, float | None]]
+) -> Path:
+    """``out/summary.json``: every seed's summary (as a single run writes it) and the statistics."""
+    out.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "seeds": [asdict(r.summary) | {"seed": r.seed, "replay_seconds": r.seconds} for r in runs],
+        "statistics": stats,
+    }
+    path = out / "summary.json"
+    path.write_text(json.dumps(payload, indent=2, default=lambda v: None) + "\n", encoding="utf-8")
+    return path
+
+
+def simulate_scenario_seeds(
+    scenario: Path,
+    queue: str,
+    placement: str,
+    months: int,
+    seeds: Sequence[int],
+    contracts: bool,
+    sample_hours: float,
+    failures: str | None,
+    jobs: int | None,
+    out: Path | None,
+) -> None:
+    """``simulate SCENARIO --seeds 42-45``: each seed's workload and replay in a local process
+    pool (``--jobs``); a row per seed, their mean and standard deviation; ``out/seed-N/``."""
+    try:
+        make_queue_policy(queue, placement)
+        if failures:
+            load_failure_model(failures)
+        load_scenario(scenario)
+    except (GigawattError, FailureModelError) as exc:
+        raise _fail(str(exc)) from None
+    except (KeyError, ValueError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+    started = time.perf_counter()
+    tasks = [
+        (scenario, queue, placement, months, seed, contracts, sample_hours, failures, out)
+        for seed in seeds
+    ]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    try:
+        runs = pool_map(run_scenario_seed, tasks, workers, "seeds", True)
+    except (GigawattError, FailureModelError, KeyError, ValueError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+    wall_s = time.perf_counter() - started
+    stats = seed_statistics(runs)
+    first = runs[0]
+    title = (
+        f"{scenario.name}: {months} months, {first.accelerators:,} accelerators in "
+        f"{first.nodes:,} nodes, {queue} + {placement}, {len(runs)} seeds on {workers} "
+        f"process(es) in {wall_s:.1f} s (replays {sum(r.seconds for r in runs):.1f} s in all)"
+    )
+    print_seeds(runs, stats, title)
+    if out is not None:
+        path = write_seeds(out, runs, stats)
+        console.print(f"wrote {path} and {out}/seed-<N>/ (jobs, series, summary) per seed")
+
+
+# simulate --trace (time-based replay of a job trace) ------------------------------------------------
+
+
+@cache
+def _load_jobs(trace: str, workload: str) -> JobTrace:
+    return job_trace_reader(trace).load_jobs(workload)
+
+
+@dataclass(frozen=True)
+class TraceReplayRun:
+    """One queue policy replayed on a job trace: its summary and all-job percentiles (hours)."""
+
+    policy: str
+    summary: ReplaySummary
+    seconds: float
+    wait_p50_h: float
+    wait_p95_h: float
+    jct_p50_h: float
+    jct_p95_h: float
+    last_end_s: float  # when the last job ended (NaN: none did)
+    written: tuple[str, ...]
+
+    @property
+    def utilization_to_last_end(self) -> float:
+        """Busy / online accelerator-time over [0, last end] (a trace's fleet never changes,
+        so the horizon's idle tail after the last job is left out)."""
+        if np.isnan(self.last_end_s) or self.last_end_s <= 0:
+            return float("nan")
+        return self.summary.utilization * self.summary.horizon_s / self.last_end_s
+
+
+def run_trace_replay(
+    trace: str,
+    workload: str,
+    queue: str,
+    placement: str,
+    sample_hours: float,
+    out: Path | None,
+) -> TraceReplayRun:
+    """Replay a job trace (``JobTraceReader``) under one queue policy; write ``out`` if given."""
+    loaded = _load_jobs(trace, workload)
+    policy = make_queue_policy(queue, placement)
+    started = time.perf_counter()
+    result = replay(loaded.fleet, loaded.jobs, policy, loaded.horizon_s, sample_hours * 3600.0)
+    seconds = time.perf_counter() - started
+    summary = summarize_replay(result)
+    written = write_replay(out, result, summary, seconds) if out is not None else []
+    wait = result.records.wait_s(result.jobs) / 3600.0
+    jct = result.records.jct_s(result.jobs) / 3600.0
+
+    def pct(values: np.ndarray, q: float) -> float:
+        finite = values[~np.isnan(values)]
+        return float(np.percentile(finite, q)) if len(finite) else float("nan")
+
+    ends = result.records.end_s[~np.isnan(result.records.end_s)]
+    return TraceReplayRun(
+        queue,
+        summary,
+        seconds,
+        pct(wait, 50),
+        pct(wait, 95),
+        pct(jct, 50),
+        pct(jct, 95),
+        float(ends.max()) if len(ends) else float("nan"),
+        tuple(str(p) for p in written),
+    )
+
+
+def print_trace_compare(runs: Sequence[TraceReplayRun], title: str) -> None:
+    """One row per queue policy: finished jobs, waits and JCT over all jobs, utilization."""
+    console.print(title, highlight=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in ("policy", "done", "wait\np50 h", "wait\np95 h", "JCT\np50 h", "JCT\np95 h",
+                   "last end\nday", "util to\nlast end", "queue\nmean", "queue\nmax", "replay s"):  # fmt: skip
+        table.add_column(header, justify="left" if header == "policy" else "right", no_wrap=True)
+    for r in runs:
+        s = r.summary
+        table.add_row(
+            r.policy,
+            _count(sum(t.finished for t in s.tenants)),
+            _hours(r.wait_p50_h),
+            _hours(r.wait_p95_h),
+            _hours(r.jct_p50_h),
+            _hours(r.jct_p95_h),
+            "-" if np.isnan(r.last_end_s) else f"{r.last_end_s / 86_400:,.1f}",
+            _pct_or_dash(r.utilization_to_last_end),
+            f"{s.mean_queue_length:,.1f}",
+            f"{s.max_queue_length:,}",
+            f"{r.seconds:.1f}",
+        )
+    console.print(table)
+
+
+def simulate_trace_replay(
+    trace: str,
+    workload: str,
+    policy: str | None,
+    placement: str,
+    sample_hours: float,
+    jobs: int | None,
+    out: Path | None,
+) -> None:
+    """``simulate --trace NAME`` for a trace with jobs: one queue policy (per-VC table) or
+    several (``all`` or a comma list; one row each), each written to ``out[/policy]``."""
+    try:
+        names = (
+            list(queue_policy_names())
+            if policy == "all"
+            else [p.strip() for p in (policy or "fifo").split(",") if p.strip()]
+        )
+        for name in names:
+            make_queue_policy(name, placement)
+        loaded = _load_jobs(trace, workload)
+    except (KeyError, TraceError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+    started = time.perf_counter()
+    tasks = [
+        (trace, workload, name, placement, sample_hours,
+         None if out is None else (out / name if len(names) > 1 else out))
+        for name in names
+    ]  # fmt: skip
+    runs = pool_map(run_trace_replay, tasks, jobs, "replay", True)
+    fleet = loaded.fleet
+    head = (
+        f"{trace} / {workload}: time-based replay of {loaded.jobs.count:,} jobs "
+        f"({len(loaded.jobs.tenants)} tenants) on {fleet.total_accelerators:,} accelerators in "
+        f"{fleet.node_count:,} nodes, horizon {loaded.horizon_s / 86_400:,.1f} days, + {placement}"
+    )
+    if len(runs) == 1:
+        run = runs[0]
+        last = "-" if np.isnan(run.last_end_s) else f"{run.last_end_s / 86_400:,.1f}"
+        print_replay(run.summary, f"{head}, {run.policy} ({run.seconds:.1f} s)")
+        console.print(
+            f"all jobs: wait p50 {_hours(run.wait_p50_h)} h, p95 {_hours(run.wait_p95_h)} h; "
+            f"JCT p50 {_hours(run.jct_p50_h)} h, p95 {_hours(run.jct_p95_h)} h; last job ends "
+            f"on day {last}; utilization to then {_pct_or_dash(run.utilization_to_last_end)}.",
+            highlight=False,
+        )
+    else:
+        print_trace_compare(runs, f"{head} ({time.perf_counter() - started:.1f} s)")
+    for note in loaded.notes:
+        console.print(f"note: {note}", highlight=False)
+    if out is not None:
+        written = [p for r in runs for p in r.written]
+        if len(runs) > 1:
+            compare = [
+                {k: v for k, v in asdict(r).items() if k not in ("summary", "written")}
+                | {
+                    "utilization": r.summary.utilization,
+                    "utilization_to_last_end": r.utilization_to_last_end,
+                    "mean_queue_length": r.summary.mean_queue_length,
+                    "max_queue_length": r.summary.max_queue_length,
+                }
+                for r in runs
+            ]
+            path = out / "compare.json"
+            path.write_text(
+                json.dumps(
+                    {"trace": trace, "workload": workload, "policies": compare},
+                    indent=2,
+                    default=lambda v: None,
+                )
+                + "\n",
+                encoding="utf-8",
+            )
+            written.append(str(path))
+        console.print(f"wrote {len(written)} files under {out}")
+
+
 def simulate(
     scenario: Annotated[
         Path | None,
@@ -490,8 +880,13 @@ def simulate(
         str, typer.Option(help="Workload variant of the trace, e.g. default, cpu050.")
     ] = "default",
     policy: Annotated[
-        str, typer.Option(help="Placement policy, a comma list, or 'all' (the paper's six).")
-    ] = "fgd",
+        str | None,
+        typer.Option(
+            help="Packing traces (openb): placement policy, a comma list, or 'all' (the "
+            "paper's six; default fgd). Job traces (philly, alibaba-v2025-dlrm): queue policy, "
+            "a comma list, or 'all' (default fifo)."
+        ),
+    ] = None,
     seeds: Annotated[
         str, typer.Option(help="Seeds, e.g. 42-51 (the paper's ten) or 42,45.")
     ] = "42",
@@ -535,7 +930,17 @@ def simulate(
     fairness), or pack a GPU cluster trace (arrival-only: allocation and fragmentation)."""
     if scenario is not None:
         try:
-            seed = parse_seeds(seeds)[0]
+            seed_list = parse_seeds(seeds)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        if len(seed_list) > 1:
+            simulate_scenario_seeds(
+                scenario, queue, placement, months, seed_list, contracts, sample_hours,
+                failures, jobs, out,
+            )  # fmt: skip
+            return
+        try:
+            seed = seed_list[0]
             make_queue_policy(queue, placement)
             result, summary, seconds = run_scenario(
                 scenario, queue, placement, months, seed, contracts, sample_hours, True, failures
@@ -556,9 +961,16 @@ def simulate(
             console.print("wrote " + ", ".join(str(p) for p in written))
         return
     try:
-        policies = _policies(policy)
+        reader = get_trace(trace)
+    except TraceError as exc:
+        raise _fail(str(exc)) from None
+    if isinstance(reader, JobTraceReader):
+        simulate_trace_replay(trace, workload, policy, placement, sample_hours, jobs, out)
+        return
+    try:
+        policies = _policies(policy or "fgd")
         seed_list = parse_seeds(seeds)
-        get_trace(trace).load(workload)  # fail fast on a bad trace or workload
+        reader.load(workload)  # fail fast on a bad trace or workload
     except (ValueError, TraceError) as exc:
         raise _fail(str(exc)) from None
     started = time.perf_counter()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -138,3 +140,86 @@ def test_simulate_scenario_unknown_failure_model_is_one_line_exit_2() -> None:
         app(), ["simulate", "scenarios/anthropic-fluidstack-2026.yaml", "--failures", "nope"]
     )
     assert result.exit_code == 2, result.output
+
+
+def test_trace_replay_of_one_philly_vc_queues_fifo_in_arrival_order(tmp_path: Path) -> None:
+    out = tmp_path / "p"
+    result = CliRunner().invoke(
+        app(),
+        ["simulate", "--trace", "philly", "--workload", "2869ce", "--policy", "fifo",
+         "--out", str(out)],
+        terminal_width=200,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2869ce" in result.output and "all jobs: wait p50" in result.output
+    rows = list(csv.DictReader((out / "jobs.csv").open()))
+    assert len(rows) == 533  # the VC's trace lines
+    arrival = np.array([float(r["arrival_s"]) for r in rows])
+    start = np.array([float(r["start_s"]) for r in rows])
+    end = np.array([float(r["end_s"]) for r in rows])
+    duration = np.array([float(r["duration_s"]) for r in rows])
+    assert np.all(start >= arrival) and np.allclose(end - start, duration)
+    order = np.argsort(arrival, kind="stable")
+    assert np.all(np.diff(start[order]) >= 0)  # strict FIFO: nobody overtakes
+    summary = json.loads((out / "summary.json").read_text())
+    assert [t["tenant"] for t in summary["tenants"]] == ["2869ce"]
+    waits = (start - arrival) / 3600.0
+    assert summary["tenants"][0]["wait_p50_h"] == pytest.approx(np.percentile(waits, 50))
+
+
+def test_trace_replay_all_policies_compare_side_by_side(tmp_path: Path) -> None:
+    out = tmp_path / "all"
+    result = CliRunner().invoke(
+        app(),
+        ["simulate", "--trace", "philly", "--workload", "2869ce", "--policy", "all",
+         "--compare", "--jobs", "1", "--out", str(out)],
+        terminal_width=200,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    compare = json.loads((out / "compare.json").read_text())["policies"]
+    by_policy = {row["policy"]: row for row in compare}
+    assert set(by_policy) == {"fifo", "priority", "shortest-first", "drf", "easy-backfill"}
+    # Shortest-first minimizes the median wait; backfill never makes the median worse than FIFO.
+    assert by_policy["shortest-first"]["wait_p50_h"] <= by_policy["fifo"]["wait_p50_h"]
+    assert by_policy["easy-backfill"]["wait_p50_h"] <= by_policy["fifo"]["wait_p50_h"] + 1e-9
+    assert (out / "drf" / "jobs.csv").is_file()
+
+
+def test_trace_replay_bad_policy_or_packing_trace_is_one_line_exit_2() -> None:
+    result = CliRunner().invoke(app(), ["simulate", "--trace", "philly", "--policy", "lottery"])
+    assert result.exit_code == 2 and "unknown queue policy 'lottery'" in result.output
+    result = CliRunner().invoke(app(), ["simulate", "--trace", "philly", "--workload", "nope"])
+    assert result.exit_code == 2 and "philly has no VC 'nope'" in result.output
+    result = CliRunner().invoke(app(), ["simulate", "--trace", "azure-llm-2023"])
+    assert result.exit_code == 2 and "inference demand shape" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_traces_list_shows_every_bundled_trace() -> None:
+    listed = CliRunner().invoke(app(), ["traces", "list"], terminal_width=250)
+    assert listed.exit_code == 0
+    for name in ("openb", "philly", "azure-llm-2023", "alibaba-v2025-dlrm"):
+        assert name in listed.output
+    shown = CliRunner().invoke(app(), ["traces", "show", "philly"], terminal_width=250)
+    assert shown.exit_code == 0 and "15,264 / 15" in shown.output
+
+
+def test_scenario_seeds_run_in_a_pool_with_mean_and_spread(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    args = ["scenarios/anthropic-fluidstack-2026.yaml", "--months", "7", "--no-contracts"]
+    result = CliRunner().invoke(
+        app(), ["simulate", *args, "--seeds", "1-2", "--jobs", "2", "--out", str(out)],
+        terminal_width=200,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "mean" in result.output and "sd" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert [s["seed"] for s in summary["seeds"]] == [1, 2]
+    utilization = [s["utilization"] for s in summary["seeds"]]
+    jobs = [s["jobs"] for s in summary["seeds"]]
+    assert jobs[0] != jobs[1]  # each seed draws its own workload
+    stats = summary["statistics"]["utilization"]
+    assert stats["mean"] == pytest.approx(np.mean(utilization))
+    assert stats["sd"] == pytest.approx(np.std(utilization, ddof=1))
+    seed_2 = json.loads((out / "seed-2" / "summary.json").read_text())
+    assert seed_2["jobs"] == jobs[1] and (out / "seed-1" / "jobs.csv").is_file()

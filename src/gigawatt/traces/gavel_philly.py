@@ -159,7 +159,8 @@ class GavelPhillyReader:
 
     def load_jobs(self, workload: str = ALL_VCS) -> JobTrace:
         """Jobs of one VC or all (``workload``), on the cluster spec's GPUs; see the module."""
-        vcs = self.vcs() if workload in (ALL_VCS, "default") else (workload,)
+        workload = ALL_VCS if workload == "default" else workload
+        vcs = self.vcs() if workload == ALL_VCS else (workload,)
         if workload not in self.workloads() and workload != "default":
             raise TraceError(
                 f"philly has no VC {workload!r} (known: {', '.join(self.workloads())})"
