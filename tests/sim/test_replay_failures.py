@@ -173,3 +173,47 @@ def test_no_job_is_placed_on_a_node_in_repair() -> None:
 
 
 _ = QueuePolicy  # the guard implements it structurally
+
+
+class _IndexChecker:
+    """EASY backfill that, after every admit, compares the cluster's node -> running jobs
+    index with a plain scan of every allocation, on random node sets."""
+
+    def __init__(self, nodes: int) -> None:
+        self.inner = make_queue_policy("easy-backfill")
+        self.name = self.inner.name
+        self.rng = np.random.default_rng(9)
+        self.nodes = nodes
+        self.checks = 0
+
+    def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
+        return self.inner.order_key(jobs, job)
+
+    def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
+        decisions = self.inner.admit(queue, state, now)
+        for size in (1, 3, 40):
+            probe = self.rng.choice(self.nodes, size, replace=False).astype(np.int64)
+            down = np.zeros(self.nodes, bool)
+            down[probe] = True
+            scanned = [a.job for a in state.allocations.values() if down[a.nodes].any()]
+            assert [a.job for a in state.running_on(probe)] == scanned
+            self.checks += 1
+        return decisions
+
+
+def test_the_node_index_finds_the_same_jobs_as_a_scan_of_every_allocation() -> None:
+    horizon_s = 20 * DAY_S
+    fleet = build_fleet([HallBlock("s", "h", "h100", 64, 8, 4, 0.0)])
+    rng = np.random.default_rng(4)
+    share = rng.random(600) < 0.2  # a fifth share one accelerator at half
+    jobs = simple_jobs(
+        np.sort(rng.uniform(0, horizon_s, 600)),
+        rng.uniform(600, 2 * DAY_S, 600),
+        np.where(share, 1, rng.choice([1, 3, 8, 12, 48, 160], 600)),
+        gpu_milli=np.where(share, 500, 1000),
+    )
+    failures = fleet_failures(load_failure_model("llama3-2024"), fleet, horizon_s * 50, seed=3)
+    policy = _IndexChecker(fleet.node_count)
+    result = replay(fleet, jobs, policy, horizon_s, DAY_S, None, failures)
+    assert policy.checks > 300
+    assert result.failures is not None and result.failures.interruptions_by_cause.sum() > 5

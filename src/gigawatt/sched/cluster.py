@@ -152,6 +152,17 @@ class ClusterState:
         self.shared: dict[int, list[int]] = {}
         self.shared_nodes: list[dict[int, None]] = [{} for _ in range(types)]
         self.allocations: dict[int, Allocation] = {}
+        # Which running jobs sit on each node (``take_offline`` reads it instead of scanning
+        # every allocation): a node wholly held by a gang of more than SMALL_GANG_NODES nodes
+        # in an array (set and cleared vectorized), every other (node, job) pair in a dict.
+        # ``_commit_order`` numbers allocations as committed, the order of ``allocations``.
+        self.node_gang = np.full(fleet.node_count, -1, np.int64)
+        self._node_jobs: dict[int, dict[int, None]] = {}
+        self._commit_order: dict[int, int] = {}
+        self._commits = 0
+        # Busy accelerators a multi-node allocation adds per metrics group, computed once at
+        # commit and given back at release: job -> (groups, accelerators).
+        self._group_split: dict[int, tuple[list[int], list[float]]] = {}
         self.running_ends: list[list[tuple[float, int]]] = [[] for _ in range(types)]
         # Metrics groups: (site, type) of each node.
         group_keys = fleet.node_site * max(types, 1) + fleet.node_type
@@ -273,11 +284,31 @@ class ClusterState:
         self.freed_epoch += 1
         self.fleet_epoch += 1
 
+    def running_on(self, nodes: IntArray) -> list[Allocation]:
+        """Allocations that hold accelerators on any of ``nodes``, in commit order (the order
+        of ``allocations``)."""
+        node_list = nodes.tolist()
+        jobs: set[int] = set()
+        if len(node_list) <= SMALL_SCAN_NODES:
+            gang = self.node_gang
+            for node in node_list:
+                owner = int(gang[node])
+                if owner >= 0:
+                    jobs.add(owner)
+        else:
+            owners = self.node_gang[nodes]
+            jobs.update(owners[owners >= 0].tolist())
+        node_jobs = self._node_jobs
+        for node in node_list:
+            on_node = node_jobs.get(node)
+            if on_node:
+                jobs.update(on_node)
+        order = self._commit_order
+        return [self.allocations[job] for job in sorted(jobs, key=order.__getitem__)]
+
     def take_offline(self, nodes: IntArray, now: float) -> list[Allocation]:
         """Nodes leave. Jobs on them are interrupted: released everywhere and returned."""
-        down = np.zeros(self.fleet.node_count, bool)
-        down[nodes] = True
-        hit = [a for a in self.allocations.values() if down[a.nodes].any()]
+        hit = self.running_on(nodes)
         for allocation in hit:
             self.release(allocation.job, now)
         for node in nodes.tolist():
@@ -320,6 +351,7 @@ class ClusterState:
     def release(self, job: int, now: float) -> Allocation:
         """The job ends (or is interrupted): its accelerators are free again."""
         allocation = self.allocations.pop(job)
+        self._unindex(allocation)
         t = allocation.type
         if allocation.shared_slot >= 0:
             node = int(allocation.nodes[0])
@@ -357,10 +389,48 @@ class ClusterState:
 
     def _commit(self, allocation: Allocation) -> None:
         self.allocations[allocation.job] = allocation
+        self._index(allocation)
         bisect.insort(
             self.running_ends[allocation.type], (allocation.end_estimate_s, allocation.job)
         )
         self._account(allocation, 1.0, allocation.start_s)
+
+    def _index(self, allocation: Allocation) -> None:
+        """Record the allocation in the node -> running jobs index."""
+        job = allocation.job
+        self._commit_order[job] = self._commits
+        self._commits += 1
+        nodes = allocation.nodes
+        node_jobs = self._node_jobs
+        if len(nodes) <= SMALL_GANG_NODES:
+            for node in nodes.tolist():
+                on_node = node_jobs.get(node)
+                if on_node is None:
+                    node_jobs[node] = {job: None}
+                else:
+                    on_node[job] = None
+            return
+        whole = allocation.counts == self.type_node_size[allocation.type]
+        self.node_gang[nodes[whole]] = job
+        for node in nodes[~whole].tolist():
+            node_jobs.setdefault(node, {})[job] = None
+
+    def _unindex(self, allocation: Allocation) -> None:
+        job = allocation.job
+        del self._commit_order[job]
+        nodes = allocation.nodes
+        if len(nodes) <= SMALL_GANG_NODES:
+            partial = nodes.tolist()
+        else:
+            whole = allocation.counts == self.type_node_size[allocation.type]
+            self.node_gang[nodes[whole]] = -1
+            partial = nodes[~whole].tolist()
+        node_jobs = self._node_jobs
+        for node in partial:
+            on_node = node_jobs[node]
+            del on_node[job]
+            if not on_node:
+                del node_jobs[node]
 
     def _account(self, allocation: Allocation, sign: float, now: float) -> None:
         held = sign * allocation.accelerators
@@ -371,16 +441,24 @@ class ClusterState:
             group = self._node_group[int(allocation.nodes[0])]
             self.group_busy[group] += held
             self.group_busy_moment[group] += held * now
+            return
+        if sign > 0:
+            groups = self.node_group[allocation.nodes]
+            if groups[0] == groups[-1] and groups.min() == groups.max():
+                split = ([int(groups[0])], [float(allocation.counts.sum())])
+            else:
+                per_group = np.bincount(
+                    groups, weights=allocation.counts, minlength=len(self.groups)
+                )
+                used = np.flatnonzero(per_group)
+                split = (used.tolist(), per_group[used].tolist())
+            self._group_split[allocation.job] = split
         else:
-            per_group = np.bincount(
-                self.node_group[allocation.nodes],
-                weights=allocation.counts,
-                minlength=len(self.groups),
-            )
-            for group in np.flatnonzero(per_group).tolist():
-                delta = sign * float(per_group[group])
-                self.group_busy[group] += delta
-                self.group_busy_moment[group] += delta * now
+            split = self._group_split.pop(allocation.job)
+        for group, accelerators in zip(*split, strict=True):
+            delta = sign * accelerators
+            self.group_busy[group] += delta
+            self.group_busy_moment[group] += delta * now
 
     def _allocation(
         self, job: int, t: int, nodes: IntArray, counts: IntArray, now: float, slot: int = -1
@@ -463,15 +541,25 @@ class ClusterState:
             self.domain_full[self._node_domain[node]] += full_change
             self.hall_full[self._node_hall[node]] += full_change
 
+    def _mirror_fill(self, nodes: IntArray, free: int) -> None:
+        """Set the Python mirror of ``node_free`` to ``free`` on ``nodes`` (distinct): one
+        slice assignment when they form a range of node indices (gangs mostly do)."""
+        node_free = self._node_free
+        if len(nodes) > SMALL_GANG_NODES:
+            low, high = int(nodes.min()), int(nodes.max())
+            if high - low + 1 == len(nodes):  # distinct nodes spanning exactly their count
+                node_free[low : high + 1] = [free] * len(nodes)
+                return
+        for node in nodes.tolist():
+            node_free[node] = free
+
     def _take_full(self, t: int, nodes: IntArray) -> None:
         """Wholly free nodes become wholly used (vectorized for gangs)."""
         size = int(self.type_node_size[t])
         if (self.node_free[nodes] != size).any():
             raise ValueError("a gang was given a node that is not wholly free")
         self.node_free[nodes] = 0
-        node_free = self._node_free
-        for node in nodes.tolist():
-            node_free[node] = 0
+        self._mirror_fill(nodes, 0)
         self.type_free[t] -= size * len(nodes)
         self.type_full[t] -= len(nodes)
         np.subtract.at(self.domain_full, self.fleet.node_domain[nodes], 1)
@@ -485,9 +573,7 @@ class ClusterState:
         if (self.node_free[nodes] != 0).any():
             raise ValueError("a gang gave back a node that was not wholly its own")
         self.node_free[nodes] = size
-        node_free = self._node_free
-        for node in nodes.tolist():
-            node_free[node] = size
+        self._mirror_fill(nodes, size)
         self.type_free[t] += size * len(nodes)
         self.type_full[t] += len(nodes)
         np.add.at(self.domain_full, self.fleet.node_domain[nodes], 1)

@@ -183,6 +183,17 @@ def _fleet_changes(times: FloatArray, horizon_s: float) -> list[tuple[float, Int
     return [(float(values[i]), order[bounds[i] : bounds[i + 1]]) for i in range(len(values))]
 
 
+def distinct(values: IntArray, stamp: IntArray) -> IntArray:
+    """The distinct ``values`` (order of their last occurrence), without sorting: ``stamp``
+    is scratch indexed by value; after ``stamp[values] = position`` exactly the last
+    occurrence of each value finds its own position there."""
+    if len(values) <= 1:
+        return values
+    position = np.arange(len(values), dtype=np.int64)
+    stamp[values] = position
+    return np.asarray(values[stamp[values] == position], np.int64)
+
+
 def replay(
     fleet: Fleet,
     jobs: JobTable,
@@ -289,6 +300,10 @@ def replay(
         else:
             job_lost_s[job] += ran - saved
 
+    # Scratch arrays for counting the domains, halls and sites a placement spans.
+    domain_stamp = np.zeros(fleet.domain_count, np.int64)
+    hall_stamp = np.zeros(fleet.hall_count, np.int64)
+    site_stamp = np.zeros(len(fleet.sites), np.int64)
     groups = len(state.groups)
     tenants = len(jobs.tenants)
     samples_t: list[float] = []
@@ -426,11 +441,11 @@ def replay(
             if len(placed) == 1:
                 domains[job] = halls[job] = sites[job] = 1
             else:
-                domain_ids = np.unique(fleet.node_domain[placed])
+                domain_ids = distinct(fleet.node_domain[placed], domain_stamp)
                 domains[job] = len(domain_ids)
-                hall_ids = np.unique(fleet.domain_hall[domain_ids])
+                hall_ids = distinct(fleet.domain_hall[domain_ids], hall_stamp)
                 halls[job] = len(hall_ids)
-                sites[job] = len(np.unique(fleet.hall_site[hall_ids]))
+                sites[job] = len(distinct(fleet.hall_site[hall_ids], site_stamp))
             heapq.heappush(
                 heap, (now + float(remaining_s[job]), END, next(counter), END, job, runs[job])
             )
