@@ -77,7 +77,10 @@ def test_gang_starts_whole_or_queues_and_starts_when_capacity_frees(
     waiting = client.post("/v1/jobs", json=job(16), headers=acme).json()
     assert waiting["state"] == "queued"
     free = client.get("/v1/fleet/capacity").json()[0]
-    assert free == {"accelerator": "gb200", "total": 32, "online": 32, "free": 8, "running_jobs": 1}
+    assert free == {
+        "accelerator": "gb200", "total": 32, "online": 32, "free": 8, "running_jobs": 1,
+        "reserved": 0, "reserved_free": 0,
+    }  # fmt: skip
     cancelled = client.post(f"/v1/jobs/{big['id']}/cancel", headers=acme).json()
     assert cancelled["state"] == "cancelled"
     started = client.get(f"/v1/jobs/{waiting['id']}", headers=acme).json()

@@ -6,8 +6,10 @@ admin token the same way. Another tenant's object is answered 404, as if it did 
 
 import datetime as dt
 import hmac
+import logging
 import os
 import secrets
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -16,14 +18,22 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import func, select
 
 from gigawatt.fleet.topology import Fleet, fleet_from_buildout
 from gigawatt.plan import plan_scenario
 from gigawatt.scenario import load_scenario, scenario_catalog
 from gigawatt.service import schemas
 from gigawatt.service.control import ControlPlane, Refused, utcnow
+from gigawatt.service.power import PowerModel
+from gigawatt.service.twin import OutageStream, TwinClock
 from gigawatt.store.database import Database
-from gigawatt.store.models import JOB_STATES
+from gigawatt.store.models import JOB_STATES, JobEvent, NodeEvent, Usage
+
+log = logging.getLogger(__name__)
+
+#: How far ahead of the twin clock's start node failures are drawn, seconds (then none).
+TWIN_FAILURE_HORIZON_S = 2 * 365 * 86_400.0
 
 bearer = HTTPBearer(auto_error=False)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -38,15 +48,70 @@ def fleet_from_scenario(path: str | Path) -> tuple[Fleet, dt.date]:
     return fleet_from_buildout(buildout, catalog, start), start
 
 
-def prices_from_scenario(path: str | Path) -> dict[str, float]:
-    """USD per accelerator-hour by type: the scenario's cloud contracts' prices (the highest
-    where several contracts rent the same type)."""
+def prices_from_scenario(path: str | Path, month: dt.date) -> dict[str, float]:
+    """USD per accelerator-hour by type in ``month``: the on-demand market price the finance
+    model sells hours at (`gigawatt.econ.revenue`: the scenario's per-type price, else its
+    H100-hour price x the type's H100-equivalents, along the yearly price decline), for every
+    type the fleet has."""
+    from gigawatt.cli_finance import finance_settings_of
+    from gigawatt.econ.defaults import load_finance_defaults
+    from gigawatt.econ.inputs import resolve_inputs
+    from gigawatt.econ.revenue import price_path
+    from gigawatt.plan.planner import h100_equivalents
+
+    scenario = load_scenario(path)
+    catalog = scenario_catalog(scenario)
+    inputs = resolve_inputs(finance_settings_of(scenario), load_finance_defaults())
+    types = sorted({phase.accelerator for site in scenario.sites for phase in site.phases})
+    types += sorted({c.accelerator for c in scenario.contracts} - set(types))
     prices: dict[str, float] = {}
-    for contract in load_scenario(path).contracts:
-        price = contract.price_per_accelerator_hour_usd
-        if price is not None:
-            prices[contract.accelerator] = max(price, prices.get(contract.accelerator, 0.0))
+    for accelerator in types:
+        h100e = h100_equivalents(catalog.accelerators[accelerator].fp8_tflops.value * 1e12, catalog)
+        base = inputs.price_per_accelerator_hour_usd.get(
+            accelerator, inputs.price_per_h100e_hour_usd * h100e
+        )
+        factor = float(price_path(inputs, [month.replace(day=1)], accelerator)[0])
+        prices[accelerator] = round(base * factor, 4)
     return prices
+
+
+def power_model_from_scenario(path: str | Path) -> PowerModel:
+    """Full-load IT watts per accelerator from the catalog and each site's PUE (the planner's
+    `site_pue`); contracted capacity (no site of ours) at PUE 1."""
+    from gigawatt.plan.planner import site_pue
+
+    scenario = load_scenario(path)
+    catalog = scenario_catalog(scenario)
+    return PowerModel(
+        it_power_w={a.id: a.it_power_w.value for a in catalog.accelerators.values()},
+        pue={site.id: site_pue(site, catalog) for site in scenario.sites},
+    )
+
+
+def default_power_model(fleet: Fleet) -> PowerModel:
+    """For a fleet built in code: the bundled catalog's watts, PUE 1 at every site."""
+    from gigawatt.catalog.load import load_catalog
+
+    catalog = load_catalog()
+    return PowerModel(
+        it_power_w={
+            t: catalog.accelerators[t].it_power_w.value
+            for t in fleet.types
+            if t in catalog.accelerators
+        }
+    )
+
+
+def latest_recorded_time(db: Database) -> dt.datetime | None:
+    """The newest time the database has recorded (a twin clock restarts no earlier)."""
+    with db.read() as session:
+        times = [
+            session.scalar(select(func.max(JobEvent.at))),
+            session.scalar(select(func.max(NodeEvent.at))),
+            session.scalar(select(func.max(Usage.start_at)).where(Usage.kind == "job")),
+        ]
+    known = [t if t.tzinfo else t.replace(tzinfo=dt.UTC) for t in times if t is not None]
+    return max(known) if known else None
 
 
 def create_app(
@@ -56,18 +121,54 @@ def create_app(
     clock: Callable[[], dt.datetime] = utcnow,
     placement: str = "topology",
     prices_usd_per_hour: dict[str, float] | None = None,
+    speed: float | None = None,
+    failures: str | None = None,
+    seed: int = 0,
+    power: PowerModel | None = None,
+    tick_interval_s: float | None = None,
 ) -> FastAPI:
     """The service for a scenario file (or an already built ``(fleet, program_start)``) over
     the database at ``database_url`` (migrated to the newest revision at start).
-    ``prices_usd_per_hour``: for budgets (default: the scenario's cloud contract prices).
+    ``prices_usd_per_hour``: for metering and budgets (default: the scenario's on-demand
+    prices this month, `prices_from_scenario`; none for a fleet built in code).
+    ``speed``: run the twin clock, ``speed`` x the wall clock from ``clock()``'s now (or the
+    newest time the database recorded, if later). ``failures``: a failure model's name or file
+    (`gigawatt.failures`); its node failures and repairs are replayed on the clock (seed
+    ``seed``). ``tick_interval_s``: how often a background thread advances the clock's events
+    (default 0.05 s on the twin clock, 1 s on the wall clock; 0: only on requests).
     ``admin_token``: else ``GIGAWATT_ADMIN_TOKEN``, else a random one (``app.state.admin_token``)."""
+    from gigawatt.failures.load import load_failure_model
+    from gigawatt.failures.outages import draw_outages
+
     fleet, start = fleet_from_scenario(scenario) if not isinstance(scenario, tuple) else scenario
     db = Database(database_url)
     db.upgrade()
+    if speed is not None:
+        origin = max(clock(), latest_recorded_time(db) or clock())
+        clock = TwinClock(speed, origin)
     if prices_usd_per_hour is None and not isinstance(scenario, tuple):
-        prices_usd_per_hour = prices_from_scenario(scenario)
-    control = ControlPlane(db, fleet, start, clock, placement, prices_usd_per_hour)
+        prices_usd_per_hour = prices_from_scenario(scenario, clock().date())
+    if power is None:
+        power = (
+            default_power_model(fleet)
+            if isinstance(scenario, tuple)
+            else power_model_from_scenario(scenario)
+        )
+    outages = None
+    if failures is not None:
+        model = load_failure_model(failures)
+        epoch = dt.datetime.combine(start, dt.time(), dt.UTC)
+        now_s = (clock() - epoch).total_seconds()
+        drawn = draw_outages(
+            model, fleet.node_accelerators, fleet.node_domain,
+            fleet.node_online_s, fleet.node_offline_s, now_s + TWIN_FAILURE_HORIZON_S, seed,
+        )  # fmt: skip
+        outages = OutageStream(drawn, tuple(c.id for c in model.components), now_s)
+    control = ControlPlane(db, fleet, start, clock, placement, prices_usd_per_hour, power, outages)
     admin = admin_token or os.environ.get("GIGAWATT_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    if tick_interval_s is None:
+        tick_interval_s = 0.05 if speed is not None else 1.0
+    stop_ticking = threading.Event()
 
     app = FastAPI(
         title="gigawatt control plane",
@@ -86,6 +187,19 @@ def create_app(
     app.state.control = control
     app.state.admin_token = admin
     app.state.db = db
+
+    def ticker() -> None:
+        while not stop_ticking.wait(tick_interval_s):
+            try:
+                control.tick()
+            except Exception:  # keep ticking; the request path reports its own errors
+                log.exception("clock tick failed")
+
+    @app.on_event("startup")
+    def start_ticking() -> None:
+        if tick_interval_s:
+            stop_ticking.clear()
+            threading.Thread(target=ticker, name="gigawatt-clock", daemon=True).start()
 
     @app.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:
@@ -147,7 +261,7 @@ def create_app(
     ) -> dict[str, object]:
         """Nodes with their site, hall, domain, type, size and free accelerators now."""
         end = min(fleet.node_count, offset + limit)
-        state = control.cluster.state
+        cluster = control.cluster
         nodes = [
             {
                 "node": n,
@@ -156,8 +270,10 @@ def create_app(
                 "domain": int(fleet.node_domain[n]),
                 "accelerator": fleet.types[int(fleet.node_type[n])],
                 "accelerators": int(fleet.node_accelerators[n]),
-                "online": bool(state.node_up[n]),
-                "free": int(state.node_free[n]),
+                "online": cluster.node_up(n),
+                "free": cluster.node_free(n),
+                "failed": bool(cluster.failed[n]),
+                "reservation": cluster.node_pool.get(n),
             }
             for n in range(offset, end)
         ]
@@ -185,6 +301,22 @@ def create_app(
     def metrics(tenant: TenantId) -> schemas.MetricsOut:
         """Utilization per type, queue length and this tenant's usage."""
         return control.metrics(tenant)
+
+    @app.get("/v1/usage", response_model=schemas.UsageOut)
+    def usage(
+        tenant: TenantId,
+        month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    ) -> schemas.UsageOut:
+        """This tenant's metered accelerator-hours and cost in a month (default: this one),
+        per job and reservation, and its committed spend."""
+        return control.usage(tenant, month)
+
+    @app.get("/v1/admin/usage", response_model=schemas.UsageOut)
+    def admin_usage(
+        _: Admin, month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None
+    ) -> schemas.UsageOut:
+        """Every tenant's metered accelerator-hours and cost in a month."""
+        return control.usage(None, month)
 
     @app.post("/v1/reservations", status_code=201, response_model=schemas.ReservationOut)
     def create_reservation(
@@ -245,6 +377,7 @@ def create_app(
 
     @app.on_event("shutdown")
     def close() -> None:
+        stop_ticking.set()
         db.dispose()
 
     return app
@@ -252,7 +385,15 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """For ``uvicorn --factory gigawatt.service.app:app_from_env``: ``GIGAWATT_SCENARIO`` and
-    ``GIGAWATT_DATABASE_URL``."""
+    ``GIGAWATT_DATABASE_URL``; optional ``GIGAWATT_SPEED``, ``GIGAWATT_FAILURES`` and
+    ``GIGAWATT_SEED`` (the twin clock, as ``gigawatt serve --speed --failures --seed``)."""
     from gigawatt.store.database import database_url_from_env
 
-    return create_app(os.environ["GIGAWATT_SCENARIO"], database_url_from_env())
+    speed = os.environ.get("GIGAWATT_SPEED")
+    return create_app(
+        os.environ["GIGAWATT_SCENARIO"],
+        database_url_from_env(),
+        speed=float(speed) if speed else None,
+        failures=os.environ.get("GIGAWATT_FAILURES") or None,
+        seed=int(os.environ.get("GIGAWATT_SEED", "0")),
+    )

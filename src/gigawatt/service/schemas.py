@@ -90,6 +90,15 @@ class JobOut(Strict):
     started_at: dt.datetime | None
     ended_at: dt.datetime | None
     placement: dict[str, object] | None
+    reservation: str | None = Field(
+        default=None, description="The tenant's reservation it runs inside (None: shared)."
+    )
+    progress_s: float = Field(
+        default=0.0, description="Work saved by checkpoints before interruptions, seconds."
+    )
+    interruptions: int = Field(
+        default=0, description="Times a node failure or a reservation's end interrupted it."
+    )
     history: list[JobEventOut] = Field(default_factory=list)
 
 
@@ -104,17 +113,73 @@ class CapacityOut(Strict):
     accelerator: str
     total: int
     online: int
-    free: int
+    free: int = Field(description="Wholly free accelerators on online nodes, held ones too.")
     running_jobs: int
+    reserved: int = Field(
+        default=0, description="Accelerators on nodes held for reservations whose window is on."
+    )
+    reserved_free: int = Field(
+        default=0, description="Of those, free (usable by the reservations' owners only)."
+    )
+
+
+class SitePower(Strict):
+    it_mw: float = Field(description="IT power now, MW.")
+    facility_mw: float = Field(description="Facility power now (IT x PUE), MW.")
+    pue: float
+
+
+class PowerOut(Strict):
+    """Estimated power now (see docs/serve.md for the model and its assumptions)."""
+
+    it_mw: float = Field(description="IT power now, MW: busy at full, idle at idle_share.")
+    facility_mw: float = Field(description="Facility power now, MW: IT power x site PUE.")
+    idle_share: float = Field(description="Share of full-load power an idle accelerator draws.")
+    by_site: dict[str, SitePower]
 
 
 class MetricsOut(Strict):
+    at: dt.datetime | None = Field(default=None, description="The service clock's time.")
     utilization: dict[str, float]
     queued_jobs: int
     running_jobs: int
     usage: dict[str, dict[str, int]] = Field(
         description="Accelerators held by running jobs, per tenant name and type."
     )
+    nodes_down: int = Field(default=0, description="Nodes down for repair (twin failures).")
+    power: PowerOut | None = None
+
+
+class UsageItem(Strict):
+    kind: str = Field(description="job or reservation")
+    id: str
+    accelerator: str
+    accelerators: int
+    reservation: str | None = Field(
+        description="For a job: the reservation it ran inside (which pays for it)."
+    )
+    accelerator_hours: float = Field(description="Metered in the month, up to now.")
+    cost_usd: float = Field(description="accelerator_hours x price (0 inside a reservation).")
+    running: bool
+
+
+class TenantUsage(Strict):
+    tenant: str
+    accelerator_hours: float
+    cost_usd: float = Field(description="Used in the month up to now, USD.")
+    committed_usd: float = Field(
+        description="Still to come in the month: reservation windows ahead, running jobs' "
+        "remaining estimates, queued jobs' estimates (current month only), USD."
+    )
+    monthly_budget_usd: float | None
+    items: list[UsageItem]
+
+
+class UsageOut(Strict):
+    month: str
+    at: dt.datetime = Field(description="The service clock's time of this read-out.")
+    prices_usd_per_hour: dict[str, float] = Field(description="Price per accelerator-hour.")
+    tenants: list[TenantUsage]
 
 
 class Problem(Strict):

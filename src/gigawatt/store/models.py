@@ -3,14 +3,19 @@
 Job states (each change is one row in ``job_events``)::
 
     submitted --fits now--> running --estimate elapsed--> completed
-        |                      |  \\--cancel----------> cancelled
-        v                      \\---node lost----------> failed
-      queued --capacity freed--^
+        |                    ^  |  \\--cancel----------> cancelled
+        v                    |  \\--node failed, or its reservation ended: back to queued
+      queued --capacity freed/     (work since the last checkpoint is lost)
         \\--cancel--> cancelled
 
-Reservation states::
+Reservation states (while its window is on, the service holds whole nodes for it: other
+tenants' jobs never run there; ``nodes`` records which)::
 
-    active --cancel--> cancelled
+    active --window passed--> ended
+       \\--cancel--> cancelled
+
+Metering: each stretch a job holds accelerators (start to completion, cancel or interruption)
+and each reservation's window (cut short by a cancel) is one ``usage`` row.
 
 Tokens are stored as SHA-256 hex digests only; the plain token is shown once at creation.
 """
@@ -34,7 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 JOB_STATES = ("queued", "running", "completed", "cancelled", "failed")
 JOB_TERMINAL = ("completed", "cancelled", "failed")
-RESERVATION_STATES = ("active", "cancelled")
+RESERVATION_STATES = ("active", "ended", "cancelled")
 
 
 class Base(DeclarativeBase):
@@ -78,6 +83,10 @@ class Reservation(Base):
     end_date: Mapped[dt.date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: When a tenant cancelled it (metering stops then); None otherwise.
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: Node indices held for it while its window is on (None before the window starts).
+    nodes: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
 
 
 class Job(Base):
@@ -101,6 +110,12 @@ class Job(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     #: Where it runs: {"nodes": [...], "counts": [...], "site": ..., "hall": ...}.
     placement: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    #: The tenant's reservation it runs inside (None: on shared capacity).
+    reservation_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: Work saved by checkpoints before interruptions, seconds (it resumes from there).
+    progress_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    #: Times a node failure or a reservation's end interrupted it.
+    interruptions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class JobEvent(Base):
@@ -113,6 +128,36 @@ class JobEvent(Base):
     state: Mapped[str] = mapped_column(String(16))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(String(256), default="")
+
+
+class Usage(Base):
+    """One metered stretch: a job holding ``accelerators`` from ``start_at`` to ``end_at``
+    (None: still running), or a reservation's window (``end_at`` moved to the cancel time on a
+    cancel). A job inside a reservation has ``reservation_id`` set: the reservation pays."""
+
+    __tablename__ = "usage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "job" or "reservation"
+    job_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    reservation_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    accelerator: Mapped[str] = mapped_column(String(32))
+    accelerators: Mapped[int] = mapped_column(BigInteger)
+    start_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    end_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class NodeEvent(Base):
+    """A node going down (failure, with its cause) or coming back (repair), twin clock only."""
+
+    __tablename__ = "node_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    node: Mapped[int] = mapped_column(Integer, index=True)
+    state: Mapped[str] = mapped_column(String(8))  # "down" or "up"
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(128), default="")
 
 
 class IdempotencyKey(Base):
