@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from pydantic import ValidationError
 from rich.table import Table
@@ -35,6 +36,10 @@ from gigawatt.report.files import write_json_atomic, write_text_atomic
 from gigawatt.report.plan_terminal import print_plan
 from gigawatt.report.run_report import Headline, RunTables, render_run_report, run_headlines
 from gigawatt.scenario import GigawattError, scenario_catalog
+
+#: The failure model `gigawatt run` replays with by default: Meta's Llama 3 pre-training
+#: interruption mix (data/failures/llama3-2024.yaml, "The Llama 3 Herd of Models", Table 5).
+DEFAULT_FAILURE_MODEL = "llama3-2024"
 
 
 def _finite(value: Any) -> Any:
@@ -67,12 +72,30 @@ def _read_series(path: Path) -> dict[str, list[float]]:
     return dict(zip(header, columns, strict=True))
 
 
+def _tenant_kinds(scenario: Path, seed: int) -> dict[str, str]:
+    """Tenant name -> the kinds of work it runs ("frontier_training", "inference",
+    "research"; joined by "+" when several), from the scenario's workload (or the default
+    tenants the replay uses when the scenario names none)."""
+    from gigawatt.cli_simulate import scenario_workload
+    from gigawatt.scenario import load_scenario
+
+    workload = scenario_workload(load_scenario(scenario), seed)
+    return {t.name: "+".join(dict.fromkeys(w.kind for w in t.workloads)) for t in workload.tenants}
+
+
 def _simulate(
-    scenario: Path, out: Path, queue: str, placement: str, months: int, seed: int
+    scenario: Path,
+    out: Path,
+    queue: str,
+    placement: str,
+    months: int,
+    seed: int,
+    failures: str | None,
 ) -> tuple[dict[str, Any], dict[str, list[float]], dict[str, Sequence[Any]], list[Path]]:
-    """Replay the scenario with `gigawatt simulate SCENARIO`'s own functions; write its files
-    under `out/simulate/`; returns (summary dict, series columns, the jobs table's tenant,
-    arrival and start columns, paths written)."""
+    """Replay the scenario with `gigawatt simulate SCENARIO`'s own functions (node failures
+    from the failure model `failures` when given); write its files under `out/simulate/`;
+    returns (summary dict, series columns, the jobs table's tenant, arrival and start
+    columns, paths written)."""
     from dataclasses import asdict
 
     from gigawatt.cli_simulate import run_scenario, write_replay
@@ -80,11 +103,12 @@ def _simulate(
 
     make_queue_policy(queue, placement)  # fail fast on unknown names
     result, summary, seconds = run_scenario(
-        scenario, queue, placement, months, seed, True, 6.0, console.is_terminal
+        scenario, queue, placement, months, seed, True, 6.0, console.is_terminal, failures
     )
     written = write_replay(out / "simulate", result, summary, seconds)
     data = asdict(summary) | {
         "replay_seconds": seconds,
+        "tenant_kinds": _tenant_kinds(scenario, seed),
         "settings": {
             "queue": queue,
             "placement": placement,
@@ -92,14 +116,34 @@ def _simulate(
             "seed": seed,
             "contracts": True,
             "sample_hours": 6.0,
+            "failures": failures,
         },
     }
+    node_sizes = {int(v) for v in np.unique(result.fleet.node_accelerators)}
+    node_lcm = math.lcm(*node_sizes) if node_sizes else 1
+    data["whole_node_jobs"] = bool(
+        result.jobs.count
+        and (result.jobs.gpu_milli == 1000).all()
+        and (result.jobs.accelerators % node_lcm == 0).all()
+    )
+    data["min_job_accelerators"] = int(result.jobs.accelerators.min()) if result.jobs.count else 0
     jobs: dict[str, Sequence[Any]] = {
         "tenant": [result.jobs.tenants[i] for i in result.jobs.tenant.tolist()],
         "arrival_s": result.jobs.arrival_s.tolist(),
         "start_s": result.records.start_s.tolist(),
     }
     return data, _read_series(out / "simulate" / "series.csv"), jobs, written
+
+
+def _read_sweep(out: Path) -> dict[str, Any] | None:
+    """``out/sweep/sweep.json`` when a sweep was written there (`gigawatt sweep SCENARIO
+    --out <run>/sweep`), for the report's fan charts; None when absent or unreadable."""
+    path = out / "sweep" / "sweep.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and "npv_usd" in data else None
 
 
 def print_overview(name: str, headlines: list[Headline]) -> None:
@@ -128,6 +172,13 @@ def run(
     queue: Annotated[str, typer.Option(help="Simulation queue policy.")] = "easy-backfill",
     placement: Annotated[str, typer.Option(help="Simulation fleet placement.")] = "topology",
     seed: Annotated[int, typer.Option(min=0, help="Simulation workload seed.")] = 42,
+    failures: Annotated[
+        str,
+        typer.Option(
+            help="Node failures and repairs in the replay from this failure model (a name in "
+            "data/failures or a YAML path); 'none' replays without failures.",
+        ),
+    ] = DEFAULT_FAILURE_MODEL,
     simulated_utilization: Annotated[
         bool,
         typer.Option(
@@ -145,6 +196,14 @@ def run(
     out = out if out is not None else Path("runs") / scenario.stem
     if simulated_utilization and not simulate:
         raise _fail("--simulated-utilization needs the simulation (drop --no-simulate)")
+    failure_model = None if failures.strip().lower() in ("", "none") else failures
+    if failure_model is not None and simulate:
+        from gigawatt.failures.load import FailureModelError, load_failure_model
+
+        try:
+            load_failure_model(failure_model)  # fail fast, before the plan and the replay
+        except (FailureModelError, OSError) as exc:
+            raise _fail(f"--failures: {exc}") from None
 
     mark = time.perf_counter()
     try:
@@ -163,7 +222,7 @@ def run(
         mark = time.perf_counter()
         try:
             sim_summary, series, sim_jobs, sim_files = _simulate(
-                scenario, out, queue, placement, months, seed
+                scenario, out, queue, placement, months, seed, failure_model
             )
         except GigawattError as exc:
             raise _fail(str(exc)) from None
@@ -186,6 +245,7 @@ def run(
     timings["finance_s"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
+    sweep = _read_sweep(out)
     written += _write_plan_tables(out, buildout, plan_summary)
     write_finance_outputs(out, fin, fin_summary)
     written += [out / "finance.json", out / "finance_monthly.csv", out / "cost_by_site.csv"]
@@ -199,6 +259,7 @@ def run(
         simulate=sim_summary,
         simulate_series=series,
         simulate_jobs=sim_jobs,
+        sweep=sweep,
         notes=notes,
     )
     write_text_atomic(out / "report.html", render_run_report(tables, headlines, str(scenario)))
@@ -218,6 +279,7 @@ def run(
             "simulate": (
                 f"gigawatt simulate {scenario} --months {months} --queue {queue} "
                 f"--placement {placement} --seeds {seed}"
+                + (f" --failures {failure_model}" if failure_model else "")
                 if simulate
                 else None
             ),

@@ -13,6 +13,13 @@ from typing import Any
 import pytest
 
 from gigawatt.plan import plan_scenario
+from gigawatt.report.failure_charts import (
+    GANG_SPREAD_TITLE,
+    GOODPUT_TITLE,
+    INTERRUPTIONS_TITLE,
+    LOST_HOURS_TITLE,
+    OUT_OF_SERVICE_TITLE,
+)
 from gigawatt.report.finance_charts import (
     CASH_TITLE,
     COST_BY_SITE_MONTH_TITLE,
@@ -158,6 +165,11 @@ def _chart_titles() -> list[str]:
         TENANT_USE_TITLE,
         QUEUE_TITLE,
         WAIT_TITLE,
+        INTERRUPTIONS_TITLE,
+        LOST_HOURS_TITLE,
+        GOODPUT_TITLE,
+        OUT_OF_SERVICE_TITLE,
+        GANG_SPREAD_TITLE,
         COST_BY_SITE_TITLE,
         COST_BY_SITE_MONTH_TITLE,
         PNL_TITLE,
@@ -178,6 +190,75 @@ def test_report_is_self_contained_and_has_every_chart(demo_run: tuple[Path, str]
         assert title in unescaped, title
     # Overview numbers come before the first chart.
     assert page.index("Cost per accelerator-hour, all-in") < page.index("Plotly.newPlot")
+
+
+def test_run_replays_failures_and_reports_goodput_of_training_tenants(
+    demo_run: tuple[Path, str],
+) -> None:
+    out, stdout = demo_run
+    summary = _summary(out)
+    sim = summary["simulate"]
+    failures = sim["failures"]
+    assert sim["settings"]["failures"] == "llama3-2024"
+    assert "--failures llama3-2024" in summary["reproduce"]["simulate"]
+    # Four months of a fleet of ~1M accelerators at Llama 3's rates: thousands of outages.
+    assert failures["node_outages"] > 1000 and failures["interruptions"] > 100
+    assert sum(c["interruptions"] for c in failures["causes"]) == failures["interruptions"]
+    assert (
+        0
+        < failures["lost_accelerator_h"]
+        == pytest.approx(failures["rolled_back_accelerator_h"] + failures["restart_accelerator_h"])
+    )
+    training = [t for t, kind in sim["tenant_kinds"].items() if "training" in kind]
+    assert training
+    by_key = {h["key"]: h for h in summary["headlines"]}
+    for tenant in training:
+        goodput = failures["tenant_goodput"][tenant]
+        assert 0 < goodput < 1
+        assert by_key[f"goodput_{tenant}"]["value"] == goodput
+    assert by_key["failure_interruptions"]["value"] == failures["interruptions"]
+    assert "Goodput, training tenant" in stdout
+    # The series carries the repair backlog the out-of-service chart draws.
+    header = (out / "simulate" / "series.csv").read_text().splitlines()[0].split(",")
+    assert "repair_accelerators" in header
+    page = (out / "report.html").read_text()
+    assert "Failures and goodput" in page and "llama3-2024" in page
+    # The demo's jobs all take whole nodes: the report says why there is no GPU-level
+    # fragmentation chart instead of leaving it out silently.
+    assert sim["whole_node_jobs"] is True
+    assert "zero by construction" in page
+
+
+def test_run_without_failures_says_so(tmp_path: Path) -> None:
+    result = gigawatt_run(str(DEMO), "--out", str(tmp_path), "--months", "1", "--failures", "none")
+    assert result.returncode == 0, result.stderr
+    summary = _summary(tmp_path)
+    assert summary["simulate"]["failures"] is None
+    assert summary["simulate"]["settings"]["failures"] is None
+    page = (tmp_path / "report.html").read_text()
+    assert "ran without failures" in page and INTERRUPTIONS_TITLE not in page
+
+
+def test_unknown_failure_model_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = gigawatt_run(str(DEMO), "--out", str(tmp_path / "out"), "--failures", "nope")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown failure model 'nope'" in lines[0], result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_report_shows_sweep_fan_charts_when_a_sweep_ran(tmp_path: Path) -> None:
+    from gigawatt.report.sweep_charts import BREAK_EVEN_TITLE, FAN_TITLE, TORNADO_TITLE
+
+    sweep = gigawatt("sweep", str(DEMO), "--samples", "16", "--engine", "serial",
+                     "--out", str(tmp_path / "sweep"))  # fmt: skip
+    assert sweep.returncode == 0, sweep.stderr
+    result = gigawatt_run(str(DEMO), "--out", str(tmp_path), "--no-simulate")
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "report.html").read_text().replace("\\u002f", "/")
+    for title in (FAN_TITLE, BREAK_EVEN_TITLE, TORNADO_TITLE):
+        assert title.split(" (")[0] in page, title
+    assert "16 samples" in page
 
 
 def test_run_without_simulation_still_reports_plan_and_finance(tmp_path: Path) -> None:

@@ -48,7 +48,17 @@ def _series() -> tuple[dict[str, list[float]], dict[str, Any]]:
         "tenant:training": [0, 0, 8, 15, 20, 20, 20, 15],
         "tenant:inference": [0, 0, 2, 5, 10, 10, 5, 5],
     }
-    tenant = {"wait_p50_h": 0.1, "wait_p95_h": 2.0, "wait_p99_h": 4.0, "jobs": 3}
+    tenant = {
+        "wait_p50_h": 0.1,
+        "wait_p95_h": 2.0,
+        "wait_p99_h": 4.0,
+        "jobs": 3,
+        "started": 3,
+        "mean_domains": 1.5,
+        "max_domains": 2,
+        "max_halls": 1,
+        "max_sites": 1,
+    }
     summary = {
         "tenants": [{"tenant": "training", **tenant}, {"tenant": "inference", **tenant}],
     }

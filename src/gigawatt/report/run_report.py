@@ -14,6 +14,13 @@ from typing import Any
 import plotly.graph_objects as go
 
 from gigawatt.plan.buildout import Buildout
+from gigawatt.report.failure_charts import (
+    gang_spread_figure,
+    goodput_figure,
+    interruptions_figure,
+    lost_hours_figure,
+    out_of_service_figure,
+)
 from gigawatt.report.finance_charts import (
     cost_by_site_figure,
     cost_by_site_month_figure,
@@ -30,6 +37,7 @@ from gigawatt.report.plan_report import (
     phase_table_html,
 )
 from gigawatt.report.simulate_charts import build_simulate_figures
+from gigawatt.report.sweep_charts import build_sweep_figures
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class RunTables:
     simulate: dict[str, Any] | None = None
     simulate_series: dict[str, list[float]] | None = None
     simulate_jobs: dict[str, Sequence[Any]] | None = None  # jobs.csv's tenant, arrival, start
+    sweep: dict[str, Any] | None = None  # sweep.json of `gigawatt sweep --out <run>/sweep`
     notes: list[str] = field(default_factory=list)
 
 
@@ -217,6 +226,9 @@ def run_headlines(
                 ("simulate/series.csv queue_length",),
             )
         )
+        failures = simulate.get("failures")
+        if failures is not None:
+            out += _failure_headlines(failures, simulate.get("tenant_kinds", {}))
         waits = [(t["wait_p95_h"], t["tenant"]) for t in simulate["tenants"] if t["jobs"]]
         waits = [(w, t) for w, t in waits if w is not None and w == w]
         if waits:
@@ -232,6 +244,52 @@ def run_headlines(
                 )
             )
     return out
+
+
+def _failure_headlines(failures: dict[str, Any], tenant_kinds: dict[str, str]) -> list[Headline]:
+    """Interruptions, lost accelerator-hours and each training tenant's goodput."""
+    out = [
+        Headline(
+            "failure_interruptions",
+            "Job interruptions by failures",
+            failures["interruptions"],
+            f"{failures['interruptions']:,} ({failures['node_outages']:,} node outages)",
+            "simulate.failures.interruptions",
+            ("simulate.failures.causes[]", "simulate.settings.failures"),
+        ),
+        Headline(
+            "lost_accelerator_h",
+            "Accelerator-hours lost to failures",
+            failures["lost_accelerator_h"],
+            _hours(failures["lost_accelerator_h"]),
+            "simulate.failures.lost_accelerator_h",
+            (
+                "simulate.failures.rolled_back_accelerator_h",
+                "simulate.failures.restart_accelerator_h",
+            ),
+        ),
+    ]
+    for tenant, goodput in failures["tenant_goodput"].items():
+        if "training" not in tenant_kinds.get(tenant, "") or goodput is None or goodput != goodput:
+            continue
+        out.append(
+            Headline(
+                f"goodput_{tenant}",
+                f"Goodput, training tenant {tenant}",
+                goodput,
+                f"{100 * goodput:.1f}%",
+                f"simulate.failures.tenant_goodput.{tenant}",
+                ("simulate/jobs.csv run_s, lost_s", "simulate.settings.failures"),
+            )
+        )
+    return out
+
+
+def _hours(value: float) -> str:
+    """Accelerator-hours, short: 56.4M, 12.3k or 950."""
+    if value >= 1e6:
+        return f"{value / 1e6:,.1f}M accelerator-h"
+    return f"{value / 1e3:,.1f}k accelerator-h" if value >= 1e4 else f"{value:,.0f} accelerator-h"
 
 
 def _cards(headlines: list[Headline]) -> str:
@@ -297,6 +355,8 @@ def report_sections(tables: RunTables) -> list[tuple[str, str, list[go.Figure]]]
                 build_simulate_figures(tables.simulate_series, s, tables.simulate_jobs),
             )
         )
+    if tables.simulate is not None:
+        sections += _failure_sections(tables.simulate, tables.simulate_series)
     sections.append(
         (
             "Cost per accelerator-hour by site",
@@ -317,7 +377,76 @@ def report_sections(tables: RunTables) -> list[tuple[str, str, list[go.Figure]]]
         sections.append(
             ("Revenue needed to break even vs assumed", "", [revenue_needed_figure(fin)])
         )
+    if tables.sweep is not None:
+        sw = tables.sweep
+        note = (
+            f"<p class='muted'>From <code>sweep/sweep.json</code>: {sw['samples']:,} samples of "
+            "the scenario's uncertain inputs (plan + finance each). P(NPV &gt; 0) = "
+            f"{100 * (sw.get('probability_npv_positive') or 0):.0f}%.</p>"
+        )
+        sections.append(
+            ("Sweep: distribution of outcomes (fan charts)", note, build_sweep_figures(sw))
+        )
     return sections
+
+
+def _failure_sections(
+    s: dict[str, Any], series: dict[str, list[float]] | None
+) -> list[tuple[str, str, list[go.Figure]]]:
+    """The failures-and-goodput section (when the replay ran with failures) and the
+    fragmentation section."""
+    sections: list[tuple[str, str, list[go.Figure]]] = []
+    failures = s.get("failures")
+    model = s.get("settings", {}).get("failures")
+    if failures is not None:
+        note = (
+            f"<p class='muted'>Node failures and repairs drawn from the failure model "
+            f"<code>{html.escape(str(model))}</code> (data/failures/). "
+            f"{failures['node_outages']:,} node outages interrupted jobs "
+            f"{failures['interruptions']:,} times; "
+            f"{failures['lost_accelerator_h']:,.0f} accelerator-hours lost "
+            f"({failures['rolled_back_accelerator_h']:,.0f} rolled back to the last checkpoint "
+            f"+ {failures['restart_accelerator_h']:,.0f} waiting for restart); goodput of all "
+            f"jobs {100 * (failures['goodput'] or 0):.1f}%; nodes in repair: mean "
+            f"{failures['repair_nodes_mean']:,.1f}, max {failures['repair_nodes_max']:,} "
+            f"({100 * failures['out_of_service_share']:.2f}% of capacity on average).</p>"
+        )
+        figures = [interruptions_figure(failures), lost_hours_figure(failures)]
+        figures.append(goodput_figure(failures, s.get("tenant_kinds", {})))
+        if series is not None and "repair_accelerators" in series:
+            figures.append(out_of_service_figure(series))
+        sections.append(("Failures and goodput (simulated)", note, figures))
+    else:
+        sections.append(
+            (
+                "Failures and goodput (simulated)",
+                "<p class='muted'>The replay ran without failures (<code>--failures none</code>)"
+                ": no interruptions, every job's goodput is 100%.</p>",
+                [],
+            )
+        )
+    note = (
+        "<p class='muted'>Every job of this scenario asks for whole nodes (all devices of a "
+        f"node, gangs of {s.get('min_job_accelerators', 0):,} accelerators or more), so no "
+        "node is ever left partly used: the "
+        "GPU-level fragmentation of the FGD paper (idle devices on partly used nodes that "
+        "no waiting job can use) is zero by construction and not charted. What does fragment "
+        "is where a gang lands: how many scale-up domains, halls and sites one job spans "
+        "(a job inside one NVLink/ICI domain talks at full bandwidth; one spread over many "
+        "pays the network).</p>"
+        if _whole_node_jobs(s)
+        else "<p class='muted'>How many scale-up domains, halls and sites one job spans.</p>"
+    )
+    sections.append(
+        ("Fragmentation: how far gangs spread (simulated)", note, [gang_spread_figure(s)])
+    )
+    return sections
+
+
+def _whole_node_jobs(s: dict[str, Any]) -> bool:
+    """True when the replay's jobs all take whole nodes (`simulate.whole_node_jobs`, written
+    by `gigawatt run` from jobs.csv's gpu_milli)."""
+    return bool(s.get("whole_node_jobs", False))
 
 
 def render_run_report(
