@@ -823,7 +823,7 @@ def simulate_trace_replay(
     runs = pool_map(run_trace_replay, tasks, jobs, "replay", True)
     fleet = loaded.fleet
     head = (
-        f"{trace} / {workload}: time-based replay of {loaded.jobs.count:,} jobs "
+        f"{trace} / {loaded.workload}: time-based replay of {loaded.jobs.count:,} jobs "
         f"({len(loaded.jobs.tenants)} tenants) on {fleet.total_accelerators:,} accelerators in "
         f"{fleet.node_count:,} nodes, horizon {loaded.horizon_s / 86_400:,.1f} days, + {placement}"
     )
@@ -857,7 +857,7 @@ def simulate_trace_replay(
             path = out / "compare.json"
             path.write_text(
                 json.dumps(
-                    {"trace": trace, "workload": workload, "policies": compare},
+                    {"trace": trace, "workload": loaded.workload, "policies": compare},
                     indent=2,
                     default=lambda v: None,
                 )
