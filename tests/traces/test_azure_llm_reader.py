@@ -62,3 +62,28 @@ def test_unknown_service_and_packing_are_clear_errors() -> None:
         AzureLLMReader().requests("chat")
     with pytest.raises(TraceError, match="inference demand shape"):
         get_trace("azure-llm-2023").load("default")
+
+
+def test_inference_generator_follows_the_azure_shape() -> None:
+    from gigawatt.fleet.topology import HallBlock, build_fleet
+    from gigawatt.traces.philly import load_research_mix
+    from gigawatt.workload.generators import RateShape, generate_jobs
+    from gigawatt.workload.settings import InferenceFleet, Tenant, Workload
+
+    fleet = build_fleet([HallBlock("s", "a", "h100", 2_000, 8, 1, 0.0)])
+    spec = InferenceFleet(share_of_fleet=0.5, group_accelerators=8, group_hours=1.0)
+    workload = Workload(tenants=[Tenant(name="serve", entitlement=1, workloads=[spec])], seed=1)
+    shape = AzureLLMReader().demand_shape("code", bin_s=60.0)
+    horizon_s = 20 * shape.period_s
+    jobs = generate_jobs(workload, fleet, horizon_s, load_research_mix(), inference_shape=shape)
+    # Arrivals per minute of the period, folded over the 20 periods, follow the shape's load.
+    minute = (jobs.arrival_s % shape.period_s // 60).astype(np.int64)
+    counts = np.bincount(minute, minlength=len(shape.relative_rate))
+    expected = shape.relative_rate / shape.relative_rate.sum() * jobs.count
+    assert np.corrcoef(counts, expected)[0, 1] > 0.9
+    busiest = int(np.argmax(shape.relative_rate))
+    assert counts[busiest] > 2 * np.median(counts)
+    # A shape with no load in its second half gives no arrivals there.
+    half = RateShape(60.0, np.array([1.0] * 30 + [0.0] * 30))
+    quiet = generate_jobs(workload, fleet, horizon_s, load_research_mix(), inference_shape=half)
+    assert quiet.count > 0 and np.all(quiet.arrival_s % 3600.0 < 1800.0)
