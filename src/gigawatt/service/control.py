@@ -703,6 +703,8 @@ class ControlPlane:
             planned_end = end if end is not None else running_end.get(row.job_id or "", now)
             used_h = _overlap_h(start, now if end is None else min(end, now), first, last)
             ahead_h = _overlap_h(max(start, now), planned_end, first, last)
+            if used_h == 0 and ahead_h == 0 and not (end is None and first <= now < last):
+                continue  # nothing of it falls in this period
             hours = used_h * int(row.accelerators)
             price = self._price(row)
             used_usd += hours * price

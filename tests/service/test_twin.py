@@ -1,0 +1,78 @@
+"""The twin clock: `--speed` runs the service's clock faster than the wall clock; jobs end on
+it, and with a failure model node failures and repairs interrupt and requeue jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from gigawatt.fleet.topology import uniform_fleet
+from gigawatt.service.app import create_app
+from gigawatt.service.twin import TwinClock
+from gigawatt.store.models import NodeEvent
+
+ADMIN = {"Authorization": "Bearer adm"}
+ORIGIN = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+DAY_S = 86_400.0
+
+
+def test_twin_clock_runs_speed_times_the_wall_clock() -> None:
+    wall = [100.0]
+    clock = TwinClock(3600.0, ORIGIN, monotonic=lambda: wall[0])
+    assert clock() == ORIGIN
+    wall[0] += 2.5
+    assert clock() == ORIGIN + dt.timedelta(hours=2.5)
+
+
+def _parse(stamp: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def test_twin_with_failures_ends_jobs_on_its_clock_and_requeues_interrupted_ones(
+    database_url: str,
+) -> None:
+    # 64 nodes of 8 h100; 30 twin days a wall second; Llama 3's failure rates, seed 3.
+    fleet = uniform_fleet(64, 8, 8, accelerator="h100", site="tx-1")
+    app = create_app(
+        (fleet, dt.date(2026, 1, 1)), database_url, "adm", clock=lambda: ORIGIN,
+        speed=30 * DAY_S, failures="llama3-2024", seed=3,
+    )  # fmt: skip
+    with TestClient(app) as client:
+        made = client.post(
+            "/v1/admin/tenants", json={"name": "lab", "quotas": {"h100": 512}}, headers=ADMIN
+        )
+        lab = {"Authorization": f"Bearer {made.json()['token']}"}
+        body = {"accelerator": "h100", "accelerators": 64, "estimate_s": 10 * DAY_S,
+                "checkpoint_s": 6 * 3600.0}  # fmt: skip
+        ids = [client.post("/v1/jobs", json=body, headers=lab).json()["id"] for _ in range(16)]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            at = _parse(client.get("/v1/admin/metrics", headers=ADMIN).json()["at"])
+            if at > ORIGIN + dt.timedelta(days=75):
+                break
+            time.sleep(0.1)
+        jobs = [client.get(f"/v1/jobs/{i}", headers=lab).json() for i in ids]
+        with app.state.db.read() as session:
+            downs = session.scalar(
+                select(func.count()).select_from(NodeEvent).where(NodeEvent.state == "down")
+            )
+
+    assert all(j["state"] == "completed" for j in jobs), [j["state"] for j in jobs]
+    failed = re.compile(r"^requeued: node \d+ failed \(.+\)$")
+    interrupted = [j for j in jobs if j["interruptions"]]
+    assert interrupted and downs and downs >= len(interrupted)
+    for job in jobs:
+        reasons = [e["reason"] for e in job["history"]]
+        assert sum(bool(failed.match(r)) for r in reasons) == job["interruptions"]
+        assert reasons.count("placed") == job["interruptions"] + 1  # resumed after each
+        ran_s = (_parse(job["ended_at"]) - _parse(job["started_at"])).total_seconds()
+        if not job["interruptions"]:
+            # Ends exactly its estimate after it started, on the twin clock.
+            assert abs(ran_s - 10 * DAY_S) < 1.0
+        else:
+            # Resumed from its last checkpoint: the last stretch is shorter than the estimate.
+            assert ran_s < 10 * DAY_S - 1.0
