@@ -47,6 +47,7 @@ from gigawatt.traces import (
     TraceError,
     get_trace,
     job_trace_reader,
+    load_demand_shape,
     trace_names,
 )
 from gigawatt.traces.fgd_expected import expected_curves
@@ -298,9 +299,11 @@ def run_scenario(
     sample_hours: float,
     show_progress: bool,
     failures: str | None = None,
+    inference_shape: str | None = None,
 ) -> tuple[ReplayResult, ReplaySummary, float]:
     """Plan the scenario, build its fleet, draw the tenants' jobs, replay (with node outages
-    from the failure model ``failures``, a name in data/failures or a path, if given);
+    from the failure model ``failures``, a name in data/failures or a path, if given; inference
+    arrivals shaped by the trace ``inference_shape``, e.g. "azure-llm-2023:conv", if given);
     (result, summary, seconds of replay, outage drawing included)."""
     scenario = load_scenario(path)
     catalog = scenario_catalog(scenario)
@@ -308,7 +311,8 @@ def run_scenario(
     fleet = fleet_from_buildout(buildout, catalog, scenario.program.start, contracts)
     horizon_s = months * 30.4375 * 86_400.0  # mean month (365.25 / 12 days)
     workload = scenario_workload(scenario, seed)
-    jobs = generate_jobs(workload, fleet, horizon_s, load_research_mix())
+    shape = load_demand_shape(inference_shape) if inference_shape else None
+    jobs = generate_jobs(workload, fleet, horizon_s, load_research_mix(), shape)
     policy = make_queue_policy(queue, placement)
     jobs, policy = with_reservations(scenario, fleet, jobs, policy, str(path))
     model = load_failure_model(failures) if failures else None
@@ -549,10 +553,20 @@ def run_scenario_seed(
     sample_hours: float,
     failures: str | None,
     out: Path | None,
+    inference_shape: str | None = None,
 ) -> SeedRun:
     """`run_scenario` for one seed (in a worker process); writes ``out/seed-<seed>/`` if asked."""
     result, summary, seconds = run_scenario(
-        path, queue, placement, months, seed, contracts, sample_hours, False, failures
+        path,
+        queue,
+        placement,
+        months,
+        seed,
+        contracts,
+        sample_hours,
+        False,
+        failures,
+        inference_shape,
     )
     if out is not None:
         write_replay(out / f"seed-{seed}", result, summary, seconds)
@@ -663,6 +677,7 @@ def simulate_scenario_seeds(
     failures: str | None,
     jobs: int | None,
     out: Path | None,
+    inference_shape: str | None = None,
 ) -> None:
     """``simulate SCENARIO --seeds 42-45``: each seed's workload and replay in a local process
     pool (``--jobs``); a row per seed, their mean and standard deviation; ``out/seed-N/``."""
@@ -670,20 +685,33 @@ def simulate_scenario_seeds(
         make_queue_policy(queue, placement)
         if failures:
             load_failure_model(failures)
+        if inference_shape:
+            load_demand_shape(inference_shape)
         load_scenario(scenario)
-    except (GigawattError, FailureModelError) as exc:
+    except (GigawattError, FailureModelError, TraceError) as exc:
         raise _fail(str(exc)) from None
     except (KeyError, ValueError) as exc:
         raise _fail(str(exc).strip("'\"")) from None
     started = time.perf_counter()
     tasks = [
-        (scenario, queue, placement, months, seed, contracts, sample_hours, failures, out)
+        (
+            scenario,
+            queue,
+            placement,
+            months,
+            seed,
+            contracts,
+            sample_hours,
+            failures,
+            out,
+            inference_shape,
+        )
         for seed in seeds
     ]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     try:
         runs = pool_map(run_scenario_seed, tasks, workers, "seeds", True)
-    except (GigawattError, FailureModelError, KeyError, ValueError) as exc:
+    except (GigawattError, FailureModelError, TraceError, KeyError, ValueError) as exc:
         raise _fail(str(exc).strip("'\"")) from None
     wall_s = time.perf_counter() - started
     stats = seed_statistics(runs)
@@ -925,6 +953,13 @@ def simulate(
             + ", or a YAML path."
         ),
     ] = None,
+    inference_shape: Annotated[
+        str | None,
+        typer.Option(
+            help="Scenario runs: inference arrivals follow this trace's demand shape instead of "
+            "the daily sinusoid, e.g. azure-llm-2023:conv or azure-llm-2023:code."
+        ),
+    ] = None,
 ) -> None:
     """Replay a scenario's planned fleet with its tenants' jobs (time-based: waits, utilization,
     fairness), or pack a GPU cluster trace (arrival-only: allocation and fragmentation)."""
@@ -936,16 +971,17 @@ def simulate(
         if len(seed_list) > 1:
             simulate_scenario_seeds(
                 scenario, queue, placement, months, seed_list, contracts, sample_hours,
-                failures, jobs, out,
+                failures, jobs, out, inference_shape,
             )  # fmt: skip
             return
         try:
             seed = seed_list[0]
             make_queue_policy(queue, placement)
             result, summary, seconds = run_scenario(
-                scenario, queue, placement, months, seed, contracts, sample_hours, True, failures
-            )
-        except (GigawattError, FailureModelError) as exc:
+                scenario, queue, placement, months, seed, contracts, sample_hours, True, failures,
+                inference_shape,
+            )  # fmt: skip
+        except (GigawattError, FailureModelError, TraceError) as exc:
             raise _fail(str(exc)) from None
         except (KeyError, ValueError) as exc:
             raise _fail(str(exc).strip("'\"")) from None

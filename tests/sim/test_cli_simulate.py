@@ -223,3 +223,23 @@ def test_scenario_seeds_run_in_a_pool_with_mean_and_spread(tmp_path: Path) -> No
     assert stats["sd"] == pytest.approx(np.std(utilization, ddof=1))
     seed_2 = json.loads((out / "seed-2" / "summary.json").read_text())
     assert seed_2["jobs"] == jobs[1] and (out / "seed-1" / "jobs.csv").is_file()
+
+
+def test_scenario_inference_arrivals_follow_the_azure_shape(tmp_path: Path) -> None:
+    from gigawatt.traces import load_demand_shape
+
+    out = tmp_path / "shape"
+    args = ["scenarios/anthropic-fluidstack-2026.yaml", "--months", "7", "--no-contracts"]
+    result = CliRunner().invoke(
+        app(), ["simulate", *args, "--inference-shape", "azure-llm-2023:code", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    shape = load_demand_shape("azure-llm-2023:code")
+    rows = [r for r in csv.DictReader((out / "jobs.csv").open()) if r["tenant"] == "inference"]
+    arrival = np.array([float(r["arrival_s"]) for r in rows])
+    assert len(arrival) > 200
+    minute = (arrival % shape.period_s // 60).astype(np.int64)
+    counts = np.bincount(minute, minlength=len(shape.relative_rate))
+    assert np.corrcoef(counts, shape.relative_rate)[0, 1] > 0.8
+    bad = CliRunner().invoke(app(), ["simulate", *args, "--inference-shape", "philly"])
+    assert bad.exit_code == 2 and "has no demand shape" in bad.output

@@ -5,6 +5,7 @@ from gigawatt.traces import azure_llm as _azure_llm  # noqa: F401  (azure-llm-20
 from gigawatt.traces import gavel_philly as _gavel_philly  # noqa: F401  (philly)
 from gigawatt.traces import openb as _openb  # noqa: F401  (registers "openb")
 from gigawatt.traces.reader import (
+    DemandShapeReader,
     JobTrace,
     JobTraceReader,
     Trace,
@@ -14,12 +15,14 @@ from gigawatt.traces.reader import (
     drain_horizon_s,
     get_trace,
     job_trace_reader,
+    load_demand_shape,
     register_trace,
     trace_names,
     traces_dir,
 )
 
 __all__ = [
+    "DemandShapeReader",
     "JobTrace",
     "JobTraceReader",
     "Trace",
@@ -29,6 +32,7 @@ __all__ = [
     "drain_horizon_s",
     "get_trace",
     "job_trace_reader",
+    "load_demand_shape",
     "register_trace",
     "trace_names",
     "traces_dir",

@@ -18,6 +18,7 @@ from gigawatt.fleet.nodes import NodeSpecs
 from gigawatt.fleet.topology import Fleet
 from gigawatt.sched.jobs import JobTable
 from gigawatt.sched.pods import PodSpecs
+from gigawatt.workload.generators import RateShape
 
 
 class TraceError(Exception):
@@ -81,6 +82,15 @@ class JobTraceReader(Protocol):
     def load_jobs(self, workload: str = "all") -> JobTrace: ...
 
 
+@runtime_checkable
+class DemandShapeReader(Protocol):
+    """The optional capability of an inference trace: a demand shape for the generators."""
+
+    name: str
+
+    def demand_shape(self, service: str = ..., bin_s: float = 60.0) -> RateShape: ...
+
+
 def drain_horizon_s(jobs: JobTable, accelerators: int) -> float:
     """A horizon (s) by which a work-conserving scheduler has run every job: the last job's own
     end (arrival + run time) plus the time ``accelerators`` need for all the work at once."""
@@ -128,6 +138,19 @@ def job_trace_reader(name: str) -> JobTraceReader:
             f"(replayable: {replayable or 'none'})"
         )
     return reader
+
+
+def load_demand_shape(spec: str) -> RateShape:
+    """``"azure-llm-2023:conv"`` -> that trace's demand shape (its default part without
+    ``:part``); `TraceError` if the trace has none."""
+    name, _, part = spec.partition(":")
+    reader = get_trace(name)
+    if not isinstance(reader, DemandShapeReader):
+        shaped = ", ".join(n for n in trace_names() if isinstance(get_trace(n), DemandShapeReader))
+        raise TraceError(
+            f"trace {name!r} has no demand shape (traces with one: {shaped or 'none'})"
+        )
+    return reader.demand_shape(part) if part else reader.demand_shape()
 
 
 def traces_dir() -> Path:
