@@ -8,6 +8,8 @@ import math
 import numpy as np
 
 import gigawatt.sched.topology  # noqa: F401
+from gigawatt.failures.analytic import daly_interval_s
+from gigawatt.failures.exposure import JobShape, job_rates
 from gigawatt.failures.load import load_failure_model
 from gigawatt.failures.outages import Outages
 from gigawatt.fleet.topology import HallBlock, build_fleet
@@ -217,3 +219,76 @@ def test_the_node_index_finds_the_same_jobs_as_a_scan_of_every_allocation() -> N
     result = replay(fleet, jobs, policy, horizon_s, DAY_S, None, failures)
     assert policy.checks > 300
     assert result.failures is not None and result.failures.interruptions_by_cause.sum() > 5
+
+
+def _one_job(duration_s: float, checkpoint_s: float, cost_s: float, stateless: bool) -> JobTable:
+    jobs = simple_jobs(np.array([0.0]), np.array([duration_s]), np.array([4]))
+    object.__setattr__(jobs, "checkpoint_s", np.array([checkpoint_s]))
+    object.__setattr__(jobs, "checkpoint_cost_s", np.array([cost_s]))
+    object.__setattr__(jobs, "stateless", np.array([stateless]))
+    return jobs
+
+
+def test_checkpoint_writes_lengthen_the_run_and_count_as_overhead_not_goodput() -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 1, 4, 1, 0.0)])
+    none = NodeFailures(_outages([], [], [], []), ("gpu",), 10.0)
+    # 100 s of work in 30 s blocks: three 5 s writes (none after the last block).
+    result = replay(fleet, _one_job(100.0, 30.0, 5.0, False), make_queue_policy("fifo"),
+                    1000.0, 100.0, None, none)  # fmt: skip
+    assert result.records.end_s.tolist() == [115.0]
+    assert result.records.checkpoint_overhead_s.tolist() == [15.0]
+    summary = summarize_replay(result).failures
+    assert summary is not None
+    assert math.isclose(summary.goodput, 100.0 / 115.0)
+    assert math.isclose(summary.checkpoint_overhead_accelerator_h, 4 * 15.0 / 3600.0)
+
+
+def test_a_failure_during_a_checkpoint_write_loses_that_block() -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 2, 4, 1, 0.0)])
+    # Work 0-30, write 30-35, work 35-65, write 65-70: node 0 fails at 68, mid-write.
+    failures = NodeFailures(_outages([0], [68.0], [5000.0], [0]), ("gpu",), 10.0)
+    result = replay(fleet, _one_job(100.0, 30.0, 5.0, False), make_queue_policy("fifo"),
+                    10_000.0, 100.0, None, failures)  # fmt: skip
+    # 30 s saved; from 68 s on node 1: 10 s restart, 70 s of work with two writes.
+    assert result.records.end_s.tolist() == [68.0 + 10.0 + 70.0 + 10.0]
+    records = result.failures
+    assert records is not None
+    assert records.job_lost_s.tolist() == [30.0 + 10.0]  # the unsaved block + the restart
+    assert result.records.checkpoint_overhead_s.tolist() == [5.0 + 3.0 + 10.0]
+    # What is left of the held time is exactly the job's work.
+    useful = records.job_run_s - records.job_lost_s - result.records.overhead_s
+    assert math.isclose(float(useful[0]), 100.0)
+
+
+def test_a_stateless_job_resumes_without_rolling_back() -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 2, 4, 1, 0.0)])
+    failures = NodeFailures(_outages([0], [40.0], [5000.0], [0]), ("gpu",), 10.0)
+    ends = {}
+    for stateless in (True, False):
+        jobs = _one_job(100.0, math.inf, 0.0, stateless)
+        result = replay(fleet, jobs, make_queue_policy("fifo"), 10_000.0, 100.0, None, failures)
+        ends[stateless] = result.records.end_s[0]
+        assert result.records.interruptions.tolist() == [1]
+    assert ends[True] == 40.0 + 10.0 + 60.0  # only the restart is lost
+    assert ends[False] == 40.0 + 10.0 + 100.0  # never checkpoints: starts over
+
+
+def test_auto_checkpoint_interval_is_young_daly_from_the_jobs_mtti() -> None:
+    model = load_failure_model("llama3-2024")
+    fleet = build_fleet([HallBlock("s", "h", "h100", 64, 8, 1, 0.0)])
+    work_s = 10 * DAY_S
+    jobs = simple_jobs(np.array([0.0]), np.array([work_s]), np.array([512]))
+    object.__setattr__(jobs, "checkpoint_s", np.array([np.nan]))  # auto
+    quiet = NodeFailures(_outages([], [], [], []), ("gpu",), 600.0, 120.0, model)
+    result = replay(fleet, jobs, make_queue_policy("fifo"), 20 * DAY_S, DAY_S, None, quiet)
+    rates = job_rates(model, JobShape(512, 8, 8))
+    mtti_s = 1.0 / rates.unplanned_per_s
+    interval = daly_interval_s(120.0, mtti_s)
+    writes = math.ceil(work_s / interval) - 1
+    assert result.records.checkpoint_overhead_s.tolist() == [writes * 120.0]
+    assert result.records.end_s[0] == work_s + writes * 120.0
+    # Daly's interval is Young's sqrt(2 C M) to first order (C << M here).
+    assert abs(interval / math.sqrt(2 * 120.0 * mtti_s) - 1) < 0.05
+    # Without a failure model, auto means never checkpointing.
+    plain = replay(fleet, jobs, make_queue_policy("fifo"), 20 * DAY_S, DAY_S)
+    assert plain.records.checkpoint_overhead_s.tolist() == [0.0]

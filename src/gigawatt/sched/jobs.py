@@ -5,7 +5,15 @@ single accelerator: ``gpu_milli`` < 1000), from the types its ``allowed`` bit ma
 (bit i is ``types[i]``; 0 allows any). Every job starts whole or not at all; ``gang`` says its
 ranks communicate, so placement keeps it in as few scale-up domains and halls as it can.
 ``estimate_s`` is what the scheduler is told (EASY backfill plans with it); ``duration_s`` is
-how long the job really runs. CPU and memory are carried for the record: hosts built from a
+how long the job really runs.
+
+Checkpoints (``sim.replay``): a job trains in blocks of ``checkpoint_s`` seconds of work, each
+followed by a blocking write of ``checkpoint_cost_s`` (overhead, not useful work); an
+interruption loses the unfinished block. ``checkpoint_s`` inf: never checkpoints; NaN:
+``auto``, the Young/Daly interval for the job's size under the replay's failure model.
+``checkpoint_cost_s`` NaN: the failure model's cost (0 without failures). A ``stateless`` job
+(an inference replica) keeps all its progress when interrupted: it only pays the restart.
+CPU and memory are carried for the record: hosts built from a
 plan are sized per accelerator, so accelerators are the resource placement checks.
 """
 
@@ -40,18 +48,27 @@ class JobTable:
     arrival_s: FloatArray
     duration_s: FloatArray
     estimate_s: FloatArray
-    checkpoint_s: FloatArray  # checkpoint interval; inf: never checkpoints
+    checkpoint_s: FloatArray  # checkpoint interval, s of work; inf: never; NaN: auto
     cpu_milli: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     memory_mib: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: Blocking seconds per checkpoint write; NaN: the failure model's (0 without failures).
+    checkpoint_cost_s: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: Keeps no training state: an interruption loses no work (inference replicas).
+    stateless: BoolArray = field(default_factory=lambda: np.zeros(0, bool))
 
     def __post_init__(self) -> None:
         count = len(self.tenant)
         for name in ("cpu_milli", "memory_mib"):
             if len(getattr(self, name)) == 0 and count:
                 object.__setattr__(self, name, np.zeros(count, np.int64))
+        if len(self.checkpoint_cost_s) == 0 and count:
+            object.__setattr__(self, "checkpoint_cost_s", np.full(count, np.nan))
+        if len(self.stateless) == 0 and count:
+            object.__setattr__(self, "stateless", np.zeros(count, bool))
         for name in (
             "accelerators", "gpu_milli", "allowed", "gang", "priority", "arrival_s",
             "duration_s", "estimate_s", "checkpoint_s", "cpu_milli", "memory_mib",
+            "checkpoint_cost_s", "stateless",
         ):  # fmt: skip
             if getattr(self, name).shape != (count,):
                 raise ValueError(f"JobTable.{name} must have one entry per job ({count})")
@@ -68,6 +85,10 @@ class JobTable:
                 raise ValueError("durations must be >= 0")
             if self.tenant.max() >= len(self.tenants):
                 raise ValueError("JobTable.tenant indexes past tenants")
+            if np.any(self.checkpoint_s <= 0):
+                raise ValueError("checkpoint_s must be > 0 (inf: never, NaN: auto)")
+            if np.any(self.checkpoint_cost_s < 0):
+                raise ValueError("checkpoint_cost_s must be >= 0 (NaN: the failure model's)")
 
     @property
     def count(self) -> int:
@@ -100,6 +121,8 @@ class JobTable:
             checkpoint_s=self.checkpoint_s[index],
             cpu_milli=self.cpu_milli[index],
             memory_mib=self.memory_mib[index],
+            checkpoint_cost_s=self.checkpoint_cost_s[index],
+            stateless=self.stateless[index],
         )
 
 
@@ -129,6 +152,8 @@ def concat_jobs(tables: list[JobTable]) -> JobTable:
         checkpoint_s=cat("checkpoint_s"),
         cpu_milli=cat("cpu_milli"),
         memory_mib=cat("memory_mib"),
+        checkpoint_cost_s=cat("checkpoint_cost_s"),
+        stateless=cat("stateless"),
     )
 
 

@@ -45,6 +45,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from gigawatt.failures.analytic import daly_interval_s
+from gigawatt.failures.exposure import JobShape, job_rates
 from gigawatt.failures.models import FailureModel
 from gigawatt.failures.outages import Outages, draw_outages
 from gigawatt.fleet.topology import Fleet
@@ -60,6 +62,8 @@ FloatArray = NDArray[np.float64]
 # policy's wake-up last (WAKE_PRIORITY).
 END, NODE_OFFLINE, NODE_ONLINE, ARRIVAL, NODE_FAIL, NODE_REPAIRED, WAKE = 0, 1, 2, 3, 4, 5, 6
 WAKE_PRIORITY = 4
+# Why a job's run starts with pending time (besides a failure cause index >= 0).
+PLANNED, MIGRATION = -1, -2
 #: Seconds a migrated job loses (checkpoint on demand, stop, restore on its new nodes) when
 #: ``replay`` is given neither ``migrate_s`` nor failures (with failures: the failure model's
 #: detection + restart time).
@@ -83,7 +87,8 @@ class JobRecords:
     rejected: NDArray[np.bool_]  # can never fit the fleet (too big for every allowed type)
     migrations: IntArray  # times a policy moved the job while it ran (``Decision.moved``)
     held_s: FloatArray  # wall seconds the job held accelerators within the horizon
-    overhead_s: FloatArray  # of ``held_s``: seconds held without training (migrations)
+    overhead_s: FloatArray  # of ``held_s``: held not training: checkpoint writes, migrations
+    checkpoint_overhead_s: FloatArray  # of ``overhead_s``: writing checkpoints
 
     def wait_s(self, jobs: JobTable) -> FloatArray:
         return self.start_s - jobs.arrival_s
@@ -107,12 +112,16 @@ class Samples:
 @dataclass(frozen=True)
 class NodeFailures:
     """Failures to replay: node outages (``draw_outages``), the names of their causes (index =
-    ``outages.cause``) and the time a job loses on each interruption before it trains again
-    (the model's detection + restart, seconds)."""
+    ``outages.cause``), the time a job loses on each interruption before it trains again
+    (the model's detection + restart, seconds), the checkpoint write cost of jobs that give
+    none (seconds) and the model itself (for ``auto`` checkpoint intervals: Young/Daly from
+    each job's MTTI at its size; None: ``auto`` jobs never checkpoint)."""
 
     outages: Outages
     causes: tuple[str, ...]
     restart_s: float
+    checkpoint_cost_s: float = 0.0
+    model: FailureModel | None = None
 
 
 def fleet_failures(
@@ -133,6 +142,8 @@ def fleet_failures(
         outages=outages,
         causes=tuple(c.id for c in model.components),
         restart_s=model.recovery.detection_s + model.recovery.restart_s,
+        checkpoint_cost_s=model.recovery.checkpoint_cost_s,
+        model=model,
     )
 
 
@@ -227,7 +238,20 @@ def replay(
     migrations = np.zeros(count, np.int64)
     held_s = np.zeros(count)
     overhead_s = np.zeros(count)
+    checkpoint_overhead_s = np.zeros(count)
+    # A run of a job: first ``pending_s`` (restart after a failure, restore after a move; the
+    # reason in ``pending_cause``), then ``remaining_s`` of work in blocks of ``interval_s``
+    # each followed by a ``cost_s`` checkpoint write (none after the last block).
     remaining_s = jobs.duration_s.astype(np.float64).copy()
+    pending_s = [0.0] * count
+    pending_cause = [PLANNED] * count
+    cost_default = failures.checkpoint_cost_s if failures is not None else 0.0
+    cost_s = np.where(np.isnan(jobs.checkpoint_cost_s), cost_default, jobs.checkpoint_cost_s)
+    cost_s = cost_s.tolist()
+    interval_s = jobs.checkpoint_s.tolist()  # NaN (auto): set at each start for its type
+    auto = np.isnan(jobs.checkpoint_s).tolist()
+    auto_intervals: dict[tuple[int, int, float], float] = {}
+    stateless = jobs.stateless.tolist()
     runs = [0] * count  # bumped on every start, so a stale end event is recognized
 
     # Largest job each type can ever hold (all its nodes), for rejecting the impossible.
@@ -277,28 +301,84 @@ def replay(
     samples_repair_nodes: list[int] = []
     samples_repair_accelerators: list[float] = []
 
+    def run_wall_s(job: int) -> float:
+        """Wall seconds the job's run takes from its start: pending, work, checkpoints."""
+        work = float(remaining_s[job])
+        wall = pending_s[job] + work
+        tau, delta = interval_s[job], cost_s[job]
+        if delta > 0 and tau < math.inf and work > tau:
+            writes = math.ceil(work / tau) - 1
+            wall += writes * delta
+            checkpoint_overhead_s[job] += writes * delta  # taken back if the run is cut
+        return wall
+
+    def spend_pending(job: int, spent: float) -> None:
+        """Charge ``spent`` seconds of the run's pending time to its reason."""
+        reason = pending_cause[job]
+        if reason >= 0:
+            job_lost_s[job] += spent
+            cause_restart[reason] += spent * share[job]
+        elif reason == MIGRATION:
+            overhead_s[job] += spent
+
+    def settle(job: int, ran: float) -> tuple[float, float]:
+        """The job's run stops after ``ran`` wall seconds: charge its pending and checkpoint
+        time; return (work saved by checkpoints, work done since the last one), seconds."""
+        spent = min(ran, pending_s[job])
+        spend_pending(job, spent)
+        training = ran - spent
+        tau, delta = interval_s[job], cost_s[job]
+        work = float(remaining_s[job])
+        if delta > 0 and tau < math.inf and work > tau:  # undo run_wall_s' estimate
+            checkpoint_overhead_s[job] -= (math.ceil(work / tau) - 1) * delta
+        if tau < math.inf:
+            blocks = math.floor(training / (tau + delta))
+            tail = training - blocks * (tau + delta)
+            writing = max(tail - tau, 0.0) if delta > 0 else 0.0
+            checkpoint_overhead_s[job] += blocks * delta + writing
+            return blocks * tau, tail - writing
+        return 0.0, training
+
+    def auto_interval(job: int, type_index: int) -> float:
+        """Young/Daly interval (``failures.analytic.daly_interval_s``) from the job's MTTI
+        (work-losing interruptions) at its size on nodes and domains of ``type_index``."""
+        accelerators = int(jobs.accelerators[job])
+        key = (type_index, accelerators, cost_s[job])
+        cached = auto_intervals.get(key)
+        if cached is None:
+            model = failures.model if failures is not None else None
+            if model is None:
+                cached = math.inf
+            else:
+                node = int(state.type_node_size[type_index])
+                domain = node * max(int(state.type_max_domain_nodes[type_index]), 1)
+                rate = job_rates(model, JobShape(accelerators, node, domain)).unplanned_per_s
+                mtti_s = 1.0 / rate if rate > 0 else math.inf
+                cached = daly_interval_s(cost_s[job], mtti_s) if cost_s[job] > 0 else math.inf
+            auto_intervals[key] = cached
+        return cached
+
     def interrupt(allocation: Allocation, now: float, cause: int) -> None:
-        """Roll the job back to its last checkpoint and queue it again; ``cause`` < 0 is a
-        planned fleet change (no restart cost, not counted as a failure)."""
+        """Roll the job back to its last checkpoint (a stateless job keeps its progress) and
+        queue it again; ``cause`` < 0 is a planned fleet change (no restart cost, not counted
+        as a failure)."""
         job = allocation.job
         ran = now - allocation.start_s
-        checkpoint = float(jobs.checkpoint_s[job])
-        saved = math.floor(ran / checkpoint) * checkpoint if 0 < checkpoint < math.inf else 0.0
+        saved, unsaved = settle(job, ran)
+        if stateless[job]:
+            saved, unsaved = saved + unsaved, 0.0
         remaining_s[job] -= min(saved, remaining_s[job])
         interruptions[job] += 1
         held_s[job] += ran
         queue.push(job)
-        if failures is None:
-            return
+        job_lost_s[job] += unsaved
         if cause >= 0:
-            rolled_back = ran - saved
-            remaining_s[job] += restart_s  # paid when it runs again
-            job_lost_s[job] += rolled_back + restart_s
+            pending_s[job] = restart_s  # paid when it runs again
+            pending_cause[job] = cause
             cause_interruptions[cause] += 1
-            cause_rolled_back[cause] += rolled_back * share[job]
-            cause_restart[cause] += restart_s * share[job]
+            cause_rolled_back[cause] += unsaved * share[job]
         else:
-            job_lost_s[job] += ran - saved
+            pending_s[job] = max(pending_s[job] - ran, 0.0)
 
     # Scratch arrays for counting the domains, halls and sites a placement spans.
     domain_stamp = np.zeros(fleet.domain_count, np.int64)
@@ -353,6 +433,8 @@ def replay(
                     continue  # the job was interrupted or moved after this end was scheduled
                 finished = state.release(payload, now)
                 held_s[payload] += now - finished.start_s
+                spend_pending(payload, pending_s[payload])
+                pending_s[payload] = 0.0
                 end_s[payload] = now
                 remaining_s[payload] = 0.0
             elif kind == ARRIVAL:
@@ -431,9 +513,13 @@ def replay(
                 # nodes for migrate_s, then trains on; the old end is stale (runs bump).
                 ran = now - moved.start_s
                 held_s[job] += ran
-                remaining_s[job] = max(float(remaining_s[job]) - ran, 0.0) + migrate_s
+                saved, unsaved = settle(job, ran)
+                remaining_s[job] = max(float(remaining_s[job]) - saved - unsaved, 0.0)
+                pending_s[job] = migrate_s
+                pending_cause[job] = MIGRATION
                 migrations[job] += 1
-                overhead_s[job] += min(migrate_s, horizon_s - now)
+            if auto[job]:
+                interval_s[job] = auto_interval(job, allocation.type)
             runs[job] += 1
             type_index[job] = allocation.type
             placed = allocation.nodes
@@ -446,9 +532,7 @@ def replay(
                 hall_ids = distinct(fleet.domain_hall[domain_ids], hall_stamp)
                 halls[job] = len(hall_ids)
                 sites[job] = len(distinct(fleet.hall_site[hall_ids], site_stamp))
-            heapq.heappush(
-                heap, (now + float(remaining_s[job]), END, next(counter), END, job, runs[job])
-            )
+            heapq.heappush(heap, (now + run_wall_s(job), END, next(counter), END, job, runs[job]))
         if next_wakeup is not None:
             wake = next_wakeup(now)
             if wake is not None and now < wake <= horizon_s and wake < wake_at:
@@ -458,6 +542,8 @@ def replay(
     group_busy_s, group_online_s, tenant_busy_s = state.busy_integrals(horizon_s)
     for allocation in state.allocations.values():
         held_s[allocation.job] += horizon_s - allocation.start_s
+        settle(allocation.job, horizon_s - allocation.start_s)
+    overhead_s += checkpoint_overhead_s
     failure_records = None
     if failures is not None:
         failure_records = FailureRecords(
@@ -491,6 +577,7 @@ def replay(
             migrations,
             held_s,
             overhead_s,
+            checkpoint_overhead_s,
         ),
         samples=Samples(
             time_s=np.array(samples_t),

@@ -63,8 +63,8 @@ class CauseSummary:
 @dataclass(frozen=True)
 class FailureSummary:
     """Failures over the replay. Goodput = useful training time / time held while running
-    (useful = held minus rolled-back work minus restart time), accelerator-weighted for a
-    tenant or the fleet."""
+    (useful = held minus rolled-back work, restart time, checkpoint writes and migration
+    restores), accelerator-weighted for a tenant or the fleet."""
 
     node_outages: int
     interruptions: int
@@ -78,6 +78,10 @@ class FailureSummary:
     out_of_service_accelerators_mean: float  # accelerators in repair, mean over the samples
     out_of_service_share: float  # of online + in-repair accelerators, mean over the samples
     causes: list[CauseSummary]
+    checkpoint_overhead_accelerator_h: float = 0.0  # writing checkpoints (not useful work)
+    migration_overhead_accelerator_h: float = 0.0  # restoring jobs a policy moved
+    migrations: int = 0
+    stateless_interruptions: int = 0  # interruptions (planned too) of jobs that lose no work
 
 
 def job_goodput(result: ReplayResult) -> np.ndarray:
@@ -87,8 +91,9 @@ def job_goodput(result: ReplayResult) -> np.ndarray:
     if records is None:
         raise ValueError("the replay ran without failures")
     run = records.job_run_s
+    lost = records.job_lost_s + result.records.overhead_s
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(run > 0, (run - records.job_lost_s).clip(0) / run, np.nan)
+        return np.where(run > 0, (run - lost).clip(0) / run, np.nan)
 
 
 def summarize_failures(result: ReplayResult) -> FailureSummary:
@@ -99,7 +104,9 @@ def summarize_failures(result: ReplayResult) -> FailureSummary:
     jobs = result.jobs
     share = jobs.accelerators * (jobs.gpu_milli / 1000.0)
     held = records.job_run_s * share
-    useful = (records.job_run_s - records.job_lost_s).clip(0) * share
+    overhead = result.records.overhead_s
+    checkpoints = result.records.checkpoint_overhead_s
+    useful = (records.job_run_s - records.job_lost_s - overhead).clip(0) * share
     tenant_goodput = {}
     for index, name in enumerate(jobs.tenants):
         mine = jobs.tenant == index
@@ -133,6 +140,10 @@ def summarize_failures(result: ReplayResult) -> FailureSummary:
             )
             for k, cause in enumerate(records.causes)
         ],
+        checkpoint_overhead_accelerator_h=float((checkpoints * share).sum()) / HOUR_S,
+        migration_overhead_accelerator_h=float(((overhead - checkpoints) * share).sum()) / HOUR_S,
+        migrations=int(result.records.migrations.sum()),
+        stateless_interruptions=int(result.records.interruptions[jobs.stateless].sum()),
     )
 
 

@@ -115,6 +115,7 @@ def _table(
     gang: bool | NDArray[np.bool_],
     priority: int,
     checkpoint_s: float,
+    stateless: bool = False,
 ) -> JobTable:
     count = len(arrival_s)
     return JobTable(
@@ -131,6 +132,7 @@ def _table(
         duration_s=duration_s,
         estimate_s=duration_s.copy(),
         checkpoint_s=np.full(count, checkpoint_s),
+        stateless=np.full(count, stateless),
     )
 
 
@@ -329,6 +331,7 @@ def generate_jobs(
                     gang,
                     spec.priority,
                     checkpoint_s,
+                    stateless=isinstance(spec, InferenceFleet),  # no rollback on a failure
                 )
             )
     return concat_jobs(tables).sorted_by_arrival()
