@@ -1001,6 +1001,8 @@ def simulate(
     except TraceError as exc:
         raise _fail(str(exc)) from None
     if isinstance(reader, JobTraceReader):
+        if seeds != "42":
+            console.print("note: a trace replay is deterministic; --seeds is ignored")
         simulate_trace_replay(trace, workload, policy, placement, sample_hours, jobs, out)
         return
     try:
