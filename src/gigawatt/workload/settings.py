@@ -7,9 +7,11 @@ scenario without tenants a frontier lab's usual mix.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 class StrictModel(BaseModel):
@@ -93,6 +95,57 @@ class ResearchPool(StrictModel):
 Generator = Annotated[FrontierTraining | InferenceFleet | ResearchPool, Field(discriminator="kind")]
 
 
+def _parse_day(value: Any) -> Any:
+    """``YYYY-MM`` is the first day of that month (the scenario's month style); ``YYYY-MM-DD``
+    and YAML dates are days."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value.strip()):
+        year, month = value.strip().split("-")
+        try:
+            return dt.date(int(year), int(month), 1)
+        except ValueError:
+            raise ValueError(
+                f"expected a month YYYY-MM or a day YYYY-MM-DD, got {value!r}"
+            ) from None
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_parse_day)]
+
+
+class ReservationSettings(StrictModel):
+    """Accelerators held for this tenant over a time window (`gigawatt simulate`): inside the
+    window no other tenant's job runs on them and this tenant's jobs get them first; before it,
+    other jobs use them only if they end (by their estimate) before the window starts. Checked
+    against the planned fleet when the simulation starts: the type and site must exist and
+    hold that many accelerators online for the whole window, or the run stops with the reason."""
+
+    accelerator: str = Field(min_length=1, description="Accelerator id (a type in the fleet).")
+    accelerators: int = Field(ge=1, description="Accelerators held (rounded up to whole nodes).")
+    site: str | None = Field(
+        default=None,
+        description="Site or contract id whose accelerators are held; empty: any site.",
+    )
+    start: Day = Field(
+        description="First day of the window: YYYY-MM-DD, or YYYY-MM for the month's first day."
+    )
+    days: float = Field(gt=0, le=3650, description="Length of the window, days.")
+    run_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="If set, the run the window is for: the tenant submits one gang of "
+        "`accelerators` at `start` that runs this many days (at most `days`).",
+    )
+
+    @model_validator(mode="after")
+    def _run_fits_window(self) -> ReservationSettings:
+        if self.run_days is not None and self.run_days > self.days:
+            raise ValueError(
+                f"run_days ({self.run_days:g}) must be at most days ({self.days:g}): the run "
+                "has to end inside its window"
+            )
+        return self
+
+
 class Tenant(StrictModel):
     """A team or customer with an entitlement to a share of the fleet."""
 
@@ -105,6 +158,10 @@ class Tenant(StrictModel):
         description="Accelerator ids its jobs may run on (empty: any type in the fleet).",
     )
     workloads: list[Generator] = Field(min_length=1, description="What it runs.")
+    reservations: list[ReservationSettings] = Field(
+        default_factory=list,
+        description="Time windows of accelerators held for this tenant (docs/simulate.md).",
+    )
 
 
 class Workload(StrictModel):
