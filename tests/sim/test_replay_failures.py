@@ -292,3 +292,30 @@ def test_auto_checkpoint_interval_is_young_daly_from_the_jobs_mtti() -> None:
     # Without a failure model, auto means never checkpointing.
     plain = replay(fleet, jobs, make_queue_policy("fifo"), 20 * DAY_S, DAY_S)
     assert plain.records.checkpoint_overhead_s.tolist() == [0.0]
+
+
+def test_a_hall_spare_replaces_a_failed_node_at_once_until_the_pool_is_empty() -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 2, 4, 1, 0.0)])
+    jobs = simple_jobs(np.array([0.0, 0.0]), np.array([100.0, 100.0]), np.array([4, 4]))
+    object.__setattr__(jobs, "checkpoint_s", np.array([10.0, 10.0]))
+    # Node 0 fails at 25 s, node 1 at 35 s, each for 500 s; one spare in the hall.
+    outages = _outages([0, 1], [25.0, 35.0], [525.0, 535.0], [0, 0])
+    result = replay(fleet, jobs, make_queue_policy("fifo"), 5000.0, 50.0, None,
+                    NodeFailures(outages, ("gpu",), 5.0, spares_per_hall=1))  # fmt: skip
+    # Job 0 resumes on the spare at once (20 s saved, 80 s + 5 s restart); the pool is then
+    # empty, so node 1 stays out and job 1 (30 s saved) waits for job 0's node to free up.
+    assert result.records.end_s[0] == 25.0 + 5.0 + 80.0
+    assert result.records.end_s[1] == 110.0 + 5.0 + 70.0
+    records = result.failures
+    assert records is not None
+    assert records.spare_swaps == 1
+    at = result.samples.time_s
+    assert records.spares_in_use[at == 50.0].tolist() == [1]
+    assert records.spares_in_use[at == 550.0].tolist() == [0]
+    assert records.repair_nodes[at == 50.0].tolist() == [2]  # both in repair
+    assert records.repair_accelerators[at == 50.0].tolist() == [4.0]  # only one out of service
+    summary = summarize_replay(result).failures
+    assert summary is not None and summary.spares_in_use_max == 1
+    no_spares = replay(fleet, jobs, make_queue_policy("fifo"), 5000.0, 50.0, None,
+                       NodeFailures(outages, ("gpu",), 5.0))  # fmt: skip
+    assert no_spares.records.end_s[0] == 525.0 + 5.0 + 80.0

@@ -110,6 +110,15 @@ class Recovery(StrictModel):
     source: str = Field(min_length=3, description="Where these come from, or why assumed.")
 
 
+class Spares(StrictModel):
+    """Spare nodes kept per hall: a node that fails with a repair time is swapped for a spare
+    at once (its jobs only pay the restart; capacity stays) while a spare is left; the
+    repaired node becomes a spare again."""
+
+    nodes_per_hall: int = Field(ge=0, description="Spare nodes per hall.")
+    source: str = Field(min_length=3, description="Where the pool size comes from, or why.")
+
+
 class FailureModel(StrictModel):
     """A named set of components plus the node sizes their per-node rates assume."""
 
@@ -121,6 +130,9 @@ class FailureModel(StrictModel):
     )
     recovery: Recovery
     components: tuple[Component, ...] = Field(min_length=1)
+    spares: Spares | None = Field(
+        default=None, description="Spare nodes per hall; None: failed nodes wait for repair."
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> FailureModel:

@@ -24,7 +24,10 @@ and a WAKE makes its instant call ``admit``.
 Node failures (optional ``NodeFailures``, drawn by ``gigawatt.failures.outages``) are more of
 the same events: at ``down_s`` the node leaves (its jobs are interrupted as above and pay the
 model's detection + restart time when they run again) and it is in repair until ``up_s``; it
-rejoins only if it is still within its fleet service window. A failure without repair time
+rejoins only if it is still within its fleet service window. With a spare pool
+(``NodeFailures.spares_per_hall``) a failed node with a repair time is swapped at once for a
+spare of its hall while one is left: its jobs pay the restart, capacity stays, and the
+repaired node returns to the pool at ``up_s``. A failure without repair time
 (software, hangs) interrupts the node's jobs but takes no capacity. A failure drawn while its
 node is already out of service is ignored (first order).
 
@@ -40,7 +43,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,6 +64,7 @@ FloatArray = NDArray[np.float64]
 # the same instant. A node failure applies with NODE_OFFLINE, a repair with NODE_ONLINE, a
 # policy's wake-up last (WAKE_PRIORITY).
 END, NODE_OFFLINE, NODE_ONLINE, ARRIVAL, NODE_FAIL, NODE_REPAIRED, WAKE = 0, 1, 2, 3, 4, 5, 6
+SPARE_BACK = 7  # a node repaired while a spare stood in for it: the spare returns to the pool
 WAKE_PRIORITY = 4
 # Why a job's run starts with pending time (besides a failure cause index >= 0).
 PLANNED, MIGRATION = -1, -2
@@ -122,13 +126,23 @@ class NodeFailures:
     restart_s: float
     checkpoint_cost_s: float = 0.0
     model: FailureModel | None = None
+    spares_per_hall: int = 0  # spare nodes per hall (the model's ``spares``)
 
 
 def fleet_failures(
-    model: FailureModel, fleet: Fleet, horizon_s: float, seed: int = 0
+    model: FailureModel,
+    fleet: Fleet,
+    horizon_s: float,
+    seed: int = 0,
+    spares_per_hall: int | None = None,
 ) -> NodeFailures:
     """Node outages of ``fleet`` over ``[0, horizon_s]`` from ``model`` (``draw_outages``),
-    with the model's cause names and detection + restart time, ready for ``replay``."""
+    with the model's cause names, detection + restart time, checkpoint cost and spare nodes
+    per hall (``spares_per_hall`` overrides the model's ``spares``), ready for ``replay``."""
+    if spares_per_hall is None:
+        spares_per_hall = model.spares.nodes_per_hall if model.spares is not None else 0
+    if spares_per_hall < 0:
+        raise ValueError(f"spares per hall must be >= 0, got {spares_per_hall}")
     outages = draw_outages(
         model,
         fleet.node_accelerators,
@@ -144,6 +158,7 @@ def fleet_failures(
         restart_s=model.recovery.detection_s + model.recovery.restart_s,
         checkpoint_cost_s=model.recovery.checkpoint_cost_s,
         model=model,
+        spares_per_hall=spares_per_hall,
     )
 
 
@@ -162,6 +177,9 @@ class FailureRecords:
     job_lost_s: FloatArray  # rolled back + restart, seconds (all interruptions of the job)
     repair_nodes: IntArray  # per sample: nodes in repair (the repair backlog)
     repair_accelerators: FloatArray  # per sample: accelerators out of service for repair
+    spares_in_use: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # per sample
+    spare_swaps: int = 0  # failed nodes replaced from their hall's spare pool
+    spares_per_hall: int = 0
 
 
 @dataclass(frozen=True)
@@ -300,6 +318,12 @@ def replay(
     repair_accelerators = 0.0
     samples_repair_nodes: list[int] = []
     samples_repair_accelerators: list[float] = []
+    # Spare pools: a failed node with a repair time is swapped for a spare of its hall at once.
+    spares_free = [failures.spares_per_hall if failures is not None else 0] * fleet.hall_count
+    node_hall = fleet.node_hall
+    spares_in_use = 0
+    spare_swaps = 0
+    samples_spares: list[int] = []
 
     def run_wall_s(job: int) -> float:
         """Wall seconds the job's run takes from its start: pending, work, checkpoints."""
@@ -410,6 +434,7 @@ def replay(
             if failures is not None:
                 samples_repair_nodes.append(repair_nodes)
                 samples_repair_accelerators.append(repair_accelerators)
+                samples_spares.append(spares_in_use)
             next_sample += sample_every_s
 
     while heap and heap[0][0] <= horizon_s:
@@ -465,19 +490,20 @@ def replay(
                         interrupt(allocation, now, cause)
                         changed = True
                     if outage_up[payload] > now:
-                        in_repair[node] += 1
                         repair_nodes += 1
-                        repair_accelerators += float(fleet.node_accelerators[node])
+                        hall = int(node_hall[node])
+                        if spares_free[hall] > 0:  # a spare stands in: capacity stays
+                            spares_free[hall] -= 1
+                            spares_in_use += 1
+                            spare_swaps += 1
+                            state.bring_online(nodes, now)
+                            back = SPARE_BACK
+                        else:
+                            in_repair[node] += 1
+                            repair_accelerators += float(fleet.node_accelerators[node])
+                            back = NODE_REPAIRED
                         heapq.heappush(
-                            heap,
-                            (
-                                outage_up[payload],
-                                NODE_ONLINE,
-                                next(counter),
-                                NODE_REPAIRED,
-                                node,
-                                0,
-                            ),
+                            heap, (outage_up[payload], NODE_ONLINE, next(counter), back, node, 0)
                         )
                     else:  # no repair: the node is back at once, its jobs restart
                         state.bring_online(nodes, now)
@@ -487,6 +513,10 @@ def replay(
                         (outage_down[payload + 1], NODE_OFFLINE, next(counter), NODE_FAIL,
                          payload + 1, 0),
                     )  # fmt: skip
+            elif kind == SPARE_BACK:  # the repaired node is the hall's spare now
+                spares_free[int(node_hall[payload])] += 1
+                spares_in_use -= 1
+                repair_nodes -= 1
             else:  # NODE_REPAIRED
                 in_repair[payload] -= 1
                 repair_nodes -= 1
@@ -556,6 +586,9 @@ def replay(
             job_lost_s=job_lost_s,
             repair_nodes=np.array(samples_repair_nodes, np.int64),
             repair_accelerators=np.array(samples_repair_accelerators),
+            spares_in_use=np.array(samples_spares, np.int64),
+            spare_swaps=spare_swaps,
+            spares_per_hall=failures.spares_per_hall,
         )
 
     return ReplayResult(

@@ -82,6 +82,10 @@ class FailureSummary:
     migration_overhead_accelerator_h: float = 0.0  # restoring jobs a policy moved
     migrations: int = 0
     stateless_interruptions: int = 0  # interruptions (planned too) of jobs that lose no work
+    spares_per_hall: int = 0
+    spare_swaps: int = 0  # failed nodes replaced at once from their hall's spare pool
+    spares_in_use_mean: float = 0.0  # over the samples, all halls
+    spares_in_use_max: int = 0
 
 
 def job_goodput(result: ReplayResult) -> np.ndarray:
@@ -144,6 +148,12 @@ def summarize_failures(result: ReplayResult) -> FailureSummary:
         migration_overhead_accelerator_h=float(((overhead - checkpoints) * share).sum()) / HOUR_S,
         migrations=int(result.records.migrations.sum()),
         stateless_interruptions=int(result.records.interruptions[jobs.stateless].sum()),
+        spares_per_hall=records.spares_per_hall,
+        spare_swaps=records.spare_swaps,
+        spares_in_use_mean=float(records.spares_in_use.mean())
+        if len(records.spares_in_use)
+        else 0.0,
+        spares_in_use_max=int(records.spares_in_use.max()) if len(records.spares_in_use) else 0,
     )
 
 
