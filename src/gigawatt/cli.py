@@ -250,7 +250,7 @@ def _register_subcommands() -> None:
     from gigawatt.cli_finance import finance, sweep
     from gigawatt.cli_goodput import goodput
     from gigawatt.cli_run import run
-    from gigawatt.cli_serve import admin_app, cancel, jobs, reserve, serve, submit
+    from gigawatt.cli_serve import admin_app, cancel, jobs, metrics, reserve, serve, submit, usage
     from gigawatt.cli_simulate import simulate, traces_app
 
     app.command()(run)
@@ -258,7 +258,7 @@ def _register_subcommands() -> None:
     app.command()(goodput)
     app.command()(serve)
     app.add_typer(admin_app, name="admin")
-    for command in (reserve, submit, jobs, cancel):
+    for command in (reserve, submit, jobs, cancel, usage, metrics):
         app.command()(command)
     app.command()(finance)
     app.command()(sweep)

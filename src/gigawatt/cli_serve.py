@@ -1,6 +1,6 @@
 """`gigawatt serve`, `gigawatt admin tenant create`, and the client commands that talk to a
-running service over HTTP (`reserve`, `submit`, `jobs`, `cancel`). An edge: prints, reads
-files and environment variables.
+running service over HTTP (`reserve`, `submit`, `jobs`, `cancel`, `usage`, `metrics`). An
+edge: prints, reads files and environment variables.
 
 Client commands find the service at ``--url`` (``GIGAWATT_URL``, default
 http://127.0.0.1:8000) and authenticate with ``--token`` (``GIGAWATT_TOKEN``).
@@ -44,6 +44,21 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     placement: Annotated[str, typer.Option(help="Placement policy (as in simulate).")] = "topology",
+    speed: Annotated[
+        float | None,
+        typer.Option(
+            help="Run the twin clock this many times faster than the wall clock "
+            "(3600: an hour a second). Default: the live wall clock."
+        ),
+    ] = None,
+    failures: Annotated[
+        str | None,
+        typer.Option(
+            help="Failure model (e.g. llama3-2024, or a YAML file): node failures and repairs "
+            "on the clock interrupt and requeue jobs."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the failure draws.")] = 0,
 ) -> None:
     """Run the control plane: HTTP API (OpenAPI at /docs) over the scenario's planned fleet."""
     import os
@@ -56,15 +71,25 @@ def serve(
 
     url = database_url or DEFAULT_DATABASE_URL
     admin_token = os.environ.get("GIGAWATT_ADMIN_TOKEN")
+    if speed is not None and not 0 < speed <= 1e9:
+        raise fail(f"--speed {speed}: expected a number > 0 and <= 1e9 (3600: an hour a second)")
     try:
-        app = create_app(scenario, url, admin_token, placement=placement)
-    except GigawattError as exc:
+        app = create_app(
+            scenario, url, admin_token, placement=placement, speed=speed, failures=failures,
+            seed=seed,
+        )  # fmt: skip
+    except (GigawattError, ValueError) as exc:
         raise fail(str(exc)) from None
     if admin_token is None:
         console.print(
             f"admin token (set GIGAWATT_ADMIN_TOKEN to choose one): {app.state.admin_token}"
         )
     console.print(f"serving {scenario} on http://{host}:{port} (database {url.split('@')[-1]})")
+    if speed is not None:
+        console.print(
+            f"twin clock: {speed:g}x from {app.state.control.clock():%Y-%m-%d %H:%M} UTC"
+            + (f", failures {failures} (seed {seed})" if failures else "")
+        )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -237,3 +262,75 @@ def cancel(
         console.print_json(json.dumps(job))
     else:
         console.print(f"job {job['id']} {job['state']}")
+
+
+AllOption = Annotated[
+    bool, typer.Option("--all", help="Every tenant (the admin route; --token is the admin's).")
+]
+
+
+def usage(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM (default: this month).")] = None,
+    every: AllOption = False,
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Metered accelerator-hours and cost this month (or --month), per job and reservation,
+    with the spend committed for the rest of the month and the budget."""
+    params = {"month": month} if month else {}
+    report = _request("GET", url, token, "/v1/admin/usage" if every else "/v1/usage",
+                      params=params)  # fmt: skip
+    if as_json:
+        console.print_json(json.dumps(report))
+        return
+    summary = Table("tenant", "accelerator-h", "used $", "committed $", "budget $",
+                    title=f"Usage {report['month']} (as of {report['at'][:16]})")  # fmt: skip
+    items = Table("tenant", "kind", "id", "type", "accelerators", "accelerator-h", "cost $",
+                  "inside")  # fmt: skip
+    for tenant in report["tenants"]:
+        budget = tenant["monthly_budget_usd"]
+        summary.add_row(
+            tenant["tenant"], f"{tenant['accelerator_hours']:,.1f}", f"{tenant['cost_usd']:,.2f}",
+            f"{tenant['committed_usd']:,.2f}", "-" if budget is None else f"{budget:,.0f}",
+        )  # fmt: skip
+        for item in tenant["items"]:
+            items.add_row(
+                tenant["tenant"], item["kind"] + (" (running)" if item["running"] else ""),
+                item["id"], item["accelerator"], str(item["accelerators"]),
+                f"{item['accelerator_hours']:,.1f}", f"{item['cost_usd']:,.2f}",
+                item["reservation"] or "",
+            )  # fmt: skip
+    console.print(summary)
+    if items.row_count:
+        console.print(items)
+    prices = ", ".join(f"{t} ${p:,.2f}/h" for t, p in report["prices_usd_per_hour"].items())
+    console.print(f"prices: {prices or 'none (nothing is charged)'}")
+
+
+def metrics(
+    every: AllOption = False,
+    url: UrlOption = DEFAULT_URL,
+    token: TokenOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Utilization per accelerator type, queue, nodes down, and the fleet's power now."""
+    data = _request("GET", url, token, "/v1/admin/metrics" if every else "/v1/metrics")
+    if as_json:
+        console.print_json(json.dumps(data))
+        return
+    console.print(f"at {str(data.get('at'))[:19]}: {data['running_jobs']} running, "
+                  f"{data['queued_jobs']} queued, {data['nodes_down']} nodes down")  # fmt: skip
+    table = Table("type", "utilization")
+    for accelerator, share in data["utilization"].items():
+        table.add_row(accelerator, f"{share:.1%}")
+    console.print(table)
+    power = data.get("power")
+    if power:
+        sites = Table("site", "IT MW", "PUE", "facility MW",
+                      title=f"Power now (idle accelerators at {power['idle_share']:.0%})")  # fmt: skip
+        for site, row in power["by_site"].items():
+            sites.add_row(site, f"{row['it_mw']:,.1f}", f"{row['pue']:.2f}",
+                          f"{row['facility_mw']:,.1f}")  # fmt: skip
+        sites.add_row("total", f"{power['it_mw']:,.1f}", "", f"{power['facility_mw']:,.1f}")
+        console.print(sites)

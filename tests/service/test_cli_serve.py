@@ -20,7 +20,8 @@ TYPE = "gb300-nvl72"
 def cli() -> typer.Typer:
     app = typer.Typer()
     app.add_typer(cli_serve.admin_app, name="admin")
-    for command in (cli_serve.reserve, cli_serve.submit, cli_serve.jobs, cli_serve.cancel):
+    for command in (cli_serve.reserve, cli_serve.submit, cli_serve.jobs, cli_serve.cancel,
+                    cli_serve.usage, cli_serve.metrics):  # fmt: skip
         app.command()(command)
     return app
 
@@ -72,6 +73,23 @@ def test_admin_then_tenant_commands(
         assert cancelled.exit_code == 0 and "cancelled" in cancelled.output
         other = runner.invoke(cli(), ["cancel", job_id], env={**env, "GIGAWATT_TOKEN": admin_token})
         assert other.exit_code == 2 and "401" in other.output
+
+        # Metering: the cancelled job is an item (its id may wrap in the table: ask JSON too).
+        usage = runner.invoke(cli(), ["usage"], env=env)
+        assert usage.exit_code == 0 and "Usage" in usage.output and "prices:" in usage.output
+        report = json.loads(runner.invoke(cli(), ["usage", "--json"], env=env).output)
+        (mine,) = report["tenants"]
+        assert [i["id"] for i in mine["items"] if i["kind"] == "job"] == [job_id]
+        assert mine["tenant"] == "acme" and report["prices_usd_per_hour"][TYPE] > 0
+        everyone = runner.invoke(
+            cli(), ["usage", "--all"], env={**env, "GIGAWATT_TOKEN": admin_token}
+        )
+        assert everyone.exit_code == 0 and "acme" in everyone.output
+        assert runner.invoke(cli(), ["usage", "--all"], env=env).exit_code == 2  # not admin
+        power = runner.invoke(cli(), ["metrics"], env=env)
+        assert power.exit_code == 0 and "Power now" in power.output and "tx-1" in power.output
+        data = json.loads(runner.invoke(cli(), ["metrics", "--json"], env=env).output)
+        assert data["power"]["facility_mw"] > data["power"]["it_mw"] > 0
     finally:
         server.kill()
         server.wait(10)

@@ -25,6 +25,7 @@ from gigawatt.plan import plan_scenario
 from gigawatt.scenario import load_scenario, scenario_catalog
 from gigawatt.service import schemas
 from gigawatt.service.control import ControlPlane, Refused, utcnow
+from gigawatt.service.dashboard import router as dashboard_router
 from gigawatt.service.power import PowerModel
 from gigawatt.service.twin import OutageStream, TwinClock
 from gigawatt.store.database import Database
@@ -145,7 +146,7 @@ def create_app(
     db.upgrade()
     if speed is not None:
         origin = max(clock(), latest_recorded_time(db) or clock())
-        clock = TwinClock(speed, origin)
+        clock = TwinClock(speed, origin, started=False)  # started once ready to serve
     if prices_usd_per_hour is None and not isinstance(scenario, tuple):
         prices_usd_per_hour = prices_from_scenario(scenario, clock().date())
     if power is None:
@@ -187,6 +188,7 @@ def create_app(
     app.state.control = control
     app.state.admin_token = admin
     app.state.db = db
+    app.include_router(dashboard_router)  # the live dashboard at / (service/dashboard.py)
 
     def ticker() -> None:
         while not stop_ticking.wait(tick_interval_s):
@@ -197,6 +199,8 @@ def create_app(
 
     @app.on_event("startup")
     def start_ticking() -> None:
+        if isinstance(clock, TwinClock):
+            clock.start()
         if tick_interval_s:
             stop_ticking.clear()
             threading.Thread(target=ticker, name="gigawatt-clock", daemon=True).start()
