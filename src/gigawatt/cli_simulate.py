@@ -471,6 +471,7 @@ def write_replay(
     if result.failures is not None:
         series_columns["repair_nodes"] = result.failures.repair_nodes.tolist()
         series_columns["repair_accelerators"] = result.failures.repair_accelerators.tolist()
+        series_columns["spares_in_use"] = result.failures.spares_in_use.tolist()
     written = []
     for name, columns in (("jobs", job_columns), ("series", series_columns)):
         path = out / f"{name}.csv"
