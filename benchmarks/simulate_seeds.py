@@ -9,7 +9,8 @@ same seeds one after another in this process (``--jobs 1``); the pool runs them 
 ``--workers`` processes (`pool_map`, as the CLI does). Prints the median wall time of each over
 ``--repeats`` and the ratio (the speed-up). The default is the demo scenario, 12 months,
 owned fleet only (about 4 s a seed alone on a 2-core machine; with ``--contracts`` a seed
-takes over a minute).
+takes over a minute). The load average printed before and after says whether other work
+shared the cores (a pool cannot gain without an idle core).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def main() -> None:
     print(
         f"{args.scenario.name}: {args.seeds} seeds x {args.months} months "
         f"({'with' if args.contracts else 'without'} contracts), {os.cpu_count()} cores, "
-        f"{args.repeats} repeats"
+        f"{args.repeats} repeats; load average before {os.getloadavg()[0]:.1f}"
     )
     serial, pooled = [], []
     for _ in range(args.repeats):  # interleaved, so both see the same machine load
@@ -63,6 +64,8 @@ def main() -> None:
     )
     print(f"pool ({args.workers} workers):         median {pooled_s:6.1f} s")
     print(f"speed-up serial / pool:   {serial_s / pooled_s:.2f}x")
+    # Other processes on the machine take cores the pool would use: say how busy it was.
+    print(f"load average after: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
