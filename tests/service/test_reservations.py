@@ -179,3 +179,34 @@ def test_concurrent_submits_never_break_a_hold(
     for job in running:
         assert job["reservation"] is None and not set(job["placement"]["nodes"]) & held
     assert capacity(client)["reserved_free"] == 0 and capacity(client)["free"] == 0
+
+
+def test_restart_holds_the_same_nodes_and_restores_jobs_inside_their_reservation(
+    database_url: str, clock: Clock
+) -> None:
+    fleet = uniform_fleet(8, 4, 2, halls=2, accelerator="gb200", site="tx-1")
+
+    def serve() -> TestClient:
+        app = create_app(
+            (fleet, dt.date(2026, 1, 1)), database_url, "adm", clock=clock, tick_interval_s=0
+        )
+        return TestClient(app)
+
+    with serve() as first:
+        made = first.post(
+            "/v1/admin/tenants", json={"name": "acme", "quotas": {"gb200": 32}}, headers=ADMIN
+        )
+        acme = {"Authorization": f"Bearer {made.json()['token']}"}
+        reservation = reserve(first, acme, 8, "2026-06-01", 5)
+        held = held_nodes(first)
+        inside = submit(first, acme, 8)
+        outside = submit(first, acme, 8)
+    clock.now += dt.timedelta(hours=1)
+    with serve() as second:  # a new process: memory rebuilt from the database
+        assert held_nodes(second) == held
+        restored = second.get(f"/v1/jobs/{inside['id']}", headers=acme).json()
+        assert restored["state"] == "running" and restored["reservation"] == reservation
+        assert set(restored["placement"]["nodes"]) == set(held)
+        shared = second.get(f"/v1/jobs/{outside['id']}", headers=acme).json()
+        assert shared["state"] == "running" and not set(shared["placement"]["nodes"]) & set(held)
+        assert capacity(second)["reserved_free"] == 0 and capacity(second)["free"] == 16
