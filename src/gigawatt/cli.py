@@ -247,6 +247,7 @@ def print_supply(report: dict[str, Any]) -> None:
 
 def _register_subcommands() -> None:
     """Commands that live in their own modules (simulate, traces)."""
+    from gigawatt.cli_compare import compare
     from gigawatt.cli_finance import finance, sweep
     from gigawatt.cli_goodput import goodput
     from gigawatt.cli_run import run
@@ -254,6 +255,7 @@ def _register_subcommands() -> None:
     from gigawatt.cli_simulate import simulate, traces_app
 
     app.command()(run)
+    app.command()(compare)
     app.command("simulate")(simulate)
     app.command()(goodput)
     app.command()(serve)
