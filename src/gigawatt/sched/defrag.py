@@ -1,0 +1,254 @@
+"""Defragmentation: move checkpointing jobs so a blocked gang fits.
+
+A gang can be blocked although enough accelerators of its type are free: the free ones are
+spread over partly used nodes, and a gang of more than one node needs *whole* free nodes (a
+single-node job needs one node with enough free). `plan_defrag` finds running jobs that can be
+moved (they checkpoint: finite ``checkpoint_s``; whole accelerators on one node) whose nodes, once emptied,
+give the gang the whole nodes it lacks, and moves them onto free room elsewhere:
+
+1. *Need*: the whole free nodes the gang lacks on a type with enough free accelerators.
+2. *Choose* nodes to empty, cheapest first: partly used nodes that hold only movable jobs, fewest
+   used accelerators first, then nodes in the domains with most whole free nodes (a compact
+   gang); stop when the need is met. The jobs on them are the moves.
+3. *Try* (KAI-Scheduler's ``Statement``: checkpoint, then commit or roll back): release the
+   movers, keep the emptied nodes out of reach, place each mover elsewhere (largest first), then
+   place the gang. If any step fails, everything is rolled back exactly and None is returned.
+
+The plan is committed to the state when returned: moved jobs hold their new allocations, the
+gang its own. `Defragmenting` wraps any queue policy: after the inner policy's pass, it tries
+this for the first waiting gang and returns the moves as `Decision` s with ``moved`` set (the
+engine charges each a migration: checkpoint on demand, restore on the new nodes).
+
+Fragmentation here is the share of free accelerators of the type that are not on wholly free
+nodes (0: every free accelerator is on an empty node; 1: no node is empty).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gigawatt.sched.cluster import Allocation, ClusterState, GangPlacement
+from gigawatt.sched.jobs import JobTable
+from gigawatt.sched.queue import Decision, JobQueue, QueuePolicy
+
+#: At most this many jobs are moved for one gang (a plan that needs more is not tried).
+MAX_MOVES = 64
+
+
+@dataclass(frozen=True)
+class Move:
+    """``job`` left ``old`` for ``new``."""
+
+    job: int
+    old: Allocation
+    new: Allocation
+
+
+@dataclass(frozen=True)
+class DefragPlan:
+    """What was moved for ``gang`` and what it got; fragmentation of the gang's type before the
+    moves and after the gang was placed."""
+
+    gang: int
+    allocation: Allocation
+    moves: tuple[Move, ...]
+    fragmentation_before: float
+    fragmentation_after: float
+
+    @property
+    def moved_accelerators(self) -> int:
+        return int(sum(m.old.accelerators for m in self.moves))
+
+
+def fragmentation(state: ClusterState, type_index: int) -> float:
+    """Share of the type's free accelerators (online nodes) not on wholly free nodes."""
+    free = state.type_free[type_index]
+    if free == 0:
+        return 0.0
+    whole = state.type_full[type_index] * int(state.type_node_size[type_index])
+    return float(free - whole) / float(free)
+
+
+def _movable(jobs: JobTable, allocation: Allocation) -> bool:
+    """Single-node, whole-accelerator jobs that checkpoint (a move costs them only the restore)."""
+    return (
+        allocation.shared_slot < 0
+        and len(allocation.nodes) == 1
+        and math.isfinite(float(jobs.checkpoint_s[allocation.job]))
+    )
+
+
+def _whole_nodes_needed(state: ClusterState, t: int, need: int) -> int:
+    """How many more wholly free nodes of type t the job of ``need`` accelerators lacks."""
+    size = int(state.type_node_size[t])
+    if need <= size:
+        return 0 if any(state.buckets[t][k] for k in range(need, size)) or state.type_full[t] else 1
+    full, rest = divmod(need, size)
+    partial = rest > 0 and any(state.buckets[t][k] for k in range(rest, size))
+    return max(0, full + (1 if rest and not partial else 0) - state.type_full[t])
+
+
+def _restore(state: ClusterState, allocation: Allocation, now: float) -> None:
+    """Re-commit an allocation released in this pass, exactly where it was (roll back)."""
+    for node, count in zip(allocation.nodes.tolist(), allocation.counts.tolist(), strict=True):
+        state._set_free(node, state._node_free[node] - count)
+    state.allocations[allocation.job] = allocation
+    bisect.insort(state.running_ends[allocation.type], (allocation.end_estimate_s, allocation.job))
+    state._account(allocation, 1.0, now)  # accounted from now: release ended it at now
+
+
+def _choose(state: ClusterState, t: int, lacking: int) -> list[int] | None:
+    """Jobs to move so that ``lacking`` more nodes of type t are wholly free, or None."""
+    jobs = state.jobs
+    size = int(state.type_node_size[t])
+    on_node: dict[int, list[int]] = {}
+    blocked: set[int] = set()
+    for allocation in state.allocations.values():
+        if allocation.type != t:
+            continue
+        movable = _movable(jobs, allocation)
+        for node in allocation.nodes.tolist():
+            if state._node_free[node] == 0 and not movable:
+                continue
+            on_node.setdefault(node, []).append(allocation.job)
+            if not movable:
+                blocked.add(node)
+    candidates = [
+        n
+        for n, held in on_node.items()
+        if n not in blocked and 0 < state._node_free[n] < size and held
+    ]
+    domain = state.fleet.node_domain
+    candidates.sort(
+        key=lambda n: (size - state._node_free[n], -int(state.domain_full[domain[n]]), n)
+    )
+    movers: list[int] = []
+    chosen = 0
+    for node in candidates:
+        if chosen >= lacking:
+            break
+        new = [j for j in on_node[node] if j not in movers]
+        if len(movers) + len(new) > MAX_MOVES:
+            return None
+        movers.extend(new)
+        chosen += 1
+    return movers if chosen >= lacking else None
+
+
+def plan_defrag(
+    state: ClusterState, gang: int, placement: GangPlacement, now: float
+) -> DefragPlan | None:
+    """Move checkpointing jobs so ``gang`` (waiting, not running) fits, and place it; the plan,
+    committed, or None with the state unchanged (module doc)."""
+    jobs = state.jobs
+    need = int(jobs.accelerators[gang])
+    if int(jobs.gpu_milli[gang]) < 1000:
+        return None
+    for t in state.allowed_types(gang):
+        if state.type_free[t] < need:
+            continue
+        lacking = _whole_nodes_needed(state, t, need)
+        if lacking == 0:
+            continue  # it fits as it is (or fails for another reason): nothing to recover
+        movers = _choose(state, t, lacking)
+        if not movers:
+            continue
+        plan = _try(state, gang, t, movers, placement, now)
+        if plan is not None:
+            return plan
+    return None
+
+
+def _try(
+    state: ClusterState,
+    gang: int,
+    t: int,
+    movers: list[int],
+    placement: GangPlacement,
+    now: float,
+) -> DefragPlan | None:
+    before = fragmentation(state, t)
+    old = [state.release(job, now) for job in movers]
+    size = int(state.type_node_size[t])
+    emptied = np.unique(np.concatenate([a.nodes for a in old]))
+    emptied = emptied[state.node_free[emptied] == size]
+    placed: list[Allocation] = []
+    gang_allocation: Allocation | None = None
+    state._take_full(t, emptied)  # out of the movers' reach while they are placed
+    try:
+        for allocation in sorted(old, key=lambda a: -a.accelerators):
+            new = state.place(allocation.job, placement, now, (t,))
+            if new is None:
+                break
+            placed.append(new)
+    finally:
+        state._give_full(t, emptied)
+    if len(placed) == len(old):
+        gang_allocation = state.place(gang, placement, now, (t,))
+    if gang_allocation is None:  # roll back: movers to where they were
+        for allocation in placed:
+            state.release(allocation.job, now)
+        for allocation in old:
+            _restore(state, allocation, now)
+        return None
+    by_job = {a.job: a for a in old}
+    moves = tuple(Move(a.job, by_job[a.job], a) for a in placed)
+    return DefragPlan(gang, gang_allocation, moves, before, fragmentation(state, t))
+
+
+@dataclass
+class DefragLog:
+    """What `Defragmenting` did: one plan per defragmentation, with the time it happened."""
+
+    plans: list[tuple[float, DefragPlan]] = field(default_factory=list)
+
+    @property
+    def moves(self) -> int:
+        return sum(len(p.moves) for _, p in self.plans)
+
+    @property
+    def moved_accelerators(self) -> int:
+        return sum(p.moved_accelerators for _, p in self.plans)
+
+
+class Defragmenting:
+    """Any queue policy, plus: when the first waiting gang is still blocked after the inner
+    policy's pass although its type has enough free accelerators, move checkpointing jobs for
+    it (`plan_defrag`). Moves come back as `Decision` s with ``moved`` (the old allocation)."""
+
+    def __init__(self, inner: QueuePolicy) -> None:
+        self.inner = inner
+        self.name = f"{inner.name}+defrag"
+        self.placement: GangPlacement | None = getattr(inner, "placement", None)
+        self.log = DefragLog()
+
+    def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
+        return self.inner.order_key(jobs, job)
+
+    def next_wakeup(self, now: float) -> float | None:
+        wake = getattr(self.inner, "next_wakeup", None)
+        result: float | None = wake(now) if wake is not None else None
+        return result
+
+    def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
+        decisions = self.inner.admit(queue, state, now)
+        if self.placement is None:
+            return decisions
+        started = {d.job for d in decisions}
+        jobs = state.jobs
+        for job in queue:
+            if job in started:
+                continue
+            if not jobs.gang[job] or int(jobs.accelerators[job]) < 2:
+                return decisions  # the first waiting job is no gang: nothing to do
+            plan = plan_defrag(state, job, self.placement, now)
+            if plan is None:
+                return decisions
+            self.log.plans.append((now, plan))
+            moves = [Decision(m.job, m.new, moved=m.old) for m in plan.moves]
+            return [*decisions, *moves, Decision(job, plan.allocation)]
+        return decisions
