@@ -624,6 +624,8 @@ def print_seeds(
                ("Jain", "jain_fairness", lambda v: f"{v:.3f}"),
                ("queue\nmean", "mean_queue_length", lambda v: f"{v:,.1f}")]  # fmt: skip
     columns += [(f"wait p95 h\n{t}", f"{t}:wait_p95_h", _hours) for t in tenants]
+    if "goodput" in stats:  # replayed with --failures
+        columns += [("goodput", "goodput", _pct_or_dash)]
     columns += [("replay s", "", lambda v: f"{v:.1f}")]
     for header, _, _ in columns:
         table.add_column(header, justify="right", no_wrap=True)
