@@ -34,6 +34,7 @@ from gigawatt.fleet.topology import fleet_from_buildout
 from gigawatt.plan import plan_scenario
 from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
 from gigawatt.sched.cluster import placement_names
+from gigawatt.sched.defrag import Defragmenting
 from gigawatt.sched.placement import policy_names
 from gigawatt.sched.queue import make_queue_policy, queue_policy_names
 from gigawatt.sim.arrivals import PAPER_TUNE_RATIO
@@ -53,7 +54,7 @@ from gigawatt.traces import (
 from gigawatt.traces.fgd_expected import expected_curves
 from gigawatt.traces.philly import load_research_mix
 from gigawatt.workload.generators import generate_jobs
-from gigawatt.workload.reservations import with_reservations
+from gigawatt.workload.reservations import reservation_lines, with_reservations
 from gigawatt.workload.settings import Workload, default_tenants
 
 _T = TypeVar("_T")
@@ -117,33 +118,10 @@ def run_experiments(
     jobs: int | None = None,
     show_progress: bool = False,
 ) -> list[RunSummary]:
-    """Every (policy, seed) run, on ``jobs`` local processes (default: all cores)."""
+    """Every (policy, seed) run, on ``jobs`` local processes (default: all cores), in
+    (policy, seed) order."""
     tasks = [(trace, workload, policy, seed, tune) for policy in policies for seed in seeds]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    results: list[RunSummary] = []
-    progress = Progress(
-        TextColumn("[bold]simulate"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=not show_progress,
-    )
-    with progress:
-        bar = progress.add_task("runs", total=len(tasks))
-        if jobs == 1:
-            for task in tasks:
-                results.append(run_one(*task))
-                progress.advance(bar)
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = [pool.submit(run_one, *task) for task in tasks]
-                for future in as_completed(futures):
-                    results.append(future.result())
-                    progress.advance(bar)
-    order = {(p, s): i for i, (_, _, p, s, _) in enumerate(tasks)}
-    return sorted(results, key=lambda r: order[(r.policy, r.seed)])
+    return pool_map(run_one, tasks, jobs, "simulate", show_progress)
 
 
 # simulate -------------------------------------------------------------------------------------------
@@ -300,6 +278,7 @@ def run_scenario(
     show_progress: bool,
     failures: str | None = None,
     inference_shape: str | None = None,
+    defrag: bool = False,
 ) -> tuple[ReplayResult, ReplaySummary, float]:
     """Plan the scenario, build its fleet, draw the tenants' jobs, replay (with node outages
     from the failure model ``failures``, a name in data/failures or a path, if given; inference
@@ -314,6 +293,8 @@ def run_scenario(
     shape = load_demand_shape(inference_shape) if inference_shape else None
     jobs = generate_jobs(workload, fleet, horizon_s, load_research_mix(), shape)
     policy = make_queue_policy(queue, placement)
+    if defrag:  # moves checkpointing jobs for a blocked gang (docs/simulate.md, defragmentation)
+        policy = Defragmenting(policy)
     jobs, policy = with_reservations(scenario, fleet, jobs, policy, str(path))
     model = load_failure_model(failures) if failures else None
     progress = Progress(
@@ -963,6 +944,13 @@ def simulate(
             "the daily sinusoid, e.g. azure-llm-2023:conv or azure-llm-2023:code."
         ),
     ] = None,
+    defrag: Annotated[
+        bool,
+        typer.Option(
+            "--defrag",
+            help="Scenario runs: move checkpointing jobs when a gang is blocked by fragmentation.",
+        ),
+    ] = False,
 ) -> None:
     """Replay a scenario's planned fleet with its tenants' jobs (time-based: waits, utilization,
     fairness), or pack a GPU cluster trace (arrival-only: allocation and fragmentation)."""
@@ -982,7 +970,7 @@ def simulate(
             make_queue_policy(queue, placement)
             result, summary, seconds = run_scenario(
                 scenario, queue, placement, months, seed, contracts, sample_hours, True, failures,
-                inference_shape,
+                inference_shape, defrag,
             )  # fmt: skip
         except (GigawattError, FailureModelError, TraceError) as exc:
             raise _fail(str(exc)) from None
@@ -995,6 +983,16 @@ def simulate(
             f"({seconds:.1f} s, {summary.events / max(seconds, 1e-9):,.0f} events/s)"
         )
         print_replay(summary, title)
+        for line in reservation_lines(load_scenario(scenario), result):
+            console.print(line)
+        if defrag:
+            records = result.records
+            moving_s = (records.overhead_s - records.checkpoint_overhead_s) * result.jobs.accelerators
+            console.print(
+                f"defrag: {int(records.migrations.sum()):,} moves of checkpointing jobs, "
+                f"{float(moving_s[records.migrations > 0].sum()) / 3600.0:,.1f} accelerator-h "
+                "spent moving"
+            )
         if out is not None:
             written = write_replay(out, result, summary, seconds)
             console.print("wrote " + ", ".join(str(p) for p in written))
