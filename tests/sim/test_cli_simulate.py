@@ -243,3 +243,23 @@ def test_scenario_inference_arrivals_follow_the_azure_shape(tmp_path: Path) -> N
     assert np.corrcoef(counts, shape.relative_rate)[0, 1] > 0.8
     bad = CliRunner().invoke(app(), ["simulate", *args, "--inference-shape", "philly"])
     assert bad.exit_code == 2 and "has no demand shape" in bad.output
+
+
+def test_seed_statistics_are_mean_sample_sd_and_range_ignoring_nan() -> None:
+    from gigawatt.cli_simulate import SeedRun, seed_statistics
+    from gigawatt.sim.replay_summary import ReplaySummary, TenantSummary
+
+    def run(seed: int, utilization: float, wait_h: float) -> SeedRun:
+        tenant = TenantSummary("t", 10, 10, 10, 0, wait_h, wait_h, wait_h, 1.0, 1.0, 1.0, 1.0,
+                               1.0, 1.0, 1, 1.0, 1, 1)  # fmt: skip
+        summary = ReplaySummary("fifo", "topology", 1.0, 5, 10, utilization, 1.0, 0.0, 0,
+                                [tenant], [])  # fmt: skip
+        return SeedRun(seed, summary, 1.0, 8, 1)
+
+    stats = seed_statistics([run(1, 0.2, 1.0), run(2, 0.4, float("nan")), run(3, 0.9, 3.0)])
+    assert stats["utilization"]["mean"] == pytest.approx(0.5)
+    assert stats["utilization"]["sd"] == pytest.approx(np.std([0.2, 0.4, 0.9], ddof=1))
+    assert (stats["utilization"]["min"], stats["utilization"]["max"]) == (0.2, 0.9)
+    assert stats["t:wait_p50_h"]["mean"] == pytest.approx(2.0)  # the NaN seed is left out
+    single = seed_statistics([run(1, 0.3, float("nan"))])
+    assert single["utilization"]["sd"] == 0.0 and single["t:wait_p50_h"]["mean"] is None
