@@ -109,3 +109,22 @@ def test_simulate_stops_on_a_bad_reservation_with_one_line(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert "tenants[0].reservations[0].site: unknown site 'tx-9'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_simulate_reports_a_refused_reservation_and_defrag(tmp_path: Path) -> None:
+    from gigawatt.cli_simulate import simulate
+
+    text = Path("scenarios/anthropic-fluidstack-2026.yaml").read_text()
+    early = tmp_path / "early.yaml"
+    early.write_text(  # ny-1 has no accelerators online before mid-2026: can never be held
+        text + "\ntenants:\n  - {name: lab, entitlement: 1, workloads: [{kind: research}],\n"
+        "     reservations: [{accelerator: tpu7x, accelerators: 8, site: ny-1, "
+        "start: 2026-01-10, days: 10, run_days: 5}]}\n"
+    )
+    app = typer.Typer()
+    app.command()(simulate)
+    result = CliRunner().invoke(app, [str(early), "--months", "3", "--no-contracts", "--defrag"])
+    assert result.exit_code == 0, result.output
+    assert "REFUSED" in result.output and "0 are" in result.output
+    assert "its run never started" in result.output
+    assert "defrag: 0 moves" in result.output

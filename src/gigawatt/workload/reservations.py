@@ -23,6 +23,7 @@ the replay, what each reservation got.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -209,3 +210,23 @@ def reservation_report(scenario: Scenario, result: ReplayResult) -> list[dict[st
             row["run_delay_h"] = (start - r.start_s) / 3600.0
         rows.append(row)
     return rows
+
+
+def reservation_lines(scenario: Scenario, result: ReplayResult) -> list[str]:
+    """`reservation_report` as one line per reservation, for the terminal."""
+    lines = []
+    for row in reservation_report(scenario, result):
+        text = f"reservation {row['name']} (days {row['start_day']:.0f}-{row['end_day']:.0f}): "
+        if not row["held"]:
+            text += f"REFUSED: {row['refused_because']}"
+        else:
+            text += "held"
+        if "run_start_day" in row:
+            delay = float(str(row["run_delay_h"]))
+            text += (
+                "; its run never started within the horizon"
+                if math.isnan(delay)
+                else f"; its run started day {row['run_start_day']:.1f} ({delay:+.1f} h vs window)"
+            )
+        lines.append(text)
+    return lines
