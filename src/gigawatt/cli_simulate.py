@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -766,7 +766,7 @@ def run_trace_replay(
         return float(np.percentile(finite, q)) if len(finite) else float("nan")
 
     ends = result.records.end_s[~np.isnan(result.records.end_s)]
-    return TraceReplayRun(
+    run = TraceReplayRun(
         queue,
         summary,
         seconds,
@@ -777,6 +777,24 @@ def run_trace_replay(
         float(ends.max()) if len(ends) else float("nan"),
         tuple(str(p) for p in written),
     )
+    if out is None:
+        return run
+    # What was replayed and under which assumptions, beside summary.json.
+    path = out / "trace.json"
+    payload = {
+        "trace": trace,
+        "workload": loaded.workload,
+        "policy": queue,
+        "placement": placement,
+        "jobs": loaded.jobs.count,
+        "accelerators": loaded.fleet.total_accelerators,
+        "horizon_s": loaded.horizon_s,
+        "notes": list(loaded.notes),
+        "all_jobs": {k: v for k, v in asdict(run).items() if k not in ("summary", "written")}
+        | {"utilization_to_last_end": run.utilization_to_last_end},
+    }
+    path.write_text(json.dumps(payload, indent=2, default=lambda v: None) + "\n", encoding="utf-8")
+    return replace(run, written=(*run.written, str(path)))
 
 
 def print_trace_compare(runs: Sequence[TraceReplayRun], title: str) -> None:
@@ -987,7 +1005,9 @@ def simulate(
             console.print(line)
         if defrag:
             records = result.records
-            moving_s = (records.overhead_s - records.checkpoint_overhead_s) * result.jobs.accelerators
+            moving_s = (
+                records.overhead_s - records.checkpoint_overhead_s
+            ) * result.jobs.accelerators
             console.print(
                 f"defrag: {int(records.migrations.sum()):,} moves of checkpointing jobs, "
                 f"{float(moving_s[records.migrations > 0].sum()) / 3600.0:,.1f} accelerator-h "
