@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -61,3 +62,23 @@ def test_malformed_row_names_file_and_line(tmp_path: Path) -> None:
         read_dlrm_instances(bad)
     with pytest.raises(TraceError, match="no workload 'nope'"):
         AlibabaDlrmReader().load_jobs("nope")
+    with pytest.raises(TraceError, match="all@F"):
+        AlibabaDlrmReader().load_jobs("all@lots")
+
+
+def test_a_smaller_cluster_than_the_peak_makes_instances_wait() -> None:
+    import gigawatt.sched.topology  # noqa: F401  (registers the placements)
+    from gigawatt.sched.queue import make_queue_policy
+    from gigawatt.sim.replay import replay
+
+    full = AlibabaDlrmReader().load_jobs("all")
+    tight = AlibabaDlrmReader().load_jobs("all@0.9")
+    assert tight.workload == "all@0.9"
+    assert tight.fleet.total_accelerators == 8 * math.ceil(0.9 * 3_414 / 8)  # 0.9 x the peak
+    assert tight.jobs.count == full.jobs.count
+    waits = []
+    for loaded in (full, tight):
+        result = replay(loaded.fleet, loaded.jobs, make_queue_policy("fifo", "topology"),
+                        loaded.horizon_s, 86_400.0)  # fmt: skip
+        waits.append(np.nansum(result.records.wait_s(loaded.jobs)))
+    assert waits[0] == 0.0 < waits[1]

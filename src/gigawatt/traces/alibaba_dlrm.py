@@ -11,7 +11,8 @@ existed before the trace, arrival 0), run time = ``deletion_time`` - arrival (em
 at the trace end, runs to the last timestamp of the file). CN instances take no GPU and are
 counted but not replayed. The file has no node list: the stand-in cluster is 8-GPU servers
 (ASSUMED; the densest service allows 8 instances per node), as many as the peak number of GPU
-instances alive at once needs. Tenants are the 9 services with the most GPU-hours plus "other".
+instances alive at once needs (``all``), or F times that (``all@0.9``: queueing appears).
+Tenants are the 9 services with the most GPU-hours plus "other".
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ class AlibabaDlrmReader:
         self.folder = folder or traces_dir() / "alibaba-v2025-dlrm"
 
     def workloads(self) -> tuple[str, ...]:
-        return ("all",)
+        return ("all", "all@F (cluster of F x the peak)")
 
     def load(self, workload: str = "default") -> Trace:
         raise TraceError(
@@ -110,9 +111,18 @@ class AlibabaDlrmReader:
         )
 
     def load_jobs(self, workload: str = "all") -> JobTrace:
-        """The GPU instances as jobs on a stand-in cluster; see the module docstring."""
-        if workload not in ("all", "default"):
-            raise TraceError(f"alibaba-v2025-dlrm has no workload {workload!r} (known: all)")
+        """The GPU instances as jobs on a stand-in cluster (``all``: as big as the peak;
+        ``all@F``: F x the peak); see the module docstring."""
+        base, _, scale_text = workload.partition("@")
+        try:
+            scale = float(scale_text) if scale_text else 1.0
+        except ValueError:
+            scale = -1.0
+        if base not in ("all", "default") or not 0.0 < scale <= 10.0:
+            raise TraceError(
+                f"alibaba-v2025-dlrm has no workload {workload!r} (known: all, or all@F for a "
+                "cluster of F x the peak, e.g. all@0.9)"
+            )
         cols = read_dlrm_instances(self.folder / TRACE_FILE)
         times = np.concatenate([cols["creation_s"], cols["deletion_s"]])
         end_of_trace_s = float(np.nanmax(times))
@@ -132,7 +142,8 @@ class AlibabaDlrmReader:
         tenants += ["other"] if has_other else []
         tenant = tenant_of_app[app_index]
         weight = np.bincount(tenant, weights=duration * gpus, minlength=len(tenants))
-        servers = max(1, math.ceil(peak_concurrent(arrival, end, gpus) / GPUS_PER_SERVER))
+        peak = peak_concurrent(arrival, end, gpus)
+        servers = max(1, math.ceil(scale * peak / GPUS_PER_SERVER))
         fleet = build_fleet([HallBlock("alibaba", "hn", "gpu", servers, GPUS_PER_SERVER, 1, 0.0)])
         count = int(gpu.sum())
         jobs = JobTable(
@@ -154,14 +165,14 @@ class AlibabaDlrmReader:
         ).sorted_by_arrival()
         return JobTrace(
             trace=self.name,
-            workload="all",
+            workload="all" if scale == 1.0 else f"all@{scale:g}",
             fleet=fleet,
             jobs=jobs,
             horizon_s=end_of_trace_s,
             notes=(
                 f"{int((~gpu).sum()):,} CPU-only (CN) instances not replayed",
-                f"stand-in cluster: {servers} servers x {GPUS_PER_SERVER} GPUs = the peak of "
-                "GPU instances alive at once (ASSUMED)",
+                f"stand-in cluster: {servers} servers x {GPUS_PER_SERVER} GPUs = {scale:g} x the "
+                f"peak of GPU instances alive at once, {peak:,} (ASSUMED)",
                 "instances alive before the trace arrive at 0; alive at its end run to it",
             ),
         )
