@@ -159,12 +159,12 @@ class GavelPhillyReader:
 
     def load_jobs(self, workload: str = ALL_VCS) -> JobTrace:
         """Jobs of one VC or all (``workload``), on the cluster spec's GPUs; see the module."""
-        workload = ALL_VCS if workload == "default" else workload
-        vcs = self.vcs() if workload == ALL_VCS else (workload,)
-        if workload not in self.workloads() and workload != "default":
+        workload = ALL_VCS if workload == "default" else workload  # the CLI's default
+        if workload not in self.workloads():
             raise TraceError(
                 f"philly has no VC {workload!r} (known: {', '.join(self.workloads())})"
             )
+        vcs = self.vcs() if workload == ALL_VCS else (workload,)
         throughputs = read_throughputs(self.folder / "v100_throughputs.csv")
         gpus_by_type = read_cluster_spec(self.folder / self.cluster_spec)
         blocks = [
