@@ -65,14 +65,15 @@ def test_twin_with_failures_ends_jobs_on_its_clock_and_requeues_interrupted_ones
     failed = re.compile(r"^requeued: node \d+ failed \(.+\)$")
     interrupted = [j for j in jobs if j["interruptions"]]
     assert interrupted and downs and downs >= len(interrupted)
+    assert any(j["progress_s"] > 0 for j in interrupted)  # some resumed from a checkpoint
     for job in jobs:
         reasons = [e["reason"] for e in job["history"]]
         assert sum(bool(failed.match(r)) for r in reasons) == job["interruptions"]
         assert reasons.count("placed") == job["interruptions"] + 1  # resumed after each
+        # The last stretch ran exactly the rest of the estimate on the twin clock: all of it
+        # if never interrupted, else what was left after the work saved at checkpoints.
         ran_s = (_parse(job["ended_at"]) - _parse(job["started_at"])).total_seconds()
+        assert abs(ran_s - (10 * DAY_S - job["progress_s"])) < 1.0
+        assert job["progress_s"] % (6 * 3600.0) == 0
         if not job["interruptions"]:
-            # Ends exactly its estimate after it started, on the twin clock.
-            assert abs(ran_s - 10 * DAY_S) < 1.0
-        else:
-            # Resumed from its last checkpoint: the last stretch is shorter than the estimate.
-            assert ran_s < 10 * DAY_S - 1.0
+            assert job["progress_s"] == 0

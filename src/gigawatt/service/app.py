@@ -26,6 +26,7 @@ from gigawatt.scenario import load_scenario, scenario_catalog
 from gigawatt.service import schemas
 from gigawatt.service.control import ControlPlane, Refused, utcnow
 from gigawatt.service.dashboard import router as dashboard_router
+from gigawatt.service.live_cluster import LiveCluster
 from gigawatt.service.power import PowerModel
 from gigawatt.service.twin import OutageStream, TwinClock
 from gigawatt.store.database import Database
@@ -265,8 +266,12 @@ def create_app(
     ) -> dict[str, object]:
         """Nodes with their site, hall, domain, type, size and free accelerators now."""
         end = min(fleet.node_count, offset + limit)
-        cluster = control.cluster
-        nodes = [
+        with control.lock:  # the clock thread may be changing the pools
+            nodes = _nodes(control.cluster, offset, end)
+        return {"nodes": nodes, "total": fleet.node_count, "offset": offset, "limit": limit}
+
+    def _nodes(cluster: LiveCluster, offset: int, end: int) -> list[dict[str, object]]:
+        return [
             {
                 "node": n,
                 "site": fleet.sites[int(fleet.node_site[n])],
@@ -281,7 +286,6 @@ def create_app(
             }
             for n in range(offset, end)
         ]
-        return {"nodes": nodes, "total": fleet.node_count, "offset": offset, "limit": limit}
 
     # Admin --------------------------------------------------------------------------------
 

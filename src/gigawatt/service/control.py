@@ -536,7 +536,6 @@ class ControlPlane:
             self.cluster.release(job.id, self.seconds(end))
             job.state = "completed"
             job.ended_at = end
-            job.progress_s = job.estimate_s
             self._close_usage(session, job.id, end)
             session.add(
                 JobEvent(job_id=job.id, state="completed", at=end, reason="estimate elapsed")
@@ -782,8 +781,10 @@ class ControlPlane:
         else:
             try:
                 period = _month(dt.datetime.strptime(month, "%Y-%m").replace(tzinfo=dt.UTC))
-            except ValueError:
-                raise Refused(422, f"month: expected YYYY-MM, got {month!r}") from None
+            except (ValueError, OverflowError):
+                raise Refused(
+                    422, f"month: expected YYYY-MM before 9999-12, got {month!r}"
+                ) from None
         with self.db.read() as session:
             query = select(Tenant).order_by(Tenant.created_at)
             if tenant_id is not None:
@@ -862,26 +863,28 @@ class ControlPlane:
                 .all()
             )
         out = []
-        for t in self.fleet.types:
-            reserved, reserved_free = self.cluster.reserved(t)
-            out.append(
-                schemas.CapacityOut(
-                    accelerator=t,
-                    total=totals[t],
-                    online=self.cluster.online(t),
-                    free=self.cluster.free(t),
-                    running_jobs=int(running.get(t, 0)),
-                    reserved=reserved,
-                    reserved_free=reserved_free,
+        with self.lock:  # the clock thread may be changing the pools
+            for t in self.fleet.types:
+                reserved, reserved_free = self.cluster.reserved(t)
+                out.append(
+                    schemas.CapacityOut(
+                        accelerator=t,
+                        total=totals[t],
+                        online=self.cluster.online(t),
+                        free=self.cluster.free(t),
+                        running_jobs=int(running.get(t, 0)),
+                        reserved=reserved,
+                        reserved_free=reserved_free,
+                    )
                 )
-            )
         return out
 
     def power_now(self) -> schemas.PowerOut | None:
         """IT and facility power now (`PowerModel`), total and per site; None without one."""
         if self.power is None:
             return None
-        groups, busy, online = self.cluster.busy_by_group()
+        with self.lock:
+            groups, busy, online = self.cluster.busy_by_group()
         by_site = self.power.draw_mw(groups, busy, online)
         return schemas.PowerOut(
             it_mw=sum(it for it, _ in by_site.values()),
@@ -894,12 +897,14 @@ class ControlPlane:
         )
 
     def metrics(self, tenant_id: str | None) -> schemas.MetricsOut:
-        utilization = {
-            t: (1.0 - self.cluster.free(t) / self.cluster.online(t))
-            if self.cluster.online(t)
-            else 0.0
-            for t in self.fleet.types
-        }
+        with self.lock:
+            utilization = {
+                t: (1.0 - self.cluster.free(t) / self.cluster.online(t))
+                if self.cluster.online(t)
+                else 0.0
+                for t in self.fleet.types
+            }
+            nodes_down = int(self.cluster.failed.sum())
         with self.db.read() as session:
             counts = dict(
                 session.execute(select(Job.state, func.count()).group_by(Job.state)).tuples().all()
@@ -921,7 +926,7 @@ class ControlPlane:
             queued_jobs=int(counts.get("queued", 0)),
             running_jobs=int(counts.get("running", 0)),
             usage=usage,
-            nodes_down=int(self.cluster.failed.sum()),
+            nodes_down=nodes_down,
             power=self.power_now(),
         )
 
