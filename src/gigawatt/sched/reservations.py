@@ -184,49 +184,56 @@ def _fits_in(state: ClusterState, nodes: IntArray, accelerators: int, size: int)
     return whole >= full + (0 if partial else 1)
 
 
+_NONE = np.zeros(0, np.int64)
+
+
 @dataclass
 class _Held:
-    """A reservation's nodes and, during a pass, the free counts hidden on them."""
+    """A reservation's nodes and, during a pass, what is hidden on them: wholly free nodes,
+    partly free nodes with their free counts, and nodes with shared accelerators."""
 
     reservation: Reservation
     nodes: IntArray
-    hidden: dict[int, int] = field(default_factory=dict)
-    shared: dict[int, None] = field(default_factory=dict)
+    node_set: frozenset[int] = frozenset()
+    whole: IntArray = field(default_factory=lambda: _NONE)
+    partial: IntArray = field(default_factory=lambda: _NONE)
+    partial_free: IntArray = field(default_factory=lambda: _NONE)
+    shared: list[int] = field(default_factory=list)
+
+    def hidden_free(self, size: int) -> int:
+        return len(self.whole) * size + int(self.partial_free.sum())
 
 
 def _hide(state: ClusterState, held: _Held) -> None:
-    """Show the held nodes' free capacity as used (remembered in ``held.hidden``)."""
+    """Show the held nodes' free capacity as used (remembered on ``held``), vectorized."""
     t = held.reservation.type_index
     size = int(state.type_node_size[t])
-    nodes = held.nodes[state.node_up[held.nodes]]
-    free = state.node_free[nodes]
-    whole = nodes[free == size]
-    if len(whole):
-        state._take_full(t, whole)
-        held.hidden.update(dict.fromkeys(whole.tolist(), size))
-    for node in nodes[(free > 0) & (free < size)].tolist():
-        held.hidden[node] = state._node_free[node]
+    nodes = held.nodes
+    free = np.where(state.node_up[nodes], state.node_free[nodes], 0)
+    held.whole = nodes[free == size]
+    if len(held.whole):
+        state._take_full(t, held.whole)
+    some = (free > 0) & (free < size)
+    held.partial = nodes[some]
+    held.partial_free = free[some]
+    for node in held.partial.tolist():
         state._set_free(node, 0)
     shared = state.shared_nodes[t]
-    for node in nodes.tolist():
-        if node in shared:
-            del shared[node]
-            held.shared[node] = None
+    held.shared = [n for n in shared if n in held.node_set] if shared else []
+    for node in held.shared:
+        del shared[node]
 
 
 def _show(state: ClusterState, held: _Held) -> None:
     """Undo `_hide`."""
     t = held.reservation.type_index
-    size = int(state.type_node_size[t])
-    whole = [n for n, f in held.hidden.items() if f == size]
-    if whole:
-        state._give_full(t, np.array(whole, np.int64))
-    for node, free in held.hidden.items():
-        if free != size:
-            state._set_free(node, free)
-    held.hidden.clear()
-    state.shared_nodes[t].update(held.shared)
-    held.shared.clear()
+    if len(held.whole):
+        state._give_full(t, held.whole)
+    for node, free in zip(held.partial.tolist(), held.partial_free.tolist(), strict=True):
+        state._set_free(node, free)
+    state.shared_nodes[t].update(dict.fromkeys(held.shared))
+    held.whole = held.partial = held.partial_free = _NONE
+    held.shared = []
 
 
 class _ReservedView(ClusterState):
@@ -234,13 +241,16 @@ class _ReservedView(ClusterState):
     state's attributes), with ``place`` showing held nodes only to the jobs allowed on them."""
 
     # Slots, not attributes: the shared ``__dict__`` is the real state's.
-    __slots__ = ("_hidden_free", "_layer")
+    __slots__ = ("_hidden", "_hidden_free", "_layer")
 
-    def __init__(self, state: ClusterState, layer: Reserving, hidden_free: int) -> None:
+    def __init__(
+        self, state: ClusterState, layer: Reserving, hidden_free: int, hidden: frozenset[int]
+    ) -> None:
         # Deliberately no ClusterState.__init__: a view over the state's own attributes.
         self.__dict__ = state.__dict__
         self._layer = layer
         self._hidden_free = hidden_free
+        self._hidden = hidden  # ids of the _Held hidden this pass
 
     def free_accelerators(self) -> int:
         """Free accelerators including held ones (a job that ends in time may still use them)."""
@@ -261,7 +271,7 @@ class _ReservedView(ClusterState):
         allocation = ClusterState.place(self, job, placement, now, types)
         if allocation is not None:
             return allocation
-        opened = layer._shown_to(job, self, now)
+        opened = [h for h in layer._shown_to(job, self, now) if id(h) in self._hidden]
         if not opened:
             return None
         for held in opened:
@@ -286,6 +296,8 @@ class Reserving:
         self._held: dict[int, _Held] = {}  # index into accepted -> its nodes
         self._started: dict[int, Allocation] = {}
         self._times = sorted({t for r in self.accepted for t in (r.start_s, r.end_s)})
+        self._longest_s: float | None = None  # longest estimate of any job (first pass)
+        self._queue_longest_s: float | None = None  # longest estimate waiting (per pass)
 
     def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
         return self.inner.order_key(jobs, job)
@@ -326,7 +338,7 @@ class Reserving:
         clean_per_domain = np.bincount(domain, weights=clean, minlength=fleet.domain_count)
         order = np.lexsort((candidates, -clean_per_domain[domain], elsewhere[candidates], ~clean))
         nodes = np.sort(candidates[order[: nodes_needed(fleet, r)]])
-        held = _Held(r, np.asarray(nodes, np.int64))
+        held = _Held(r, np.asarray(nodes, np.int64), frozenset(nodes.tolist()))
         self._held[index] = held
         return held
 
@@ -368,6 +380,27 @@ class Reserving:
                     decisions.append(Decision(job, allocation))
         return decisions
 
+    def _needs_hiding(self, held: _Held, queue: JobQueue, state: ClusterState, now: float) -> bool:
+        """False when no waiting job could take what ``held`` guards this pass: nothing on
+        its nodes is free, or (before the window) every waiting job would end by its start."""
+        r = held.reservation
+        nodes = held.nodes
+        if (
+            not (state.node_free[nodes][state.node_up[nodes]] > 0).any()
+            and not (state.shared_nodes[r.type_index])
+        ):
+            return False
+        if now >= r.start_s:
+            return True
+        if self._longest_s is None:
+            self._longest_s = float(state.jobs.estimate_s.max(initial=0.0))
+        if now + self._longest_s <= r.start_s:
+            return False  # no job of the whole table runs that long
+        if self._queue_longest_s is None:
+            waiting = np.fromiter(queue, np.int64, len(queue))
+            self._queue_longest_s = float(state.jobs.estimate_s[waiting].max(initial=0.0))
+        return now + self._queue_longest_s > r.start_s
+
     def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
         live = [i for i, r in enumerate(self.accepted) if now < r.end_s]
         if not live:
@@ -378,16 +411,21 @@ class Reserving:
         live_held = [self._held[i] for i in live]
         active = [h for h in live_held if h.reservation.start_s <= now]
         self._started = {}
+        self._queue_longest_s = None
         try:
             decisions = self._start_owners(queue, state, now, active)
-            for held in live_held:
+            hiding = [h for h in live_held if self._needs_hiding(h, queue, state, now)]
+            for held in hiding:
                 _hide(state, held)
             try:
-                hidden = sum(sum(h.hidden.values()) for h in live_held)
-                view = _ReservedView(state, self, hidden)
+                hidden = sum(
+                    h.hidden_free(int(state.type_node_size[h.reservation.type_index]))
+                    for h in hiding
+                )
+                view = _ReservedView(state, self, hidden, frozenset(id(h) for h in hiding))
                 inner = self.inner.admit(queue, view, now)
             finally:
-                for held in live_held:
+                for held in hiding:
                     _show(state, held)
         finally:
             started, self._started = self._started, {}
