@@ -93,3 +93,19 @@ def test_admin_then_tenant_commands(
     finally:
         server.kill()
         server.wait(10)
+
+
+def test_serve_refuses_a_bad_speed_or_failure_model_in_one_line(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command()(cli_serve.serve)
+    app.command()(cli_serve.cancel)  # two commands: typer keeps ``serve`` as a subcommand
+    runner = CliRunner()
+    database = ["--database-url", f"sqlite:///{tmp_path / 'serve.db'}"]
+    slow = runner.invoke(app, ["serve", str(SCENARIO), "--speed", "0", *database])
+    assert slow.exit_code == 2 and "--speed 0.0: expected a number > 0" in slow.output
+    unknown = runner.invoke(
+        app, ["serve", str(SCENARIO), "--speed", "3600", "--failures", "nope", *database]
+    )
+    assert unknown.exit_code == 2
+    assert "unknown failure model 'nope' (known: llama3-2024" in unknown.output
+    assert "Traceback" not in unknown.output and len(unknown.output.strip().splitlines()) == 1

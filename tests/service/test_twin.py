@@ -77,3 +77,32 @@ def test_twin_with_failures_ends_jobs_on_its_clock_and_requeues_interrupted_ones
         assert job["progress_s"] % (6 * 3600.0) == 0
         if not job["interruptions"]:
             assert job["progress_s"] == 0
+
+
+def test_a_restarted_twin_resumes_no_earlier_than_the_database_recorded(
+    database_url: str,
+) -> None:
+    fleet = uniform_fleet(4, 8, 4, accelerator="h100", site="tx-1")
+
+    def serve() -> TestClient:
+        app = create_app(
+            (fleet, dt.date(2026, 1, 1)), database_url, "adm", clock=lambda: ORIGIN,
+            speed=DAY_S, tick_interval_s=0,
+        )  # fmt: skip
+        return TestClient(app)
+
+    with serve() as first:
+        made = first.post(
+            "/v1/admin/tenants", json={"name": "lab", "quotas": {"h100": 32}}, headers=ADMIN
+        )
+        lab = {"Authorization": f"Bearer {made.json()['token']}"}
+        time.sleep(0.2)  # a fifth of a twin day
+        job = first.post(
+            "/v1/jobs", json={"accelerator": "h100", "accelerators": 8, "estimate_s": 3600.0},
+            headers=lab,
+        ).json()  # fmt: skip
+    submitted = _parse(job["submitted_at"])
+    assert submitted > ORIGIN + dt.timedelta(hours=4)
+    with serve() as second:  # the wall clock says ORIGIN again; the twin must not go back
+        at = _parse(second.get("/v1/admin/metrics", headers=ADMIN).json()["at"])
+        assert at >= submitted
