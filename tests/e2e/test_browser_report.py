@@ -89,7 +89,7 @@ def test_every_chart_of_the_report_is_drawn_with_its_title(
     _open(tab, report)
     html = report.read_text(encoding="utf-8")
     charts = tab.evaluate(CHARTS_JS)
-    assert len(charts) == html.count('class="plotly-graph-div"') >= 20
+    assert len(charts) == html.count("type='application/json' data-chart=") >= 20
     for chart in charts:
         assert chart["svgs"] >= 1, chart
         assert chart["title"], f"chart {chart['id']} shows no title"

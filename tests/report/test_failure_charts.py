@@ -66,7 +66,7 @@ def test_goodput_in_percent_per_tenant_that_ran_with_its_kind() -> None:
     fig = goodput_figure(_failures(), {"training": "frontier_training"})
     _check(fig)
     bars = fig.data[0]
-    assert list(bars.x) == ["training (frontier training)", "inference (jobs)"]
+    assert list(bars.x) == ["training (frontier training)", "inference"]
     assert list(bars.y) == [85.0, 97.0]
 
 

@@ -80,11 +80,12 @@ def goodput_figure(failures: dict[str, Any], tenant_kinds: dict[str, str]) -> go
     names = list(goodput)
     fig = go.Figure()
     fig.add_bar(
-        x=[f"{n} ({tenant_kinds.get(n, 'jobs').replace('_', ' ')})" for n in names],
+        x=[_tenant_label(n, tenant_kinds.get(n, "")) for n in names],
         y=[100 * goodput[n] for n in names],
         name="tenant goodput",
         text=[f"{100 * goodput[n]:.1f}%" for n in names],
         textposition="outside",
+        cliponaxis=False,
         hovertemplate="%{x}: %{y:.2f}% goodput<extra></extra>",
     )
     if names and failures["goodput"] is not None and math.isfinite(failures["goodput"]):
@@ -95,8 +96,14 @@ def goodput_figure(failures: dict[str, Any], tenant_kinds: dict[str, str]) -> go
             annotation_position="top left",
         )
     lowest = min((100 * v for v in goodput.values()), default=90.0)
-    fig.update_yaxes(range=[max(0.0, math.floor(lowest / 5) * 5 - 5), 101])
+    fig.update_yaxes(range=[max(0.0, math.floor(lowest / 5) * 5 - 5), 108])
     return _style(fig, GOODPUT_TITLE, "Tenant (kind of work)", "Goodput (%)")
+
+
+def _tenant_label(name: str, kind: str) -> str:
+    """"training (frontier training)"; just the name when the kind says nothing more."""
+    kind = kind.replace("_", " ")
+    return name if not kind or kind == name else f"{name} ({kind})"
 
 
 def out_of_service_figure(series: dict[str, list[float]]) -> go.Figure:
