@@ -384,18 +384,16 @@ class Reserving:
         """False when no waiting job could take what ``held`` guards this pass: nothing on
         its nodes is free, or (before the window) every waiting job would end by its start."""
         r = held.reservation
-        nodes = held.nodes
-        if (
-            not (state.node_free[nodes][state.node_up[nodes]] > 0).any()
-            and not (state.shared_nodes[r.type_index])
-        ):
+        if now < r.start_s:
+            if self._longest_s is None:
+                self._longest_s = float(state.jobs.estimate_s.max(initial=0.0))
+            if now + self._longest_s <= r.start_s:
+                return False  # no job of the whole table runs that long
+        # Offline nodes count 0 free.
+        if not (state.node_free[held.nodes] > 0).any() and not state.shared_nodes[r.type_index]:
             return False
         if now >= r.start_s:
             return True
-        if self._longest_s is None:
-            self._longest_s = float(state.jobs.estimate_s.max(initial=0.0))
-        if now + self._longest_s <= r.start_s:
-            return False  # no job of the whole table runs that long
         if self._queue_longest_s is None:
             waiting = np.fromiter(queue, np.int64, len(queue))
             self._queue_longest_s = float(state.jobs.estimate_s[waiting].max(initial=0.0))
