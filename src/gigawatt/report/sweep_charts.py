@@ -80,6 +80,8 @@ def fan_figure(sweep: dict[str, Any]) -> go.Figure:
         fig.update_xaxes(title_text=label, row=row, col=1)
     fig.update_layout(barmode="overlay")
     fig = _style(fig, FAN_TITLE, "", "")
+    for row, metric in enumerate(metrics, start=1):  # _style cleared the first axis' title
+        fig.update_xaxes(title_text=metric[1], row=row, col=1)
     fig.update_layout(height=160 + 150 * max(1, len(metrics)), legend={"y": -0.12})
     return fig
 
