@@ -57,7 +57,7 @@ def test_plan_moves_one_job_and_places_the_gang_whole() -> None:
     assert state.allocations[move.job] is move.new and state.allocations[4] is plan.allocation
     assert int(plan.allocation.counts.sum()) == 12 and len(plan.allocation.nodes) == 3
     assert plan.fragmentation_before == pytest.approx(4 / 12)
-    assert state.free_accelerators() == 0 and plan.fragmentation_after == 0.0
+    assert state.free_accelerators() == 0 and plan.fragmentation_after == 0.0  # 3 empty nodes
 
 
 def test_jobs_that_do_not_checkpoint_are_not_moved_and_nothing_changes() -> None:

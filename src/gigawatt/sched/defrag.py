@@ -25,7 +25,6 @@ nodes (0: every free accelerator is on an empty node; 1: no node is empty).
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -50,8 +49,8 @@ class Move:
 
 @dataclass(frozen=True)
 class DefragPlan:
-    """What was moved for ``gang`` and what it got; fragmentation of the gang's type before the
-    moves and after the gang was placed."""
+    """What was moved for ``gang`` and what it got; fragmentation of the gang's type before and
+    after the moves (before the gang took its nodes)."""
 
     gang: int
     allocation: Allocation
@@ -96,47 +95,34 @@ def _restore(state: ClusterState, allocation: Allocation, now: float) -> None:
     """Re-commit an allocation released in this pass, exactly where it was (roll back)."""
     for node, count in zip(allocation.nodes.tolist(), allocation.counts.tolist(), strict=True):
         state._set_free(node, state._node_free[node] - count)
-    state.allocations[allocation.job] = allocation
-    bisect.insort(state.running_ends[allocation.type], (allocation.end_estimate_s, allocation.job))
-    state._account(allocation, 1.0, now)  # accounted from now: release ended it at now
+    state._commit(allocation)  # accounts its use from its start ...
+    state._account(allocation, -1.0, allocation.start_s)  # ... but release ended it at now:
+    state._account(allocation, 1.0, now)  # it is held again from now
 
 
 def _choose(state: ClusterState, t: int, lacking: int) -> list[int] | None:
     """Jobs to move so that ``lacking`` more nodes of type t are wholly free, or None."""
     jobs = state.jobs
     size = int(state.type_node_size[t])
-    on_node: dict[int, list[int]] = {}
-    blocked: set[int] = set()
-    for allocation in state.allocations.values():
-        if allocation.type != t:
-            continue
-        movable = _movable(jobs, allocation)
-        for node in allocation.nodes.tolist():
-            if state._node_free[node] == 0 and not movable:
-                continue
-            on_node.setdefault(node, []).append(allocation.job)
-            if not movable:
-                blocked.add(node)
-    candidates = [
-        n
-        for n, held in on_node.items()
-        if n not in blocked and 0 < state._node_free[n] < size and held
-    ]
     domain = state.fleet.node_domain
-    candidates.sort(
-        key=lambda n: (size - state._node_free[n], -int(state.domain_full[domain[n]]), n)
-    )
+    candidates: list[tuple[int, int, int, list[int]]] = []  # (used, -whole in domain, node, jobs)
+    for free in range(1, size):
+        for node in state.buckets[t][free]:
+            if node in state.shared:
+                continue
+            running = state.running_on(np.array([node], np.int64))
+            if running and all(_movable(jobs, a) for a in running):
+                whole = int(state.domain_full[domain[node]])
+                candidates.append((size - free, -whole, node, [a.job for a in running]))
+    candidates.sort()
     movers: list[int] = []
-    chosen = 0
-    for node in candidates:
+    for chosen, (_, _, _, on_node) in enumerate(candidates):
         if chosen >= lacking:
-            break
-        new = [j for j in on_node[node] if j not in movers]
-        if len(movers) + len(new) > MAX_MOVES:
+            return movers
+        if len(movers) + len(on_node) > MAX_MOVES:
             return None
-        movers.extend(new)
-        chosen += 1
-    return movers if chosen >= lacking else None
+        movers.extend(on_node)
+    return movers if len(candidates) >= lacking else None
 
 
 def plan_defrag(
@@ -187,6 +173,7 @@ def _try(
             placed.append(new)
     finally:
         state._give_full(t, emptied)
+    after = fragmentation(state, t)  # with the movers moved, before the gang takes its nodes
     if len(placed) == len(old):
         gang_allocation = state.place(gang, placement, now, (t,))
     if gang_allocation is None:  # roll back: movers to where they were
@@ -197,7 +184,7 @@ def _try(
         return None
     by_job = {a.job: a for a in old}
     moves = tuple(Move(a.job, by_job[a.job], a) for a in placed)
-    return DefragPlan(gang, gang_allocation, moves, before, fragmentation(state, t))
+    return DefragPlan(gang, gang_allocation, moves, before, after)
 
 
 @dataclass
@@ -225,6 +212,7 @@ class Defragmenting:
         self.name = f"{inner.name}+defrag"
         self.placement: GangPlacement | None = getattr(inner, "placement", None)
         self.log = DefragLog()
+        self._failed: tuple[int, int, int] | None = None
 
     def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
         return self.inner.order_key(jobs, job)
@@ -245,8 +233,13 @@ class Defragmenting:
                 continue
             if not jobs.gang[job] or int(jobs.accelerators[job]) < 2:
                 return decisions  # the first waiting job is no gang: nothing to do
+            # A failed plan fails again until capacity is freed or taken.
+            key = (job, state.freed_epoch, state.free_accelerators())
+            if key == self._failed:
+                return decisions
             plan = plan_defrag(state, job, self.placement, now)
             if plan is None:
+                self._failed = key
                 return decisions
             self.log.plans.append((now, plan))
             moves = [Decision(m.job, m.new, moved=m.old) for m in plan.moves]
