@@ -54,9 +54,9 @@ def interruptions_figure(failures: dict[str, Any]) -> go.Figure:
 
 
 def lost_hours_figure(failures: dict[str, Any]) -> go.Figure:
-    """Horizontal bars per cause: accelerator-hours lost (work rolled back to the last
-    checkpoint plus restart time), with the total in the legend."""
-    causes = list(reversed(_causes(failures)))
+    """Horizontal bars per cause, most hours on top: accelerator-hours lost (work rolled back
+    to the last checkpoint plus restart time), with the total in the legend."""
+    causes = sorted(_causes(failures), key=lambda c: c["lost_accelerator_h"])
     fig = go.Figure()
     fig.add_bar(
         y=[c["cause"].replace("_", " ") for c in causes],
