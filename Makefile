@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-service lint typecheck bench docs clean
+.PHONY: demo test test-service test-browser lint typecheck bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,11 @@ test: $(STAMP)
 # The service tests again, against PostgreSQL (CI runs this after `make test`).
 test-service: $(STAMP)
 	GIGAWATT_TEST_DATABASE_URL=$${GIGAWATT_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest tests/service
+
+# The report and dashboard in headless Chromium (Debian's chromium: apt-get install -y chromium);
+# screenshots in tests/artifacts/.
+test-browser: $(STAMP)
+	$(BIN)/pytest tests/e2e/test_browser_report.py tests/e2e/test_browser_dashboard.py tests/e2e/test_browser_big_report.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
