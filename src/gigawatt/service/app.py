@@ -265,6 +265,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, object]:
         """Nodes with their site, hall, domain, type, size and free accelerators now."""
+        control.tick()  # reservation windows and failures the clock passed apply first
         end = min(fleet.node_count, offset + limit)
         with control.lock:  # the clock thread may be changing the pools
             nodes = _nodes(control.cluster, offset, end)
