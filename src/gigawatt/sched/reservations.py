@@ -128,9 +128,8 @@ def accept_reservations(
     accepted: list[Reservation] = []
     refused: list[Refusal] = []
     for r in reservations:
-        label = r.name or f"reservation of tenant {r.tenant}"
         if not 0 <= r.type_index < len(fleet.types):
-            refused.append(Refusal(r, f"{label}: no accelerator type {r.type_index} in the fleet"))
+            refused.append(Refusal(r, f"no accelerator type {r.type_index} in the fleet"))
             continue
         where = fleet.sites[r.site] if r.site >= 0 else "any site"
         online = int(_scope(fleet, r).sum())
@@ -140,7 +139,7 @@ def accept_reservations(
             refused.append(
                 Refusal(
                     r,
-                    f"{label}: {r.accelerators:,} {fleet.types[r.type_index]} at {where} need "
+                    f"{r.accelerators:,} {fleet.types[r.type_index]} at {where} need "
                     f"{need:,} nodes online throughout the window; {online:,} are, "
                     f"{competing:,} of them held by earlier reservations",
                 )
