@@ -88,7 +88,10 @@ def fleet_figure(sites: list[dict[str, Any]]) -> go.Figure:
         )
     )
     fig = _style(fig, FLEET_TITLE, "", "", height=380)
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    # A label too big for its box is hidden (hover still shows it), never shrunk unreadable.
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 50, "b": 10}, uniformtext={"minsize": 11, "mode": "hide"}
+    )
     return fig
 
 
