@@ -20,9 +20,11 @@ _GENERATOR = "python -m gigawatt.scenario.reference"
 
 
 def _models_by_name() -> dict[str, type[BaseModel]]:
+    from gigawatt.workload import settings  # tenants' models (Tenant and what it nests)
+
     return {
         value.__name__: value
-        for value in vars(models).values()
+        for value in [*vars(settings).values(), *vars(models).values()]
         if isinstance(value, type) and issubclass(value, BaseModel)
     }
 

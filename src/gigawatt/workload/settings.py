@@ -116,8 +116,10 @@ class ReservationSettings(StrictModel):
     """Accelerators held for this tenant over a time window (`gigawatt simulate`): inside the
     window no other tenant's job runs on them and this tenant's jobs get them first; before it,
     other jobs use them only if they end (by their estimate) before the window starts. Checked
-    against the planned fleet when the simulation starts: the type and site must exist and
-    hold that many accelerators online for the whole window, or the run stops with the reason."""
+    against the planned fleet when the simulation starts: an unknown type or site, a window
+    outside the program or more than the site will ever have stops the run with the reason; a
+    reservation that cannot be held in its window (too few nodes online throughout it, or held
+    by earlier reservations) is refused and reported."""
 
     accelerator: str = Field(min_length=1, description="Accelerator id (a type in the fleet).")
     accelerators: int = Field(ge=1, description="Accelerators held (rounded up to whole nodes).")
