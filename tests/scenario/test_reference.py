@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from gigawatt.scenario import models
 from gigawatt.scenario.reference import render_reference
+from gigawatt.workload.settings import ReservationSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "scenario-reference.md"
@@ -47,6 +48,7 @@ def test_every_field_of_every_model_is_documented_in_file_order() -> None:
         models.RampPoint,
         models.CatalogOverrides,
         models.Tenant,
+        ReservationSettings,
         models.FinanceSettings,
         models.Depreciation,
         models.Financing,
