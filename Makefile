@@ -25,7 +25,7 @@ test-service: $(STAMP)
 # The report and dashboard in headless Chromium (Debian's chromium: apt-get install -y chromium);
 # screenshots in tests/artifacts/.
 test-browser: $(STAMP)
-	$(BIN)/pytest tests/e2e/test_browser_report.py tests/e2e/test_browser_dashboard.py tests/e2e/test_browser_big_report.py
+	$(BIN)/pytest tests/e2e/test_browser_*.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
