@@ -11,7 +11,7 @@ import gigawatt.sched.topology  # noqa: F401
 from gigawatt.failures.outages import Outages
 from gigawatt.fleet import uniform_fleet
 from gigawatt.fleet.topology import HallBlock, build_fleet
-from gigawatt.sched.cluster import ClusterState, IntArray
+from gigawatt.sched.cluster import MIRROR_SLICE_NODES, ClusterState, IntArray
 from gigawatt.sched.jobs import JobTable, simple_jobs
 from gigawatt.sched.queue import Decision, JobQueue, make_queue_policy
 from gigawatt.sim.replay import DEFAULT_MIGRATE_S, NodeFailures, busy_accelerator_seconds, replay
@@ -190,3 +190,34 @@ def test_migration_cost_defaults_to_the_failure_models_restart_time() -> None:
     plain = replay(uniform_fleet(2, 2), jobs, _Mover(40.0), 1000.0)
     assert with_failures.records.end_s.tolist() == [107.0]
     assert plain.records.end_s.tolist() == [100.0 + DEFAULT_MIGRATE_S]
+
+
+class _MirrorChecker:
+    """FIFO that checks the cluster's Python mirror of free accelerators after every admit."""
+
+    name = "mirror"
+
+    def __init__(self) -> None:
+        self.inner = make_queue_policy("fifo")
+        self.checks = 0
+
+    def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
+        return self.inner.order_key(jobs, job)
+
+    def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
+        decisions = self.inner.admit(queue, state, now)
+        assert state._node_free == state.node_free.tolist()
+        self.checks += 1
+        return decisions
+
+
+def test_gangs_of_thousands_of_nodes_keep_the_node_mirror_exact() -> None:
+    # Gangs over MIRROR_SLICE_NODES nodes update the mirror by slices of consecutive nodes.
+    fleet = uniform_fleet(12_000, 4, 8, halls=3)
+    rng = np.random.default_rng(2)
+    sizes = rng.choice([4 * 5_000, 4 * 9_000, 6, 4 * 700], 40)
+    jobs = simple_jobs(np.sort(rng.uniform(0, 100, 40)), rng.uniform(5, 30, 40), sizes)
+    policy = _MirrorChecker()
+    result = replay(fleet, jobs, policy, horizon_s=1e4)
+    assert policy.checks > 20
+    assert np.isfinite(result.records.end_s[sizes >= 4 * MIRROR_SLICE_NODES]).all()

@@ -44,6 +44,8 @@ NO_NODE = -1
 SMALL_SCAN_NODES = 64
 #: Allocations on at most this many nodes are given back node by node.
 SMALL_GANG_NODES = 4
+#: Gangs of more nodes than this update the node mirror by slices of consecutive nodes.
+MIRROR_SLICE_NODES = 4096
 
 
 @dataclass(slots=True)
@@ -542,14 +544,19 @@ class ClusterState:
             self.hall_full[self._node_hall[node]] += full_change
 
     def _mirror_fill(self, nodes: IntArray, free: int) -> None:
-        """Set the Python mirror of ``node_free`` to ``free`` on ``nodes`` (distinct): one
-        slice assignment when they form a range of node indices (gangs mostly do)."""
+        """Set the Python mirror of ``node_free`` to ``free`` on ``nodes`` (distinct). A plain
+        loop beats numpy's call overhead up to thousands of nodes (measured: range checks on
+        every gang made a 30-day gigawatt replay 30% slower); only very large gangs are filled
+        by slices of consecutive nodes."""
         node_free = self._node_free
-        if len(nodes) > SMALL_GANG_NODES:
-            low, high = int(nodes.min()), int(nodes.max())
-            if high - low + 1 == len(nodes):  # distinct nodes spanning exactly their count
-                node_free[low : high + 1] = [free] * len(nodes)
-                return
+        count = len(nodes)
+        if count > MIRROR_SLICE_NODES:
+            breaks = np.flatnonzero(np.diff(nodes) != 1) + 1
+            bounds = [0, *breaks.tolist(), count]
+            firsts = nodes[bounds[:-1]].tolist()
+            for first, begin, end in zip(firsts, bounds[:-1], bounds[1:], strict=True):
+                node_free[first : first + end - begin] = [free] * (end - begin)
+            return
         for node in nodes.tolist():
             node_free[node] = free
 
