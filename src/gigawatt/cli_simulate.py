@@ -1056,7 +1056,11 @@ def traces_list() -> None:
     for column in ("name", "title", "workloads", "license"):
         table.add_column(column)
     for name in trace_names():
-        info = get_trace(name).info()
+        try:
+            info = get_trace(name).info()
+        except TraceError as exc:  # a missing or malformed file: say so, list the others
+            table.add_row(name, f"[red]cannot read: {exc}[/red]", "-", "-")
+            continue
         table.add_row(name, info.title, str(len(info.workloads)), info.license)
     console.print(table)
 

@@ -286,3 +286,27 @@ def test_seed_statistics_are_mean_sample_sd_and_range_ignoring_nan() -> None:
     assert stats["t:wait_p50_h"]["mean"] == pytest.approx(2.0)  # the NaN seed is left out
     single = seed_statistics([run(1, 0.3, float("nan"))])
     assert single["utilization"]["sd"] == 0.0 and single["t:wait_p50_h"]["mean"] is None
+
+
+def test_a_malformed_trace_is_one_line_in_list_show_and_simulate(tmp_path: Path) -> None:
+    from gigawatt.traces.gavel_philly import GavelPhillyReader
+    from gigawatt.traces.reader import _READERS, register_trace
+
+    folder = tmp_path / "broken"
+    (folder / "seed0").mkdir(parents=True)
+    real = GavelPhillyReader().folder
+    (folder / "v100_throughputs.csv").write_text((real / "v100_throughputs.csv").read_text())
+    (folder / "cluster_specs.json").write_text('{"philly": ["4:0:0"]}')
+    (folder / "seed0" / "vc.trace").write_text("A3C\tcmd\t--max-steps\t0\tmany\t0.0\t1\n")
+    register_trace("philly-broken")(lambda: GavelPhillyReader(folder=folder))
+    try:
+        runner = CliRunner()
+        listed = runner.invoke(app(), ["traces", "list"], terminal_width=300)
+        shown = runner.invoke(app(), ["traces", "show", "philly-broken"], terminal_width=300)
+        replayed = runner.invoke(app(), ["simulate", "--trace", "philly-broken"])
+    finally:
+        del _READERS["philly-broken"]
+    assert listed.exit_code == 0 and "cannot read" in listed.output and "openb" in listed.output
+    for result in (shown, replayed):
+        assert result.exit_code == 2, result.output
+        assert "vc.trace:1:" in result.output and "Traceback" not in result.output
