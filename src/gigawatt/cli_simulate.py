@@ -23,6 +23,7 @@ from typing import Annotated, TypeVar
 import numpy as np
 import typer
 from rich import box
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -1059,7 +1060,7 @@ def traces_list() -> None:
         try:
             info = get_trace(name).info()
         except TraceError as exc:  # a missing or malformed file: say so, list the others
-            table.add_row(name, f"[red]cannot read: {exc}[/red]", "-", "-")
+            table.add_row(name, f"[red]cannot read: {escape(str(exc))}[/red]", "-", "-")
             continue
         table.add_row(name, info.title, str(len(info.workloads)), info.license)
     console.print(table)
