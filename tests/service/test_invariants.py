@@ -2,8 +2,8 @@
 jumps; after every step the service's invariants hold: no node over its size, no tenant over
 its quota, no job of another tenant on held nodes, every owner's job inside its reservation on
 that reservation's nodes, memory agreeing with the database, exactly one open meter per running
-job; and a restart rebuilds the same state. A second variant adds frequent node failures (a
-test failure model) and checks that no job runs on a failed node."""
+job; and a restart rebuilds the same holds and failed nodes. A second variant adds frequent node failures (a
+test failure model): no job runs on a failed node, and a restart keeps failed nodes down."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def test_random_sessions_keep_every_invariant(
             tenants[name] = {"Authorization": f"Bearer {made['token']}"}
         jobs: dict[str, list[str]] = {name: [] for name in tenants}
         reservations: dict[str, list[str]] = {name: [] for name in tenants}
-        for _ in range(45):
+        for _ in range(35):
             name = rng.choice(list(tenants))
             who = tenants[name]
             op = rng.random()
@@ -171,9 +171,17 @@ def test_random_sessions_keep_every_invariant(
                     .where(JobEvent.reason.like("requeued: node % failed (flaky_gpu)"))
                 )
             assert hits and hits > 0
-    if failures:
-        return  # failed nodes are not restored after a restart (see docs/serve.md)
-    with serve() as again:  # a restart rebuilds the same holds and running jobs
+    with serve() as again:  # a restart rebuilds the same holds and failed nodes
         after = check(again, tenants)
-    assert after["held"] == before["held"] and after["running"] == before["running"]
-    assert after["capacity"] == before["capacity"]
+        # Running jobs are placed again in start order, not on their exact nodes: packed
+        # afresh, a queued job may now fit too, or (rarely) a running one no longer does and
+        # is requeued with that reason.
+        lost = set(before["running"]) - set(after["running"])  # type: ignore[call-overload]
+        for job_id in lost:
+            history = [
+                again.get(f"/v1/jobs/{job_id}", headers=headers).json().get("history", [])
+                for headers in tenants.values()
+            ]
+            reasons = [e["reason"] for h in history for e in h]
+            assert reasons[-1] == "requeued: no longer fits after restart"
+    assert after["held"] == before["held"] and after["failed"] == before["failed"]

@@ -363,26 +363,48 @@ class ControlPlane:
                 self._hold(session, row, now)
         self._next_window_s = self._window_boundary(session)
 
+    def _in_the_way(self, session: Session, accelerator: str) -> list[str]:
+        """Shared running jobs of the type, in the order a reservation preempts them: lowest
+        priority first, latest started first."""
+        return list(
+            session.scalars(
+                select(Job.id)
+                .where(
+                    Job.state == "running",
+                    Job.accelerator == accelerator,
+                    Job.reservation_id.is_(None),
+                )
+                .order_by(Job.priority, Job.started_at.desc())
+            ).all()
+        )
+
     def _hold(self, session: Session, row: Reservation, now: dt.datetime) -> None:
         """Set nodes aside for a reservation whose window is on; shared jobs in the way are
-        interrupted lowest priority first, latest started first."""
-        in_the_way = session.scalars(
-            select(Job.id)
-            .where(
-                Job.state == "running",
-                Job.accelerator == row.accelerator,
-                Job.reservation_id.is_(None),
-            )
-            .order_by(Job.priority, Job.started_at.desc())
-        ).all()
+        interrupted (`_in_the_way`)."""
         nodes, interrupted = self.cluster.hold(
             row.id, row.accelerator, row.site, int(row.accelerators), self.seconds(now),
-            preferred=list(row.nodes or []), yield_order=list(in_the_way),
+            preferred=list(row.nodes or []),
+            yield_order=self._in_the_way(session, row.accelerator),
         )  # fmt: skip
         row.nodes = nodes
         self.holding[row.id] = (row.tenant_id, row.accelerator)
         for job_id in interrupted:
             self._requeue(session, job_id, f"requeued: preempted by reservation {row.id}", now)
+
+    def _top_up_holds(self, session: Session, now: dt.datetime) -> None:
+        """Reservations that hold fewer nodes than they need (nodes were down or busy when
+        their window opened) take what has come free since, before the queue does."""
+        for reservation in self.cluster.short():
+            row = session.get_one(Reservation, reservation)
+            nodes, interrupted = self.cluster.top_up(
+                reservation, self.seconds(now), list(row.nodes or []),
+                self._in_the_way(session, row.accelerator),
+            )  # fmt: skip
+            row.nodes = nodes
+            for job_id in interrupted:
+                self._requeue(
+                    session, job_id, f"requeued: preempted by reservation {reservation}", now
+                )
 
     # Jobs ---------------------------------------------------------------------------------
 
@@ -486,6 +508,7 @@ class ControlPlane:
         """Start queued jobs that now fit, highest priority first, then in submission order
         (the ``priority`` queue policy's order). Returns the ids started."""
         started: list[str] = []
+        self._top_up_holds(session, now)
         session.flush()
         queued = session.scalars(
             select(Job).where(Job.state == "queued").order_by(Job.priority.desc(), Job.seq)
@@ -550,13 +573,18 @@ class ControlPlane:
         if stream is None:
             return
         while (event := stream.pop_due(now_s)) is not None:
-            kind, when_s, node, cause = event
+            kind, when_s, node, cause, up_s = event
             when = self.at(when_s)
             self._complete_due(session, when_s)
             nodes = np.array([node], np.int64)
             if kind == "down":
                 hit = self.cluster.fail(nodes, when_s)
-                session.add(NodeEvent(node=node, state="down", at=when, reason=cause))
+                session.add(
+                    NodeEvent(
+                        node=node, state="down", at=when, reason=cause,
+                        up_at=self.at(up_s) if up_s > when_s else None,
+                    )
+                )  # fmt: skip
                 for job_id in hit:
                     self._requeue(session, job_id, f"requeued: node {node} failed ({cause})", when)
             else:
@@ -811,9 +839,10 @@ class ControlPlane:
 
     def recover(self) -> None:
         """Rebuild the in-memory cluster from the database (at start and after a failed
-        commit): reservations whose window is on hold their recorded nodes again, running jobs
-        are placed again in start order (inside their reservation if they ran in one); one that
-        no longer fits goes back to the queue with the reason in its history."""
+        commit): reservations whose window is on hold their recorded nodes again, nodes down
+        for repair stay down until their repair, running jobs are placed again in start order
+        (inside their reservation if they ran in one); one that no longer fits goes back to the
+        queue with the reason in its history."""
         self.cluster = LiveCluster(self.fleet, self.now_s(), self.placement)
         self.holding = {}
         self._next_plan_s = self.cluster.next_plan_change_s(self.now_s())
@@ -821,6 +850,7 @@ class ControlPlane:
             now = self.clock()
             now_s = self.seconds(now)
             today = now.date()
+            self._restore_failed_nodes(session, now)
             for row in session.scalars(
                 select(Reservation)
                 .where(Reservation.state == "active", Reservation.start_date <= today)
@@ -849,6 +879,30 @@ class ControlPlane:
             session.flush()
             self._next_window_s = self._window_boundary(session)
             self._drain_queue(session, now)
+
+    def _restore_failed_nodes(self, session: Session, now: dt.datetime) -> None:
+        """Nodes whose last recorded event is a failure with its repair still ahead stay down
+        until then (the repair is replayed on the clock even without a failure model)."""
+        last = (
+            select(NodeEvent.node, func.max(NodeEvent.id).label("last"))
+            .group_by(NodeEvent.node)
+            .subquery()
+        )
+        down = session.scalars(
+            select(NodeEvent)
+            .join(last, NodeEvent.id == last.c.last)
+            .where(NodeEvent.state == "down", NodeEvent.up_at.is_not(None))
+        ).all()
+        still = [e for e in down if e.up_at is not None and _aware(e.up_at) > now]
+        if not still:
+            return
+        if self.outages is None:
+            self.outages = OutageStream.empty()
+        nodes = np.array([e.node for e in still], np.int64)
+        self.cluster.fail(nodes, self.seconds(now))
+        for event in still:
+            assert event.up_at is not None
+            self.outages.add_repair(event.node, self.seconds(_aware(event.up_at)))
 
     def capacity(self) -> list[schemas.CapacityOut]:
         totals = self.fleet.accelerators_by_type()

@@ -79,6 +79,8 @@ class LiveCluster:
         #: Held node -> reservation id.
         self.node_pool: dict[int, str] = {}
         self.held_nodes: dict[str, list[int]] = {}
+        #: Held reservation -> (type index, site index, nodes it needs).
+        self.hold_need: dict[str, tuple[int, int, int]] = {}
         self.placement = make_placement(placement)
         self.slot_of: dict[str, tuple[str, int]] = {}
         self.job_of_slot: dict[tuple[str, int], str] = {}
@@ -264,15 +266,33 @@ class LiveCluster:
         first (``preferred`` ones before others, then in fleet order, which keeps them in few
         scale-up domains). If too few are free, shared jobs running there are interrupted in
         ``yield_order`` (job ids; the caller puts the lowest priority, latest started first)
-        until enough are. Returns the nodes held (fewer if the site has too few in service)
-        and the jobs interrupted."""
-        fleet = self.fleet
+        until enough are. Returns the nodes held (fewer if the site has too few up: `top_up`
+        adds the rest later) and the jobs interrupted."""
         t = self.type_index(accelerator)
         size = int(self.state.type_node_size[t])
-        need = -(-accelerators // size)
-        at_site = np.flatnonzero(
-            (fleet.node_type == t) & (fleet.node_site == fleet.sites.index(site))
-        ).astype(np.int64)
+        self.hold_need[reservation] = (t, self.fleet.sites.index(site), -(-accelerators // size))
+        self.pools[reservation] = _empty_state(self.fleet)
+        self.held_nodes[reservation] = []
+        return self.top_up(reservation, now_s, preferred, yield_order)
+
+    def short(self) -> list[str]:
+        """Reservations holding fewer nodes than they need (nodes were down or busy)."""
+        return [r for r, (_, _, need) in self.hold_need.items() if len(self.held_nodes[r]) < need]
+
+    def top_up(
+        self,
+        reservation: str,
+        now_s: float,
+        preferred: list[int] | None = None,
+        yield_order: list[str] | None = None,
+    ) -> tuple[list[int], list[str]]:
+        """Take the nodes a held reservation still lacks (see `hold`); returns all its nodes
+        and the jobs interrupted."""
+        fleet = self.fleet
+        t, site, need = self.hold_need[reservation]
+        need -= len(self.held_nodes[reservation])
+        size = int(self.state.type_node_size[t])
+        at_site = np.flatnonzero((fleet.node_type == t) & (fleet.node_site == site))
         shared = self.state
 
         def wholly_free() -> list[int]:
@@ -282,31 +302,40 @@ class LiveCluster:
             taken = set(first)
             return first + [n for n in ok if n not in taken]
 
-        self.changes += 1
+        # Its recorded nodes that are down for repair are held again (as after a restart): they
+        # come back to it when repaired.
+        site_set = set(at_site.tolist())
+        down = [
+            n for n in (preferred or [])
+            if n in site_set and self.failed[n] and n not in self.node_pool
+        ][: max(need, 0)]  # fmt: skip
+        for node in down:
+            self.node_pool[node] = reservation
+        self.held_nodes[reservation].extend(down)
+        need -= len(down)
         interrupted: list[str] = []
         free_nodes = wholly_free()
         if len(free_nodes) < need:
-            site_nodes = set(at_site.tolist())
             for job_id in yield_order or []:
                 key, slot = self.slot_of.get(job_id, ("-", -1))
                 if key != SHARED or slot not in shared.allocations:
                     continue
-                if not site_nodes.intersection(shared.allocations[slot].nodes.tolist()):
+                if not site_set.intersection(shared.allocations[slot].nodes.tolist()):
                     continue
                 self.release(job_id, now_s)
                 interrupted.append(job_id)
                 free_nodes = wholly_free()
                 if len(free_nodes) >= need:
                     break
-        chosen = np.array(free_nodes[:need], np.int64)
-        shared.take_offline(chosen, now_s)  # wholly free: no job is hit
-        pool = _empty_state(fleet)
-        pool.bring_online(chosen, now_s)
-        self.pools[reservation] = pool
-        self.held_nodes[reservation] = chosen.tolist()
-        for node in chosen.tolist():
-            self.node_pool[node] = reservation
-        return chosen.tolist(), interrupted
+        chosen = np.array(free_nodes[: max(need, 0)], np.int64)
+        if len(chosen) or down:
+            self.changes += 1
+            shared.take_offline(chosen, now_s)  # wholly free: no job is hit
+            self.pools[reservation].bring_online(chosen, now_s)
+            self.held_nodes[reservation].extend(chosen.tolist())
+            for node in chosen.tolist():
+                self.node_pool[node] = reservation
+        return list(self.held_nodes[reservation]), interrupted
 
     def unhold(self, reservation: str, now_s: float) -> list[str]:
         """The reservation's window ends (or it is cancelled): its jobs still running are
@@ -319,6 +348,7 @@ class LiveCluster:
         for job_id in interrupted:
             del self.job_of_slot[self.slot_of.pop(job_id)]
         nodes = self.held_nodes.pop(reservation)
+        del self.hold_need[reservation]
         for node in nodes:
             del self.node_pool[node]
         back = np.array(nodes, np.int64)

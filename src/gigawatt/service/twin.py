@@ -12,6 +12,8 @@ import heapq
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from gigawatt.failures.outages import Outages
 
 
@@ -48,6 +50,13 @@ class OutageStream:
     """Node failures (``down``) and repairs (``up``) in time order, seconds from the program
     start; only outages starting at or after ``from_s`` are replayed."""
 
+    @classmethod
+    def empty(cls) -> OutageStream:
+        """No failures to replay (only repairs of nodes restored as down)."""
+        none_i = np.zeros(0, np.int64)
+        none_f = np.zeros(0, np.float64)
+        return cls(Outages(node=none_i, down_s=none_f, up_s=none_f, cause=none_i), (), 0.0)
+
     def __init__(self, outages: Outages, causes: tuple[str, ...], from_s: float) -> None:
         keep = outages.down_s >= from_s
         self.node = outages.node[keep].tolist()
@@ -63,16 +72,21 @@ class OutageStream:
         up = self.repairs[0][0] if self.repairs else float("inf")
         return min(down, up)
 
-    def pop_due(self, now_s: float) -> tuple[str, float, int, str] | None:
-        """The next event at or before ``now_s``: ("down" | "up", time, node, cause)."""
+    def pop_due(self, now_s: float) -> tuple[str, float, int, str, float] | None:
+        """The next event at or before ``now_s``: ("down" | "up", time, node, cause, time the
+        node is back: its repair for a failure, the event's time for a repair)."""
         down = self.down_s[self.next] if self.next < len(self.down_s) else float("inf")
         up = self.repairs[0][0] if self.repairs else float("inf")
         if min(down, up) > now_s:
             return None
         if up <= down:
             when, node = heapq.heappop(self.repairs)
-            return "up", when, node, "repaired"
+            return "up", when, node, "repaired", when
         k = self.next
         self.next += 1
         heapq.heappush(self.repairs, (self.up_s[k], self.node[k]))
-        return "down", down, self.node[k], self.cause[k]
+        return "down", down, self.node[k], self.cause[k], self.up_s[k]
+
+    def add_repair(self, node: int, up_s: float) -> None:
+        """A node already down (restored after a restart) comes back at ``up_s``."""
+        heapq.heappush(self.repairs, (up_s, node))

@@ -158,6 +158,9 @@ class NodeEvent(Base):
     state: Mapped[str] = mapped_column(String(8))  # "down" or "up"
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(String(128), default="")
+    #: For a failure: when its repair is due (a restarted service keeps the node down until
+    #: then); None for a repair or a failure that takes no capacity.
+    up_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class IdempotencyKey(Base):

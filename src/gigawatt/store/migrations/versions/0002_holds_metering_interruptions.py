@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=8), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.String(length=128), nullable=False),
+        sa.Column("up_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(op.f("ix_node_events_node"), "node_events", ["node"], unique=False)
