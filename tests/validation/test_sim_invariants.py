@@ -7,24 +7,29 @@
   accelerators x run time within the horizon, and never exceeds the online integral;
 - nothing deadlocks: with a long enough horizon every job that fits the fleet ends; two gangs
   each larger than half the free capacity never both hold part of it (one runs, then the other);
-- reservations (`gigawatt.sched.reservations.Reserving` over every policy): inside its window a
-  reservation's nodes hold no other tenant's job, and the reserved gang, when it arrives by the
-  window start and the reservation is accepted, starts by the window start.
+- reservations (`gigawatt.sched.reservations.Reserving` over every policy, with and without
+  defragmentation): inside its window a reservation's nodes hold no other tenant's job, and the
+  reserved gang, when it arrives by the window start and the reservation is accepted, starts by
+  the window start;
+- defragmentation (`gigawatt.sched.defrag.Defragmenting`) keeps all of the above and never
+  moves a job that does not checkpoint.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import gigawatt.sched.topology  # noqa: F401  (registers the placements)
 from gigawatt.fleet.topology import HallBlock, build_fleet
 from gigawatt.sched.cluster import ClusterState
+from gigawatt.sched.defrag import Defragmenting
 from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
 from gigawatt.sched.queue import (
     Decision,
@@ -202,6 +207,7 @@ class Guarded(Checked):
     length=st.floats(10, 100),
     early=st.floats(0, 50),
     site_bound=st.booleans(),
+    defrag=st.booleans(),
 )
 def test_reservation_is_never_given_away_and_its_gang_lands_on_time(
     halls: list[tuple[tuple[str, int, int], int, float]],
@@ -213,6 +219,7 @@ def test_reservation_is_never_given_away_and_its_gang_lands_on_time(
     length: float,
     early: float,
     site_bound: bool,
+    defrag: bool,
 ) -> None:
     fleet = build_fleet(
         [
@@ -234,7 +241,11 @@ def test_reservation_is_never_given_away_and_its_gang_lands_on_time(
     jobs = make_jobs([*others, gang])
     if fleet.types[t] == "c":  # allowed bits name a and b only: pin the gang to c by elimination
         jobs = _pin_last_job_to_c(jobs)
-    guarded = Guarded(Reserving(make_queue_policy(policy, placement), [reservation], fleet))
+    inner: QueuePolicy = make_queue_policy(policy, placement)
+    if defrag:  # other tenants' jobs checkpoint and may be moved for a blocked gang
+        jobs = dataclasses.replace(jobs, checkpoint_s=np.full(jobs.count, 5.0))
+        inner = Defragmenting(inner)
+    guarded = Guarded(Reserving(inner, [reservation], fleet))
     result = replay(fleet, jobs, guarded, horizon_s=1e6, sample_every_s=25.0)
     records = result.records
     assert (~np.isnan(records.end_s) | records.rejected).all()  # still nothing deadlocks
@@ -248,3 +259,55 @@ def _pin_last_job_to_c(jobs: JobTable) -> JobTable:
     allowed = jobs.allowed.copy()
     allowed[-1] = 1 << 2
     return JobTable(**{**jobs.__dict__, "types": ("a", "b", "c"), "allowed": allowed})
+
+
+multi_gpu_hall = st.tuples(
+    st.sampled_from([("b", 4, 2), ("c", 8, 1)]), st.integers(2, 6), st.just(0.0)
+)
+# Small long jobs first (they fragment nodes, some end at random times), gangs later.
+small_job = st.tuples(
+    st.floats(0, 20), st.floats(10, 200), st.sampled_from([1, 1, 2, 3]),
+    st.just(1000), st.integers(0, 2), st.just(0),
+)  # fmt: skip
+gang_job = st.tuples(
+    st.floats(20, 100), st.floats(1, 50), st.sampled_from([6, 8, 12, 16]),
+    st.just(1000), st.integers(0, 2), st.just(0),
+)  # fmt: skip
+
+
+@settings(max_examples=60 if os.environ.get("CI") else 15, deadline=None)
+@given(
+    halls=st.lists(multi_gpu_hall, min_size=1, max_size=2),
+    small=st.lists(small_job, min_size=1, max_size=30),
+    gangs=st.lists(gang_job, min_size=1, max_size=10),
+    policy=st.sampled_from(queue_policy_names()),
+    placement=st.sampled_from(["topology", "spread"]),
+    checkpointing=st.lists(st.booleans(), min_size=40, max_size=40),
+)
+def test_defragmentation_keeps_every_invariant(
+    halls: list[tuple[tuple[str, int, int], int, float]],
+    small: list[tuple[float, float, int, int, int, int]],
+    gangs: list[tuple[float, float, int, int, int, int]],
+    policy: str,
+    placement: str,
+    checkpointing: list[bool],
+) -> None:
+    raw = [*small, *gangs]
+    fleet = build_fleet(
+        [
+            HallBlock("s0" if i % 2 else "s1", f"h{i}", t, nodes, size, per_domain, online)
+            for i, ((t, size, per_domain), nodes, online) in enumerate(halls)
+        ]
+    )
+    jobs = make_jobs(raw)
+    every = np.where(np.array(checkpointing[: jobs.count]), 5.0, np.inf)
+    jobs = dataclasses.replace(jobs, checkpoint_s=every)
+    layer = Defragmenting(make_queue_policy(policy, placement))
+    result = replay(fleet, jobs, Checked(layer), horizon_s=1e6, sample_every_s=25.0)
+    records = result.records
+    assert (~np.isnan(records.end_s) | records.rejected).all()  # nothing deadlocks
+    assert (records.migrations[~np.isfinite(jobs.checkpoint_s)] == 0).all()  # never moved
+    assert (result.group_busy_s <= result.group_online_s + 1e-6).all()
+    assert (result.samples.group_busy <= result.samples.group_online + 1e-9).all()
+    assert records.migrations.sum() == layer.log.moves
+    event("defragmented" if layer.log.moves else "nothing moved")

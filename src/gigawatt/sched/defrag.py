@@ -72,10 +72,12 @@ def fragmentation(state: ClusterState, type_index: int) -> float:
     return float(free - whole) / float(free)
 
 
-def _movable(jobs: JobTable, allocation: Allocation) -> bool:
-    """Single-node, whole-accelerator jobs that checkpoint (a move costs them only the restore)."""
+def _movable(jobs: JobTable, allocation: Allocation, now: float) -> bool:
+    """Single-node, whole-accelerator jobs that checkpoint (a move costs them only the restore)
+    and did not start at this instant (started or moved in this very pass: left where put)."""
     return (
-        allocation.shared_slot < 0
+        allocation.start_s < now
+        and allocation.shared_slot < 0
         and len(allocation.nodes) == 1
         and math.isfinite(float(jobs.checkpoint_s[allocation.job]))
     )
@@ -100,7 +102,7 @@ def _restore(state: ClusterState, allocation: Allocation, now: float) -> None:
     state._account(allocation, 1.0, now)  # it is held again from now
 
 
-def _choose(state: ClusterState, t: int, lacking: int) -> list[int] | None:
+def _choose(state: ClusterState, t: int, lacking: int, now: float) -> list[int] | None:
     """Jobs to move so that ``lacking`` more nodes of type t are wholly free, or None."""
     jobs = state.jobs
     size = int(state.type_node_size[t])
@@ -111,7 +113,7 @@ def _choose(state: ClusterState, t: int, lacking: int) -> list[int] | None:
             if node in state.shared:
                 continue
             running = state.running_on(np.array([node], np.int64))
-            if running and all(_movable(jobs, a) for a in running):
+            if running and all(_movable(jobs, a, now) for a in running):
                 whole = int(state.domain_full[domain[node]])
                 candidates.append((size - free, -whole, node, [a.job for a in running]))
     candidates.sort()
@@ -140,7 +142,7 @@ def plan_defrag(
         lacking = _whole_nodes_needed(state, t, need)
         if lacking == 0:
             continue  # it fits as it is (or fails for another reason): nothing to recover
-        movers = _choose(state, t, lacking)
+        movers = _choose(state, t, lacking, now)
         if not movers:
             continue
         plan = _try(state, gang, t, movers, placement, now)
