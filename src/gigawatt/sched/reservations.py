@@ -302,11 +302,14 @@ class Reserving:
         return self.inner.order_key(jobs, job)
 
     def next_wakeup(self, now: float) -> float | None:
-        """The next window start or end after ``now`` (the engine admits then), or None."""
+        """The next window start or end after ``now`` (the engine admits then), or the inner
+        policy's own wake-up if earlier; None if neither."""
+        wake = getattr(self.inner, "next_wakeup", None)
+        inner: float | None = wake(now) if wake is not None else None
         for t in self._times:
             if t > now:
-                return t
-        return None
+                return t if inner is None else min(t, inner)
+        return inner
 
     def held_nodes(self, now: float) -> dict[int, IntArray]:
         """Nodes held at ``now`` by each active reservation (index into ``accepted``)."""
