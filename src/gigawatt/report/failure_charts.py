@@ -145,6 +145,9 @@ def out_of_service_figure(series: dict[str, list[float]]) -> go.Figure:
             "side": "right",
             "title": "Share of capacity (%)",
             "rangemode": "tozero",
+            "tickmode": "auto",
+            "tickformat": ".2f",
+            "showgrid": False,
         },
     )
     return _style(fig, OUT_OF_SERVICE_TITLE, "Days since program start", "Accelerators in repair")
