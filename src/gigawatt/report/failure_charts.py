@@ -101,7 +101,8 @@ def goodput_figure(failures: dict[str, Any], tenant_kinds: dict[str, str]) -> go
 
 
 def _tenant_label(name: str, kind: str) -> str:
-    """"training (frontier training)"; just the name when the kind says nothing more."""
+    """A tenant with its kind of work, e.g. training (frontier training); just the name when
+    the kind says nothing more."""
     kind = kind.replace("_", " ")
     return name if not kind or kind == name else f"{name} ({kind})"
 
