@@ -96,17 +96,17 @@ class LiveCluster:
     def free(self, accelerator: str) -> int:
         """Wholly free accelerators of the type on online nodes, held ones included."""
         t = self.type_index(accelerator)
-        return sum(int(s.type_free[t]) for s in self.pools.values())
+        return sum(int(s.type_free[t]) for s in list(self.pools.values()))
 
     def online(self, accelerator: str) -> int:
         t = self.type_index(accelerator)
-        return sum(int(s.type_online[t]) for s in self.pools.values())
+        return sum(int(s.type_online[t]) for s in list(self.pools.values()))
 
     def reserved(self, accelerator: str) -> tuple[int, int]:
         """Accelerators of the type on nodes held for reservations now, and how many of
         those are free (usable by their owners only)."""
         t = self.type_index(accelerator)
-        held = [s for key, s in self.pools.items() if key != SHARED]
+        held = [s for key, s in list(self.pools.items()) if key != SHARED]
         return sum(int(s.type_online[t]) for s in held), sum(int(s.type_free[t]) for s in held)
 
     def node_up(self, node: int) -> bool:
@@ -116,11 +116,13 @@ class LiveCluster:
         return int(self.pools[self.node_pool.get(node, SHARED)].node_free[node])
 
     def busy_by_group(self) -> tuple[tuple[tuple[str, str], ...], list[float], list[float]]:
-        """(site, type) groups and the accelerators busy and online in each, all pools."""
+        """(site, type) groups and the accelerators busy and online in each, all pools. Read
+        outside the scheduling lock it may mix states of two moments (the pools are copied
+        first, so it never fails)."""
         groups = self.state.groups
         busy = [0.0] * len(groups)
         online = [0.0] * len(groups)
-        for pool in self.pools.values():
+        for pool in list(self.pools.values()):
             for g in range(len(groups)):
                 busy[g] += pool.group_busy[g]
                 online[g] += pool.group_online[g]
@@ -182,7 +184,7 @@ class LiveCluster:
         """Running jobs whose estimate has elapsed by ``now_s`` (they complete then): (end
         time in seconds, job id), earliest first."""
         done: list[tuple[float, str]] = []
-        for key, state in self.pools.items():
+        for key, state in list(self.pools.items()):
             for ends in state.running_ends:
                 for end_s, slot in ends:
                     if end_s > now_s:
@@ -193,7 +195,7 @@ class LiveCluster:
     def next_end_s(self) -> float:
         """When the next running job's estimate elapses (inf if none runs)."""
         return min(
-            (ends[0][0] for s in self.pools.values() for ends in s.running_ends if ends),
+            (ends[0][0] for s in list(self.pools.values()) for ends in s.running_ends if ends),
             default=float("inf"),
         )
 
