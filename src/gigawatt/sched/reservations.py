@@ -373,8 +373,11 @@ class Reserving:
             for job in queue.tenant_jobs(r.tenant)[:OWNER_DEPTH]:
                 if job in self._started or r.type_index not in state.allowed_types(job):
                     continue
-                need = int(jobs.accelerators[job])
-                if int(jobs.gpu_milli[job]) >= 1000 and not _fits_in(state, only.nodes, need, size):
+                # Share jobs go through the inner pass: a share may land on any shared
+                # accelerator, and there the other reservations' nodes are hidden.
+                if int(jobs.gpu_milli[job]) < 1000:
+                    continue
+                if not _fits_in(state, only.nodes, int(jobs.accelerators[job]), size):
                     continue
                 allocation = state.place(job, only, now, (r.type_index,))
                 if allocation is not None:
