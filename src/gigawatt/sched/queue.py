@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gigawatt.sched.cluster import Allocation, ClusterState, GangPlacement, make_placement
-from gigawatt.sched.jobs import JobTable
+from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
 
 #: How many waiting jobs behind a blocked head EASY tries per pass (Slurm's ``bf_max_job_test``
 #: plays this role; its documented default is 500).
@@ -231,6 +231,23 @@ class DominantResourceFairness:
             decisions.append(Decision(job, allocation))
 
 
+@dataclass(frozen=True)
+class _Columns:
+    accelerators: list[int]
+    gpu_milli: list[int]
+    estimate_s: list[float]
+    allowed: list[int]
+
+    @classmethod
+    def of(cls, jobs: JobTable) -> _Columns:
+        return cls(
+            jobs.accelerators.tolist(),
+            jobs.gpu_milli.tolist(),
+            jobs.estimate_s.astype(float).tolist(),
+            jobs.allowed.tolist(),
+        )
+
+
 @dataclass
 class _Reservation:
     """EASY's promise to the blocked head job: its type, shadow time and spare accelerators."""
@@ -252,9 +269,17 @@ class EasyBackfill:
         self._reservation: _Reservation | None = None
         self._epoch = -1
         self._fleet_epoch = -1
+        self._columns_of: tuple[JobTable, _Columns] | None = None
 
     def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
         return _fifo_key(jobs, job)
+
+    def _columns(self, jobs: JobTable) -> _Columns:
+        """The job columns backfill reads per candidate, as Python lists (cached per table):
+        indexing a list is several times cheaper than indexing a NumPy array."""
+        if self._columns_of is None or self._columns_of[0] is not jobs:
+            self._columns_of = (jobs, _Columns.of(jobs))
+        return self._columns_of[1]
 
     def _reserve(self, job: int, state: ClusterState, now: float) -> _Reservation:
         best: _Reservation | None = None
@@ -307,33 +332,49 @@ class EasyBackfill:
         else:
             candidates = [j for j in queue.recent if j in queue and j != head]
         queue.recent.clear()
-        jobs = state.jobs
+        columns = self._columns(state.jobs)
+        accelerators, milli, estimate, allowed = (
+            columns.accelerators, columns.gpu_milli, columns.estimate_s, columns.allowed
+        )
+        reserved_type = reservation.type_index
+        shadow_s = reservation.shadow_s
+        # Fleet types per allowed mask, and whether the reserved type is among them.
+        types_of: dict[int, tuple[tuple[int, ...], bool]] = {}
         # (allowed mask, kept off the reserved type) -> smallest request that did not fit: within
         # a pass free capacity only shrinks, so anything as large fails too.
         too_big: dict[tuple[int, bool], float] = {}
+        free = state.free_accelerators()
+        shared_room = state.has_shared_room()
         for job in candidates:
-            if state.free_accelerators() == 0 and not state.has_shared_room():
+            if free == 0 and not shared_room:
                 break
-            size = float(jobs.accelerators[job]) * float(jobs.gpu_milli[job])
-            ends_in_time = now + float(jobs.estimate_s[job]) <= reservation.shadow_s
-            types = state.allowed_types(job)
-            kept_off = (
-                not ends_in_time
-                and reservation.type_index in types
-                and int(jobs.accelerators[job]) > reservation.extra
-            )
-            key = (int(jobs.allowed[job]), kept_off)
+            size = float(accelerators[job]) * float(milli[job])
+            ends_in_time = now + estimate[job] <= shadow_s
+            mask = allowed[job]
+            entry = types_of.get(mask)
+            if entry is None:
+                all_types = state.allowed_types(job)
+                entry = (all_types, reserved_type in all_types)
+                types_of[mask] = entry
+            types, has_reserved = entry
+            kept_off = not ends_in_time and has_reserved and accelerators[job] > reservation.extra
+            key = (mask, kept_off)
             if size >= too_big.get(key, float("inf")):
                 continue
+            if milli[job] >= WHOLE_MILLI and accelerators[job] > free:
+                too_big[key] = size  # more whole accelerators than are free anywhere
+                continue
             if kept_off:
-                types = tuple(t for t in types if t != reservation.type_index)
+                types = tuple(t for t in types if t != reserved_type)
             allocation = state.place(job, self.placement, now, types)
             if allocation is None:
                 too_big[key] = size
                 continue
-            if not ends_in_time and allocation.type == reservation.type_index:
+            if not ends_in_time and allocation.type == reserved_type:
                 reservation.extra -= int(allocation.counts.sum())
             decisions.append(Decision(job, allocation))
+            free = state.free_accelerators()
+            shared_room = state.has_shared_room()
         self._epoch = state.freed_epoch
         return decisions
 
