@@ -319,3 +319,27 @@ def test_a_hall_spare_replaces_a_failed_node_at_once_until_the_pool_is_empty() -
     no_spares = replay(fleet, jobs, make_queue_policy("fifo"), 5000.0, 50.0, None,
                        NodeFailures(outages, ("gpu",), 5.0))  # fmt: skip
     assert no_spares.records.end_s[0] == 525.0 + 5.0 + 80.0
+
+
+def test_a_gang_restarts_in_place_when_nothing_needs_repair_or_a_spare_stands_in() -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 3, 4, 1, 0.0)])
+    # Job 0: a two-node gang; job 1 (higher priority) arrives at 1 s and waits for two nodes.
+    jobs = simple_jobs(np.array([0.0, 1.0]), np.array([100.0, 50.0]), np.array([8, 8]))
+    object.__setattr__(jobs, "checkpoint_s", np.array([10.0, 10.0]))
+    object.__setattr__(jobs, "priority", np.array([0, 1], np.int64))
+    for up in (25.0, 525.0):  # a software fault (no repair), then a repair with a hall spare
+        outages = _outages([0], [25.0], [up], [0])
+        result = replay(fleet, jobs, make_queue_policy("priority"), 5000.0, 50.0, None,
+                        NodeFailures(outages, ("gpu",), 5.0, spares_per_hall=1))  # fmt: skip
+        # Job 0 keeps its nodes: rolled back to 20 s, 5 s restart, 80 s left. Requeued instead,
+        # job 1 would have taken the freed nodes first and job 0 would have ended at 160 s.
+        assert result.records.interruptions.tolist() == [1, 0]
+        assert result.records.end_s[0] == 25.0 + 5.0 + 80.0
+        assert result.records.start_s[1] == 110.0
+        records = result.failures
+        assert records is not None
+        assert records.interruptions_by_cause.tolist() == [1]
+        assert records.rolled_back_accelerator_s_by_cause.tolist() == [8 * 5.0]
+        assert records.restart_accelerator_s_by_cause.tolist() == [8 * 5.0]
+        assert records.spare_swaps == (1 if up > 25.0 else 0)
+        assert math.isclose(float(result.group_busy_s.sum()), 8 * 110.0 + 8 * 50.0)

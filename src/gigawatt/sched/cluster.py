@@ -389,6 +389,20 @@ class ClusterState:
         self.freed_epoch += 1
         return allocation
 
+    def restart(self, job: int, now: float) -> Allocation:
+        """The running ``job`` starts over at ``now`` on the nodes it holds (a spare stood in
+        for a failed one): its start and estimated end move; capacity and usage accounting are
+        unchanged. Bumps ``fleet_epoch``: promises made from the old end (EASY's shadow time)
+        no longer hold."""
+        allocation = self.allocations[job]
+        ends = self.running_ends[allocation.type]
+        del ends[bisect.bisect_left(ends, (allocation.end_estimate_s, job))]
+        allocation.start_s = now
+        allocation.end_estimate_s = now + self._job_estimate[job]
+        bisect.insort(ends, (allocation.end_estimate_s, job))
+        self.fleet_epoch += 1
+        return allocation
+
     def _commit(self, allocation: Allocation) -> None:
         self.allocations[allocation.job] = allocation
         self._index(allocation)

@@ -26,9 +26,12 @@ the same events: at ``down_s`` the node leaves (its jobs are interrupted as abov
 model's detection + restart time when they run again) and it is in repair until ``up_s``; it
 rejoins only if it is still within its fleet service window. With a spare pool
 (``NodeFailures.spares_per_hall``) a failed node with a repair time is swapped at once for a
-spare of its hall while one is left: its jobs pay the restart, capacity stays, and the
-repaired node returns to the pool at ``up_s``. A failure without repair time
-(software, hangs) interrupts the node's jobs but takes no capacity. A failure drawn while its
+spare of its hall while one is left: capacity stays, and the repaired node returns to the
+pool at ``up_s``. A failure without repair time (software, hangs) takes no capacity. In both
+cases the node's jobs restart in place: each loses its work since the last checkpoint and pays
+the restart, but keeps its allocation (``ClusterState.restart``: no requeue, no new placement,
+as a gang restarts on its nodes with a hot spare swapped in). Only a failure that takes the
+node out for repair with no spare left sends its jobs back to the queue. A failure drawn while its
 node is already out of service is ignored (first order).
 
 Simulation time is seconds from the scenario's program start; the run stops at ``horizon_s``
@@ -404,6 +407,27 @@ def replay(
         else:
             pending_s[job] = max(pending_s[job] - ran, 0.0)
 
+    def restart_in_place(allocation: Allocation, now: float, cause: int) -> None:
+        """A spare stood in for a failed node of the running job: the job loses its work since
+        the last checkpoint (a stateless job none) and pays the restart, but keeps its
+        allocation (no requeue, no new placement) and runs on from ``now``."""
+        job = allocation.job
+        ran = now - allocation.start_s
+        held_s[job] += ran
+        saved, unsaved = settle(job, ran)
+        if stateless[job]:
+            saved, unsaved = saved + unsaved, 0.0
+        remaining_s[job] -= min(saved, remaining_s[job])
+        interruptions[job] += 1
+        job_lost_s[job] += unsaved
+        pending_s[job] = restart_s
+        pending_cause[job] = cause
+        cause_interruptions[cause] += 1
+        cause_rolled_back[cause] += unsaved * share[job]
+        state.restart(job, now)
+        runs[job] += 1
+        heapq.heappush(heap, (now + run_wall_s(job), END, next(counter), END, job, runs[job]))
+
     # Scratch arrays for counting the domains, halls and sites a placement spans.
     domain_stamp = np.zeros(fleet.domain_count, np.int64)
     hall_stamp = np.zeros(fleet.hall_count, np.int64)
@@ -486,17 +510,24 @@ def replay(
                     cause = outage_cause[payload]
                     node_outages[cause] += 1
                     nodes = np.array([node], np.int64)
-                    for allocation in state.take_offline(nodes, now):
-                        interrupt(allocation, now, cause)
-                        changed = True
-                    if outage_up[payload] > now:
+                    hall = int(node_hall[node])
+                    repaired = outage_up[payload] > now
+                    if not repaired or spares_free[hall] > 0:
+                        # Nothing to repair (a software fault) or a spare stands in at once:
+                        # capacity stays and the node's jobs restart where they are (a gang
+                        # keeps its nodes, as with hot spares), no requeue, no new placement.
+                        for allocation in state.running_on(nodes):
+                            restart_in_place(allocation, now, cause)
+                    else:
+                        for allocation in state.take_offline(nodes, now):
+                            interrupt(allocation, now, cause)
+                            changed = True
+                    if repaired:
                         repair_nodes += 1
-                        hall = int(node_hall[node])
                         if spares_free[hall] > 0:  # a spare stands in: capacity stays
                             spares_free[hall] -= 1
                             spares_in_use += 1
                             spare_swaps += 1
-                            state.bring_online(nodes, now)
                             back = SPARE_BACK
                         else:
                             in_repair[node] += 1
@@ -505,8 +536,6 @@ def replay(
                         heapq.heappush(
                             heap, (outage_up[payload], NODE_ONLINE, next(counter), back, node, 0)
                         )
-                    else:  # no repair: the node is back at once, its jobs restart
-                        state.bring_online(nodes, now)
                 if payload + 1 < len(outage_node):
                     heapq.heappush(
                         heap,
