@@ -280,6 +280,7 @@ def run_scenario(
     failures: str | None = None,
     inference_shape: str | None = None,
     defrag: bool = False,
+    spares: str | None = None,
 ) -> tuple[ReplayResult, ReplaySummary, float]:
     """Plan the scenario, build its fleet, draw the tenants' jobs, replay (with node outages
     from the failure model ``failures``, a name in data/failures or a path, if given; inference
@@ -314,12 +315,45 @@ def run_scenario(
         def advance(now: float) -> None:
             progress.update(bar, completed=now, day=now / 86_400.0)
 
-        node_failures = fleet_failures(model, fleet, horizon_s, seed) if model is not None else None
+        node_failures = None
+        if model is not None:
+            per_hall, share = parse_spares(spares, model.spares is not None)
+            node_failures = fleet_failures(model, fleet, horizon_s, seed, per_hall, share)
         result = replay(
             fleet, jobs, policy, horizon_s, sample_hours * 3600.0, advance, node_failures
         )
     seconds = time.perf_counter() - started
     return result, summarize_replay(result), seconds
+
+
+#: Spare nodes per hall when neither ``--spares`` nor the failure model names a pool: 2% of the
+#: hall's nodes, the vendor guidance for NVL72 racks quoted in ../shared/data/reliability.md
+#: ("Spare pools: 8% (BLOOM), 10-15% (OPT-175B), ~2% (vendor NVL72 guidance)").
+DEFAULT_SPARES_SHARE = 0.02
+
+
+def parse_spares(text: str | None, model_has_pool: bool) -> tuple[int | None, float | None]:
+    """``--spares``: "N" spare nodes per hall, "P%" of each hall's nodes, or None: the failure
+    model's pool if it names one, else `DEFAULT_SPARES_SHARE`. Returns (per hall, share), at
+    most one of them set (both None: the model's pool)."""
+    if text is None or not text.strip():
+        return (None, None) if model_has_pool else (None, DEFAULT_SPARES_SHARE)
+    value = text.strip()
+    try:
+        if value.endswith("%"):
+            share = float(value[:-1]) / 100.0
+            if not 0.0 <= share <= 1.0:
+                raise ValueError
+            return None, share
+        count = int(value)
+        if count < 0:
+            raise ValueError
+        return count, None
+    except ValueError:
+        raise ValueError(
+            f"--spares: expected spare nodes per hall (e.g. 4) or a share of each hall's nodes "
+            f"(e.g. 2%), got: {value}"
+        ) from None
 
 
 def scenario_workload(scenario: Scenario, seed: int) -> Workload:
@@ -537,6 +571,7 @@ def run_scenario_seed(
     failures: str | None,
     out: Path | None,
     inference_shape: str | None = None,
+    spares: str | None = None,
 ) -> SeedRun:
     """`run_scenario` for one seed (in a worker process); writes ``out/seed-<seed>/`` if asked."""
     result, summary, seconds = run_scenario(
@@ -550,6 +585,8 @@ def run_scenario_seed(
         False,
         failures,
         inference_shape,
+        False,
+        spares,
     )
     if out is not None:
         write_replay(out / f"seed-{seed}", result, summary, seconds)
@@ -663,6 +700,7 @@ def simulate_scenario_seeds(
     jobs: int | None,
     out: Path | None,
     inference_shape: str | None = None,
+    spares: str | None = None,
 ) -> None:
     """``simulate SCENARIO --seeds 42-45``: each seed's workload and replay in a local process
     pool (``--jobs``); a row per seed, their mean and standard deviation; ``out/seed-N/``."""
@@ -672,6 +710,7 @@ def simulate_scenario_seeds(
             load_failure_model(failures)
         if inference_shape:
             load_demand_shape(inference_shape)
+        parse_spares(spares, False)
         load_scenario(scenario)
     except (GigawattError, FailureModelError, TraceError) as exc:
         raise _fail(str(exc)) from None
@@ -690,6 +729,7 @@ def simulate_scenario_seeds(
             failures,
             out,
             inference_shape,
+            spares,
         )
         for seed in seeds
     ]
@@ -970,6 +1010,14 @@ def simulate(
             help="Scenario runs: move checkpointing jobs when a gang is blocked by fragmentation.",
         ),
     ] = False,
+    spares: Annotated[
+        str | None,
+        typer.Option(
+            help="Scenario runs with --failures: spare nodes per hall (e.g. 4) or a share of each "
+            "hall's nodes (e.g. 2%); default: the failure model's pool, else 2% (vendor NVL72 "
+            "guidance). A spare stands in for a failed node at once and its jobs restart in place.",
+        ),
+    ] = None,
 ) -> None:
     """Replay a scenario's planned fleet with its tenants' jobs (time-based: waits, utilization,
     fairness), or pack a GPU cluster trace (arrival-only: allocation and fragmentation)."""
@@ -981,7 +1029,7 @@ def simulate(
         if len(seed_list) > 1:
             simulate_scenario_seeds(
                 scenario, queue, placement, months, seed_list, contracts, sample_hours,
-                failures, jobs, out, inference_shape,
+                failures, jobs, out, inference_shape, spares,
             )  # fmt: skip
             return
         try:
@@ -989,7 +1037,7 @@ def simulate(
             make_queue_policy(queue, placement)
             result, summary, seconds = run_scenario(
                 scenario, queue, placement, months, seed, contracts, sample_hours, True, failures,
-                inference_shape, defrag,
+                inference_shape, defrag, spares,
             )  # fmt: skip
         except (GigawattError, FailureModelError, TraceError) as exc:
             raise _fail(str(exc)) from None

@@ -343,3 +343,13 @@ def test_a_gang_restarts_in_place_when_nothing_needs_repair_or_a_spare_stands_in
         assert records.restart_accelerator_s_by_cause.tolist() == [8 * 5.0]
         assert records.spare_swaps == (1 if up > 25.0 else 0)
         assert math.isclose(float(result.group_busy_s.sum()), 8 * 110.0 + 8 * 50.0)
+
+
+def test_a_spares_share_gives_each_hall_its_share_of_nodes_rounded_up() -> None:
+    fleet = build_fleet(
+        [HallBlock("s", "a", "gpu", 10, 4, 1, 0.0), HallBlock("s", "b", "gpu", 120, 4, 1, 0.0)]
+    )
+    model = load_failure_model("llama3-2024")
+    failures = fleet_failures(model, fleet, DAY_S, 0, spares_share=0.02)
+    assert failures.spares_by_hall == (1, 3)  # ceil(0.2), ceil(2.4)
+    assert fleet_failures(model, fleet, DAY_S, 0, spares_per_hall=5).spares_by_hall is None

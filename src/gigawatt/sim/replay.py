@@ -130,6 +130,9 @@ class NodeFailures:
     checkpoint_cost_s: float = 0.0
     model: FailureModel | None = None
     spares_per_hall: int = 0  # spare nodes per hall (the model's ``spares``)
+    #: Spare nodes of each hall when they differ by hall (``spares_share``); overrides
+    #: ``spares_per_hall`` when given.
+    spares_by_hall: tuple[int, ...] | None = None
 
 
 def fleet_failures(
@@ -138,10 +141,19 @@ def fleet_failures(
     horizon_s: float,
     seed: int = 0,
     spares_per_hall: int | None = None,
+    spares_share: float | None = None,
 ) -> NodeFailures:
     """Node outages of ``fleet`` over ``[0, horizon_s]`` from ``model`` (``draw_outages``),
     with the model's cause names, detection + restart time, checkpoint cost and spare nodes
-    per hall (``spares_per_hall`` overrides the model's ``spares``), ready for ``replay``."""
+    per hall (``spares_per_hall`` overrides the model's ``spares``; ``spares_share`` instead
+    gives each hall that share of its nodes, rounded up), ready for ``replay``."""
+    spares_by_hall: tuple[int, ...] | None = None
+    if spares_share is not None:
+        if not 0.0 <= spares_share <= 1.0:
+            raise ValueError(f"spares share must be within 0-100%, got {spares_share:.1%}")
+        hall_nodes = np.bincount(fleet.node_hall, minlength=fleet.hall_count)
+        spares_by_hall = tuple(math.ceil(n * spares_share - 1e-9) for n in hall_nodes.tolist())
+        spares_per_hall = max(spares_by_hall, default=0)
     if spares_per_hall is None:
         spares_per_hall = model.spares.nodes_per_hall if model.spares is not None else 0
     if spares_per_hall < 0:
@@ -162,6 +174,7 @@ def fleet_failures(
         checkpoint_cost_s=model.recovery.checkpoint_cost_s,
         model=model,
         spares_per_hall=spares_per_hall,
+        spares_by_hall=spares_by_hall,
     )
 
 
@@ -322,7 +335,10 @@ def replay(
     samples_repair_nodes: list[int] = []
     samples_repair_accelerators: list[float] = []
     # Spare pools: a failed node with a repair time is swapped for a spare of its hall at once.
-    spares_free = [failures.spares_per_hall if failures is not None else 0] * fleet.hall_count
+    if failures is not None and failures.spares_by_hall is not None:
+        spares_free = list(failures.spares_by_hall)
+    else:
+        spares_free = [failures.spares_per_hall if failures is not None else 0] * fleet.hall_count
     node_hall = fleet.node_hall
     spares_in_use = 0
     spare_swaps = 0
