@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from gigawatt.fleet.topology import HallBlock, build_fleet
-from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
 from gigawatt.traces.reader import (
     JobTrace,
     Trace,
     TraceError,
     TraceInfo,
+    recorded_jobs,
     register_trace,
     traces_dir,
 )
@@ -145,24 +145,17 @@ class AlibabaDlrmReader:
         peak = peak_concurrent(arrival, end, gpus)
         servers = max(1, math.ceil(scale * peak / GPUS_PER_SERVER))
         fleet = build_fleet([HallBlock("alibaba", "hn", "gpu", servers, GPUS_PER_SERVER, 1, 0.0)])
-        count = int(gpu.sum())
-        jobs = JobTable(
-            tenants=tuple(tenants),
-            tenant_weight=np.maximum(weight / max(weight.sum(), 1.0), 1e-9),
-            types=fleet.types,
-            tenant=tenant,
-            accelerators=gpus,
-            gpu_milli=np.full(count, WHOLE_MILLI, np.int64),
-            allowed=np.zeros(count, np.int64),
-            gang=np.ones(count, bool),
-            priority=np.zeros(count, np.int64),
-            arrival_s=arrival,
-            duration_s=duration,
-            estimate_s=duration.copy(),
-            checkpoint_s=np.full(count, np.inf),
-            cpu_milli=np.round(cols["cpu"][gpu] * 1000).astype(np.int64),
-            memory_mib=np.round(cols["memory_gib"][gpu] * 1024).astype(np.int64),
-        ).sorted_by_arrival()
+        jobs = recorded_jobs(
+            tuple(tenants),
+            weight,
+            fleet.types,
+            tenant,
+            gpus,
+            arrival,
+            duration,
+            np.round(cols["cpu"][gpu] * 1000).astype(np.int64),
+            np.round(cols["memory_gib"][gpu] * 1024).astype(np.int64),
+        )
         return JobTrace(
             trace=self.name,
             workload="all" if scale == 1.0 else f"all@{scale:g}",

@@ -28,13 +28,13 @@ from pathlib import Path
 import numpy as np
 
 from gigawatt.fleet.topology import HallBlock, build_fleet
-from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
 from gigawatt.traces.reader import (
     JobTrace,
     Trace,
     TraceError,
     TraceInfo,
     drain_horizon_s,
+    recorded_jobs,
     register_trace,
     traces_dir,
 )
@@ -180,22 +180,7 @@ class GavelPhillyReader:
         gpus = np.concatenate([p[2] for p in parts])
         tenant = np.repeat(np.arange(len(vcs), dtype=np.int64), [len(p[0]) for p in parts])
         gpu_s = np.array([float((p[1] * p[2]).sum()) for p in parts])
-        count = len(arrival)
-        jobs = JobTable(
-            tenants=tuple(vcs),
-            tenant_weight=np.maximum(gpu_s / max(gpu_s.sum(), 1.0), 1e-9),
-            types=fleet.types,
-            tenant=tenant,
-            accelerators=gpus,
-            gpu_milli=np.full(count, WHOLE_MILLI, np.int64),
-            allowed=np.zeros(count, np.int64),
-            gang=np.ones(count, bool),
-            priority=np.zeros(count, np.int64),
-            arrival_s=arrival,
-            duration_s=duration,
-            estimate_s=duration.copy(),
-            checkpoint_s=np.full(count, np.inf),
-        ).sorted_by_arrival()
+        jobs = recorded_jobs(tuple(vcs), gpu_s, fleet.types, tenant, gpus, arrival, duration)
         return JobTrace(
             trace=self.name,
             workload=workload,

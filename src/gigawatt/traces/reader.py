@@ -16,7 +16,7 @@ import numpy as np
 from gigawatt.datafiles import data_dir
 from gigawatt.fleet.nodes import NodeSpecs
 from gigawatt.fleet.topology import Fleet
-from gigawatt.sched.jobs import JobTable
+from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
 from gigawatt.sched.pods import PodSpecs
 from gigawatt.workload.generators import RateShape
 
@@ -102,6 +102,44 @@ def drain_horizon_s(jobs: JobTable, accelerators: int) -> float:
 
 
 _READERS: dict[str, Callable[[], TraceReader]] = {}
+
+
+def recorded_jobs(
+    tenants: tuple[str, ...],
+    tenant_gpu_s: np.ndarray,
+    types: tuple[str, ...],
+    tenant: np.ndarray,
+    gpus: np.ndarray,
+    arrival_s: np.ndarray,
+    duration_s: np.ndarray,
+    cpu_milli: np.ndarray | None = None,
+    memory_mib: np.ndarray | None = None,
+) -> JobTable:
+    """A trace's recorded jobs as a `JobTable` sorted by arrival: whole-GPU gangs of any type
+    whose estimate is their recorded run time and that never checkpoint; each tenant's fair-share
+    weight is its share of the trace's GPU-seconds (``tenant_gpu_s``)."""
+    count = len(arrival_s)
+    extra: dict[str, np.ndarray] = {}
+    if cpu_milli is not None:
+        extra["cpu_milli"] = cpu_milli
+    if memory_mib is not None:
+        extra["memory_mib"] = memory_mib
+    return JobTable(
+        tenants=tenants,
+        tenant_weight=np.maximum(tenant_gpu_s / max(float(tenant_gpu_s.sum()), 1.0), 1e-9),
+        types=types,
+        tenant=tenant,
+        accelerators=gpus,
+        gpu_milli=np.full(count, WHOLE_MILLI, np.int64),
+        allowed=np.zeros(count, np.int64),
+        gang=np.ones(count, bool),
+        priority=np.zeros(count, np.int64),
+        arrival_s=arrival_s,
+        duration_s=duration_s,
+        estimate_s=duration_s.copy(),
+        checkpoint_s=np.full(count, np.inf),
+        **extra,
+    ).sorted_by_arrival()
 
 
 def register_trace(name: str) -> Callable[[Callable[[], TraceReader]], Callable[[], TraceReader]]:
