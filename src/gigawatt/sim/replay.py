@@ -401,10 +401,9 @@ def replay(
             auto_intervals[key] = cached
         return cached
 
-    def interrupt(allocation: Allocation, now: float, cause: int) -> None:
-        """Roll the job back to its last checkpoint (a stateless job keeps its progress) and
-        queue it again; ``cause`` < 0 is a planned fleet change (no restart cost, not counted
-        as a failure)."""
+    def roll_back(allocation: Allocation, now: float, cause: int) -> None:
+        """Roll the job back to its last checkpoint (a stateless job keeps its progress);
+        ``cause`` < 0 is a planned fleet change (no restart cost, not counted as a failure)."""
         job = allocation.job
         ran = now - allocation.start_s
         saved, unsaved = settle(job, ran)
@@ -413,7 +412,6 @@ def replay(
         remaining_s[job] -= min(saved, remaining_s[job])
         interruptions[job] += 1
         held_s[job] += ran
-        queue.push(job)
         job_lost_s[job] += unsaved
         if cause >= 0:
             pending_s[job] = restart_s  # paid when it runs again
@@ -423,23 +421,17 @@ def replay(
         else:
             pending_s[job] = max(pending_s[job] - ran, 0.0)
 
+    def interrupt(allocation: Allocation, now: float, cause: int) -> None:
+        """Roll the job back (``roll_back``) and queue it again."""
+        roll_back(allocation, now, cause)
+        queue.push(allocation.job)
+
     def restart_in_place(allocation: Allocation, now: float, cause: int) -> None:
-        """A spare stood in for a failed node of the running job: the job loses its work since
-        the last checkpoint (a stateless job none) and pays the restart, but keeps its
-        allocation (no requeue, no new placement) and runs on from ``now``."""
+        """A spare stood in for a failed node of the running job (or the node needs no repair):
+        the job is rolled back (``roll_back``) and pays the restart, but keeps its allocation
+        (no requeue, no new placement) and runs on from ``now``."""
+        roll_back(allocation, now, cause)
         job = allocation.job
-        ran = now - allocation.start_s
-        held_s[job] += ran
-        saved, unsaved = settle(job, ran)
-        if stateless[job]:
-            saved, unsaved = saved + unsaved, 0.0
-        remaining_s[job] -= min(saved, remaining_s[job])
-        interruptions[job] += 1
-        job_lost_s[job] += unsaved
-        pending_s[job] = restart_s
-        pending_cause[job] = cause
-        cause_interruptions[cause] += 1
-        cause_rolled_back[cause] += unsaved * share[job]
         state.restart(job, now)
         runs[job] += 1
         heapq.heappush(heap, (now + run_wall_s(job), END, next(counter), END, job, runs[job]))
