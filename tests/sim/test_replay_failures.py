@@ -16,7 +16,7 @@ from gigawatt.fleet.topology import HallBlock, build_fleet
 from gigawatt.sched.cluster import ClusterState
 from gigawatt.sched.jobs import JobTable, simple_jobs
 from gigawatt.sched.queue import Decision, JobQueue, QueuePolicy, make_queue_policy
-from gigawatt.sim.replay import NodeFailures, fleet_failures, replay
+from gigawatt.sim.replay import JobStop, NodeFailures, fleet_failures, replay
 from gigawatt.sim.replay_summary import summarize_replay
 
 DAY_S = 86_400.0
@@ -123,12 +123,19 @@ def test_interruptions_match_the_models_rate_times_exposure() -> None:
         for c in model.components
         if c.scope in ("accelerator", "node")
     )
-    observed = int(records.interruptions_by_cause.sum())
+    planned = records.planned_by_cause
+    observed = int(records.interruptions_by_cause[~planned].sum())
     # Every in-service node runs a job, so every outage interrupts exactly one job; the count is
     # Poisson with mean `expected`: 4 sigma keeps a false failure below 1e-4.
     assert int(records.node_outages_by_cause.sum()) == observed
     assert abs(observed - expected) < 4 * math.sqrt(expected), (observed, expected)
     assert expected > 150
+    # Planned stops hit each job at the job-scoped rate over the time it held its nodes.
+    stop = next(c for c in model.components if c.scope == "job")
+    expected_planned = stop.rate_per_unit_s * float(records.job_run_s.sum())
+    observed_planned = int(records.interruptions_by_cause[planned].sum())
+    assert planned.tolist() == [c.scope == "job" for c in model.components]
+    assert abs(observed_planned - expected_planned) < 4 * math.sqrt(expected_planned)
     # Conservation: busy accelerator-seconds = each job's held time x its accelerators.
     held = float((records.job_run_s * jobs.accelerators).sum())
     assert math.isclose(held, float(result.group_busy_s.sum()), rel_tol=1e-9)
@@ -353,3 +360,68 @@ def test_a_spares_share_gives_each_hall_its_share_of_nodes_rounded_up() -> None:
     failures = fleet_failures(model, fleet, DAY_S, 0, spares_share=0.02)
     assert failures.spares_by_hall == (1, 3)  # ceil(0.2), ceil(2.4)
     assert fleet_failures(model, fleet, DAY_S, 0, spares_per_hall=5).spares_by_hall is None
+
+
+def test_a_planned_stop_loses_no_work_but_costs_the_restart() -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 1, 4, 1, 0.0)])
+    quiet = _outages([], [], [], [])
+    ends, lost = {}, {}
+    for loses_work in (False, True):
+        # 100 s of work in 30 s blocks with 5 s writes; a job stop every ~40 s, 10 s restart.
+        stops = (JobStop(0, 1 / 40.0, loses_work),)
+        failures = NodeFailures(quiet, ("planned",), 10.0, job_stops=stops, seed=5)
+        result = replay(fleet, _one_job(100.0, 30.0, 5.0, False), make_queue_policy("fifo"),
+                        10_000.0, 100.0, None, failures)  # fmt: skip
+        records = result.failures
+        assert records is not None
+        stopped = int(result.records.interruptions[0])
+        assert stopped >= 2 and records.interruptions_by_cause.tolist() == [stopped]
+        assert records.node_outages_by_cause.tolist() == [0]
+        # Held time = work + checkpoint writes + what the stops cost; the work is all there.
+        overhead = float(result.records.overhead_s[0])
+        useful = float(records.job_run_s[0] - records.job_lost_s[0]) - overhead
+        assert math.isclose(useful, 100.0)
+        assert math.isclose(float(result.records.end_s[0]), float(records.job_run_s[0]))
+        ends[loses_work], lost[loses_work] = float(result.records.end_s[0]), records
+        summary = summarize_replay(result).failures
+        assert summary is not None
+        assert summary.planned_interruptions == (0 if loses_work else stopped)
+        assert summary.causes[0].planned is not loses_work
+    planned, unplanned = lost[False], lost[True]
+    # Planned: nothing rolled back, only restarts (10 s each, or less when a stop cuts one).
+    assert planned.rolled_back_accelerator_s_by_cause.tolist() == [0.0]
+    restart_s = float(planned.restart_accelerator_s_by_cause[0]) / 4
+    assert math.isclose(restart_s, float(planned.job_lost_s[0]))
+    assert 0 < restart_s <= 10.0 * int(planned.interruptions_by_cause[0])
+    assert planned.planned_by_cause.tolist() == [True]
+    # The same first stop losing work rolls back and the job ends later.
+    assert float(unplanned.rolled_back_accelerator_s_by_cause[0]) > 0
+    assert unplanned.planned_by_cause.tolist() == [False]
+    assert ends[True] > ends[False]
+
+
+def test_stateless_jobs_and_jobs_that_never_checkpoint_get_no_planned_stops() -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 1, 4, 1, 0.0)])
+    stops = (JobStop(0, 1 / 40.0),)
+    failures = NodeFailures(_outages([], [], [], []), ("planned",), 10.0, job_stops=stops)
+    for interval, stateless in ((math.inf, False), (30.0, True)):
+        jobs = _one_job(100.0, interval, 0.0, stateless)
+        result = replay(fleet, jobs, make_queue_policy("fifo"), 10_000.0, 100.0, None, failures)
+        assert result.records.interruptions.tolist() == [0]
+        assert result.records.end_s.tolist() == [100.0]
+
+
+def test_planned_stops_repeat_exactly_with_the_same_seed() -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 4, 4, 1, 0.0)])
+    rng = np.random.default_rng(1)
+    jobs = simple_jobs(rng.uniform(0, 500, 40), rng.uniform(50, 500, 40), rng.choice([4, 8], 40))
+    object.__setattr__(jobs, "checkpoint_s", np.full(40, 60.0))
+    runs = []
+    for seed in (3, 3, 4):
+        failures = NodeFailures(_outages([], [], [], []), ("planned",), 10.0,
+                                job_stops=(JobStop(0, 1 / 200.0),), seed=seed)  # fmt: skip
+        runs.append(replay(fleet, jobs, make_queue_policy("fifo"), 20_000.0, 100.0, None,
+                           failures))  # fmt: skip
+    assert np.array_equal(runs[0].records.end_s, runs[1].records.end_s, equal_nan=True)
+    assert runs[0].records.interruptions.sum() > 0
+    assert not np.array_equal(runs[0].records.end_s, runs[2].records.end_s, equal_nan=True)

@@ -34,6 +34,17 @@ as a gang restarts on its nodes with a hot spare swapped in). Only a failure tha
 node out for repair with no spare left sends its jobs back to the queue. A failure drawn while its
 node is already out of service is ignored (first order).
 
+Job stops (``NodeFailures.job_stops``: the model's job-scoped components, e.g. Llama 3's 47
+planned interruptions in 54 days for firmware upgrades and configuration or dataset updates)
+hit each running job that checkpoints at the component's rate per job, whatever its size. They
+are memoryless, so at each (re)start a job draws its next stop (a seeded ``random.Random``: a
+run repeats exactly) and keeps one pending JOB_STOP event; a stop whose run has ended or been
+cut is stale (``runs``, as for ends). A planned stop (``loses_work`` false) checkpoints first
+and loses nothing; every stop pays the restart and the job restarts in place, as with a spare.
+Stateless jobs (inference replicas) and jobs that never checkpoint get none: serving fleets
+take firmware and configuration changes as rolling updates, a replica at a time behind the
+load balancer, and a job without checkpoints has no stop-and-resume to plan.
+
 Simulation time is seconds from the scenario's program start; the run stops at ``horizon_s``
 (jobs still running then have no end). Everything accumulates in arrays: per-job records,
 accelerator-seconds busy per (site, type) group and per tenant, and samples every
@@ -45,6 +56,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -68,6 +80,7 @@ FloatArray = NDArray[np.float64]
 # policy's wake-up last (WAKE_PRIORITY).
 END, NODE_OFFLINE, NODE_ONLINE, ARRIVAL, NODE_FAIL, NODE_REPAIRED, WAKE = 0, 1, 2, 3, 4, 5, 6
 SPARE_BACK = 7  # a node repaired while a spare stood in for it: the spare returns to the pool
+JOB_STOP = 8  # a job-scoped stop of one running job (planned maintenance); applies with failures
 WAKE_PRIORITY = 4
 # Why a job's run starts with pending time (besides a failure cause index >= 0).
 PLANNED, MIGRATION = -1, -2
@@ -117,6 +130,17 @@ class Samples:
 
 
 @dataclass(frozen=True)
+class JobStop:
+    """A job-scoped cause (``scope: job`` in the failure model): every running job that
+    checkpoints stops for it at ``per_s`` (per job, independent of its size); ``cause`` indexes
+    ``NodeFailures.causes``. A planned stop (``loses_work`` false) checkpoints first."""
+
+    cause: int
+    per_s: float
+    loses_work: bool = False
+
+
+@dataclass(frozen=True)
 class NodeFailures:
     """Failures to replay: node outages (``draw_outages``), the names of their causes (index =
     ``outages.cause``), the time a job loses on each interruption before it trains again
@@ -133,6 +157,20 @@ class NodeFailures:
     #: Spare nodes of each hall when they differ by hall (``spares_share``); overrides
     #: ``spares_per_hall`` when given.
     spares_by_hall: tuple[int, ...] | None = None
+    #: Job-scoped stops (planned maintenance) of running jobs; empty: none.
+    job_stops: tuple[JobStop, ...] = ()
+    #: Seed of the job stops' draws (``fleet_failures`` passes its own).
+    seed: int = 0
+
+
+def job_stops(model: FailureModel) -> tuple[JobStop, ...]:
+    """The model's job-scoped components with a rate, as ``JobStop``s (cause = the component's
+    index). Exponential: a Weibull one is drawn at its mean rate, as ``draw_outages`` does."""
+    return tuple(
+        JobStop(k, c.rate_per_unit_s, c.loses_work)
+        for k, c in enumerate(model.components)
+        if c.scope == "job" and c.rate_per_unit_s > 0
+    )
 
 
 def fleet_failures(
@@ -146,7 +184,8 @@ def fleet_failures(
     """Node outages of ``fleet`` over ``[0, horizon_s]`` from ``model`` (``draw_outages``),
     with the model's cause names, detection + restart time, checkpoint cost and spare nodes
     per hall (``spares_per_hall`` overrides the model's ``spares``; ``spares_share`` instead
-    gives each hall that share of its nodes, rounded up), ready for ``replay``."""
+    gives each hall that share of its nodes, rounded up), plus the model's job-scoped stops
+    (``job_stops``, drawn during the replay from ``seed``), ready for ``replay``."""
     spares_by_hall: tuple[int, ...] | None = None
     if spares_share is not None:
         if not 0.0 <= spares_share <= 1.0:
@@ -175,6 +214,8 @@ def fleet_failures(
         model=model,
         spares_per_hall=spares_per_hall,
         spares_by_hall=spares_by_hall,
+        job_stops=job_stops(model),
+        seed=seed,
     )
 
 
@@ -196,6 +237,8 @@ class FailureRecords:
     spares_in_use: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # per sample
     spare_swaps: int = 0  # failed nodes replaced from their hall's spare pool
     spares_per_hall: int = 0
+    #: Per cause: True for planned job stops (they checkpoint first and lose only the restart).
+    planned_by_cause: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
 
 
 @dataclass(frozen=True)
@@ -343,6 +386,15 @@ def replay(
     spares_in_use = 0
     spare_swaps = 0
     samples_spares: list[int] = []
+    # Job stops: one total rate; the cause of a stop is drawn in proportion to its rate. Only
+    # jobs that checkpoint (finite or auto interval) and are not stateless get them.
+    stops = failures.job_stops if failures is not None else ()
+    stop_per_s = sum(stop.per_s for stop in stops)
+    stop_rng = random.Random(failures.seed if failures is not None else 0)
+    stoppable = (~jobs.stateless & ~np.isposinf(jobs.checkpoint_s)).tolist()
+    planned_by_cause = np.zeros(causes, bool)
+    for stop in stops:
+        planned_by_cause[stop.cause] = not stop.loses_work
 
     def run_wall_s(job: int) -> float:
         """Wall seconds the job's run takes from its start: pending, work, checkpoints."""
@@ -401,13 +453,14 @@ def replay(
             auto_intervals[key] = cached
         return cached
 
-    def roll_back(allocation: Allocation, now: float, cause: int) -> None:
-        """Roll the job back to its last checkpoint (a stateless job keeps its progress);
-        ``cause`` < 0 is a planned fleet change (no restart cost, not counted as a failure)."""
+    def roll_back(allocation: Allocation, now: float, cause: int, saves_work: bool = False) -> None:
+        """Roll the job back to its last checkpoint (a stateless job, or any job when
+        ``saves_work``: a planned stop checkpoints first, keeps its progress); ``cause`` < 0 is
+        a planned fleet change (no restart cost, not counted as a failure)."""
         job = allocation.job
         ran = now - allocation.start_s
         saved, unsaved = settle(job, ran)
-        if stateless[job]:
+        if stateless[job] or saves_work:
             saved, unsaved = saved + unsaved, 0.0
         remaining_s[job] -= min(saved, remaining_s[job])
         interruptions[job] += 1
@@ -426,15 +479,38 @@ def replay(
         roll_back(allocation, now, cause)
         queue.push(allocation.job)
 
-    def restart_in_place(allocation: Allocation, now: float, cause: int) -> None:
-        """A spare stood in for a failed node of the running job (or the node needs no repair):
-        the job is rolled back (``roll_back``) and pays the restart, but keeps its allocation
-        (no requeue, no new placement) and runs on from ``now``."""
-        roll_back(allocation, now, cause)
+    def restart_in_place(
+        allocation: Allocation, now: float, cause: int, saves_work: bool = False
+    ) -> None:
+        """A spare stood in for a failed node of the running job (or the node needs no repair,
+        or a job stop): the job is rolled back (``roll_back``) and pays the restart, but keeps
+        its allocation (no requeue, no new placement) and runs on from ``now``."""
+        roll_back(allocation, now, cause, saves_work)
         job = allocation.job
         state.restart(job, now)
         runs[job] += 1
-        heapq.heappush(heap, (now + run_wall_s(job), END, next(counter), END, job, runs[job]))
+        end = now + run_wall_s(job)
+        heapq.heappush(heap, (end, END, next(counter), END, job, runs[job]))
+        schedule_job_stop(job, now, end)
+
+    def schedule_job_stop(job: int, now: float, end: float) -> None:
+        """Draw the job's next stop from ``now`` (memoryless, so a fresh draw at each start is
+        exact) and keep it pending if it falls before the run's end and the horizon."""
+        if stop_per_s > 0 and stoppable[job]:
+            at = now + stop_rng.expovariate(stop_per_s)
+            if at < end and at <= horizon_s:
+                heapq.heappush(heap, (at, NODE_OFFLINE, next(counter), JOB_STOP, job, runs[job]))
+
+    def stop_cause() -> JobStop:
+        """Which job-scoped cause a stop is, in proportion to the rates."""
+        if len(stops) == 1:
+            return stops[0]
+        pick = stop_rng.random() * stop_per_s
+        for stop in stops:
+            pick -= stop.per_s
+            if pick < 0:
+                return stop
+        return stops[-1]
 
     # Scratch arrays for counting the domains, halls and sites a placement spans.
     domain_stamp = np.zeros(fleet.domain_count, np.int64)
@@ -484,7 +560,7 @@ def replay(
                     wake_at = math.inf
                     changed = True
                 continue
-            changed = changed or kind != NODE_FAIL
+            changed = changed or (kind != NODE_FAIL and kind != JOB_STOP)
             if kind == END:
                 if run != runs[payload] or payload not in state.allocations:
                     continue  # the job was interrupted or moved after this end was scheduled
@@ -550,6 +626,12 @@ def replay(
                         (outage_down[payload + 1], NODE_OFFLINE, next(counter), NODE_FAIL,
                          payload + 1, 0),
                     )  # fmt: skip
+            elif kind == JOB_STOP:  # restarts in place: frees nothing, queues nothing
+                if run != runs[payload] or payload not in state.allocations:
+                    continue  # the run this stop was drawn for ended or was cut
+                stop = stop_cause()
+                allocation = state.allocations[payload]
+                restart_in_place(allocation, now, stop.cause, not stop.loses_work)
             elif kind == SPARE_BACK:  # the repaired node is the hall's spare now
                 spares_free[int(node_hall[payload])] += 1
                 spares_in_use -= 1
@@ -599,7 +681,9 @@ def replay(
                 hall_ids = distinct(fleet.domain_hall[domain_ids], hall_stamp)
                 halls[job] = len(hall_ids)
                 sites[job] = len(distinct(fleet.hall_site[hall_ids], site_stamp))
-            heapq.heappush(heap, (now + run_wall_s(job), END, next(counter), END, job, runs[job]))
+            end = now + run_wall_s(job)
+            heapq.heappush(heap, (end, END, next(counter), END, job, runs[job]))
+            schedule_job_stop(job, now, end)
         if next_wakeup is not None:
             wake = next_wakeup(now)
             if wake is not None and now < wake <= horizon_s and wake < wake_at:
@@ -626,6 +710,7 @@ def replay(
             spares_in_use=np.array(samples_spares, np.int64),
             spare_swaps=spare_swaps,
             spares_per_hall=failures.spares_per_hall,
+            planned_by_cause=planned_by_cause,
         )
 
     return ReplayResult(

@@ -58,6 +58,7 @@ class CauseSummary:
     node_outages: int
     interruptions: int
     lost_accelerator_h: float  # rolled back to the last checkpoint + restart time
+    planned: bool = False  # a planned job stop: checkpoints first, loses only the restart
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class FailureSummary:
     spare_swaps: int = 0  # failed nodes replaced at once from their hall's spare pool
     spares_in_use_mean: float = 0.0  # over the samples, all halls
     spares_in_use_max: int = 0
+    planned_interruptions: int = 0  # of ``interruptions``: planned job stops (no work lost)
 
 
 def job_goodput(result: ReplayResult) -> np.ndarray:
@@ -117,6 +119,9 @@ def summarize_failures(result: ReplayResult) -> FailureSummary:
         total = float(held[mine].sum())
         tenant_goodput[name] = float(useful[mine].sum()) / total if total > 0 else float("nan")
     rolled = records.rolled_back_accelerator_s_by_cause
+    planned = records.planned_by_cause
+    if len(planned) != len(records.causes):  # records built without job stops
+        planned = np.zeros(len(records.causes), bool)
     restart = records.restart_accelerator_s_by_cause
     repair = records.repair_nodes
     out = records.repair_accelerators
@@ -141,6 +146,7 @@ def summarize_failures(result: ReplayResult) -> FailureSummary:
                 int(records.node_outages_by_cause[k]),
                 int(records.interruptions_by_cause[k]),
                 float(rolled[k] + restart[k]) / HOUR_S,
+                bool(planned[k]),
             )
             for k, cause in enumerate(records.causes)
         ],
@@ -154,6 +160,7 @@ def summarize_failures(result: ReplayResult) -> FailureSummary:
         if len(records.spares_in_use)
         else 0.0,
         spares_in_use_max=int(records.spares_in_use.max()) if len(records.spares_in_use) else 0,
+        planned_interruptions=int(records.interruptions_by_cause[planned].sum()),
     )
 
 
