@@ -10,7 +10,12 @@ from pydantic import BaseModel
 
 from gigawatt.scenario import models
 from gigawatt.scenario.reference import render_reference
-from gigawatt.workload.settings import ReservationSettings
+from gigawatt.workload.settings import (
+    FrontierTraining,
+    InferenceFleet,
+    ResearchPool,
+    ReservationSettings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "scenario-reference.md"
@@ -48,6 +53,9 @@ def test_every_field_of_every_model_is_documented_in_file_order() -> None:
         models.RampPoint,
         models.CatalogOverrides,
         models.Tenant,
+        FrontierTraining,
+        InferenceFleet,
+        ResearchPool,
         ReservationSettings,
         models.FinanceSettings,
         models.Depreciation,

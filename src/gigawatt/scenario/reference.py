@@ -50,6 +50,16 @@ def _ref(schema: dict[str, Any]) -> str | None:
     return None
 
 
+def _refs(schema: dict[str, Any]) -> list[str]:
+    """Every model name a property schema points to: ``_ref``, or each option of a tagged
+    union (``oneOf``, e.g. a tenant's workloads), in order."""
+    for nested in (schema.get("items"), schema.get("additionalProperties")):
+        if isinstance(nested, dict) and "oneOf" in nested:
+            return [name for option in nested["oneOf"] if (name := _ref(option))]
+    name = _ref(schema)
+    return [name] if name else []
+
+
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     options = [o for o in schema.get("anyOf", []) if o.get("type") != "null"]
     return options[0] if len(options) == 1 else schema
@@ -58,8 +68,8 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 def _type(schema: dict[str, Any]) -> str:
     """Human wording of a JSON schema type: ``list of [Phase](#phase)``, ``month (YYYY-MM)``."""
     schema = _without_null(schema)
-    if "anyOf" in schema:
-        return " or ".join(_type(o) for o in schema["anyOf"])
+    if "anyOf" in schema or "oneOf" in schema:
+        return " or ".join(_type(o) for o in schema.get("anyOf") or schema["oneOf"])
     if "$ref" in schema:
         name = _ref(schema)
         return f"[{name}](#{str(name).lower()})"
@@ -195,13 +205,13 @@ def render_reference() -> str:
     def walk(model: type[BaseModel], yaml_path: str, schema: dict[str, Any], level: int) -> None:
         lines.extend(_section(model, yaml_path, schema, level))
         for name, prop in schema.get("properties", {}).items():
-            child = _ref(prop)
-            if child is None or child in seen:
-                continue
-            seen.add(child)
-            many = "[]" if _without_null(prop).get("type") == "array" else ""
-            path = f"{yaml_path}.{name}{many}" if yaml_path else f"{name}{many}"
-            walk(classes[child], path, defs[child], min(level + 1, 3) if yaml_path else 2)
+            for child in _refs(prop):
+                if child in seen:
+                    continue
+                seen.add(child)
+                many = "[]" if _without_null(prop).get("type") == "array" else ""
+                path = f"{yaml_path}.{name}{many}" if yaml_path else f"{name}{many}"
+                walk(classes[child], path, defs[child], min(level + 1, 3) if yaml_path else 2)
 
     walk(models.Scenario, "", top, 2)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -301,7 +301,8 @@ def generate_jobs(
         bits = _bits(mask)
         for spec in tenant.workloads:
             # Each kind decides its arrays and flags; the table is built the same way for all.
-            # Inference requests are independent (no gang) and keep no training state.
+            # Inference requests are independent (no gang) and keep no training state. A
+            # training interval of `auto` is NaN here: the replay sets it per job (Young/Daly).
             gang = not isinstance(spec, InferenceFleet)
             checkpoint_s = (
                 math.inf if isinstance(spec, InferenceFleet) else spec.checkpoint_interval_s

@@ -8,10 +8,19 @@ scenario without tenants a frontier lab's usual mix.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
 
 class StrictModel(BaseModel):
@@ -20,10 +29,64 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_DURATION_UNITS_S = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86_400.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$")
+#: The checkpoint interval meaning "Young/Daly-optimal per job" once parsed (the job table's
+#: ``checkpoint_s`` convention: NaN = auto).
+AUTO_CHECKPOINT = math.nan
+
+
+def _parse_checkpoint_interval(value: Any) -> Any:
+    """``auto`` -> NaN; a number of seconds, or a duration like ``90s``, ``30m``, ``1.5h``,
+    ``1d``, -> seconds (> 0, finite); anything else is an error that says what was expected."""
+    expected = "expected `auto`, seconds (e.g. 1800) or a duration like 30m or 1.5h"
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "auto":
+            return AUTO_CHECKPOINT
+        match = _DURATION.match(text)
+        if match is None:
+            raise ValueError(f"{expected}, got {value!r}")
+        seconds = float(match.group(1)) * _DURATION_UNITS_S[match.group(2) or "s"]
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise ValueError(f"{expected}, got {value!r}")
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{expected}, greater than 0, got {value!r}")
+    return seconds
+
+
+#: Seconds of work between checkpoints, NaN for ``auto``; written back as ``auto``.
+CheckpointInterval = Annotated[
+    float,
+    BeforeValidator(_parse_checkpoint_interval),
+    PlainSerializer(lambda seconds: "auto" if math.isnan(seconds) else seconds),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"enum": ["auto"]},
+                {"type": "number", "exclusiveMinimum": 0},
+                {"type": "string", "pattern": _DURATION.pattern},
+            ]
+        }
+    ),
+]
+_CHECKPOINT_HELP = (
+    "`auto`: Young/Daly-optimal per job from its checkpoint cost and its MTTI at its size "
+    "(needs a failure model, e.g. `gigawatt simulate --failures llama3-2024`; without failures "
+    "the job never checkpoints); or a fixed interval of work between checkpoints: seconds "
+    "(1800) or a duration (`30m`, `1.5h`, `90s`, `1d`). Work since the last checkpoint is lost "
+    "on a failure; see docs/failures.md."
+)
+
+
 class FrontierTraining(StrictModel):
     """Large pre-training runs: one gang each, weeks long, checkpointing."""
 
-    kind: Literal["frontier_training"] = "frontier_training"
+    kind: Literal["frontier_training"] = Field(
+        default="frontier_training", description="Which workload this is."
+    )
     runs_per_year: float = Field(
         default=8.0, gt=0, le=1000, description="Mean runs started per year (Poisson)."
     )
@@ -44,16 +107,14 @@ class FrontierTraining(StrictModel):
         description="Run length, drawn log-uniform between these days. Llama 3 405B: 54-day "
         "snapshot on 16,384 H100 (Meta, 'The Llama 3 Herd of Models', 2024, sec. 3.3.4).",
     )
-    checkpoint_interval_s: float = Field(
-        default=3600.0, gt=0, description="Seconds between checkpoints (work lost on failure)."
-    )
+    checkpoint_interval_s: CheckpointInterval = Field(default=3600.0, description=_CHECKPOINT_HELP)
     priority: int = Field(default=10, description="Higher starts first under `priority`.")
 
 
 class InferenceFleet(StrictModel):
     """Serving: groups of replicas that scale with a diurnal load."""
 
-    kind: Literal["inference"] = "inference"
+    kind: Literal["inference"] = Field(default="inference", description="Which workload this is.")
     share_of_fleet: float = Field(
         default=0.3, gt=0, le=1, description="Mean share of online accelerators it asks for."
     )
@@ -71,13 +132,13 @@ class InferenceFleet(StrictModel):
         description="Ratio of the arrival rate at the daily peak to the trough (sinusoidal).",
     )
     peak_hour_utc: float = Field(default=18.0, ge=0, lt=24, description="Hour of the peak, UTC.")
-    priority: int = Field(default=20)
+    priority: int = Field(default=20, description="Higher starts first under `priority`.")
 
 
 class ResearchPool(StrictModel):
     """Experiments: a Philly-like mix of sizes and run times (`data/traces/philly/`)."""
 
-    kind: Literal["research"] = "research"
+    kind: Literal["research"] = Field(default="research", description="Which workload this is.")
     share_of_fleet: float = Field(
         default=0.1, gt=0, le=1, description="Mean share of online accelerators it asks for."
     )
@@ -88,8 +149,8 @@ class ResearchPool(StrictModel):
         "512-accelerator experiment on a gigawatt campus; keeps a year of jobs in the "
         "hundreds of thousands). ASSUMED.",
     )
-    checkpoint_interval_s: float = Field(default=1800.0, gt=0)
-    priority: int = Field(default=0)
+    checkpoint_interval_s: CheckpointInterval = Field(default=1800.0, description=_CHECKPOINT_HELP)
+    priority: int = Field(default=0, description="Higher starts first under `priority`.")
 
 
 Generator = Annotated[FrontierTraining | InferenceFleet | ResearchPool, Field(discriminator="kind")]
