@@ -18,7 +18,6 @@ import pytest
 import gigawatt.sched.topology  # noqa: F401
 from gigawatt.failures import JobShape, analyze, job_rates, load_failure_model, simulate_job
 from gigawatt.failures.analytic import daly_interval_s, goodput_exact
-from gigawatt.failures.exposure import JobRates
 from gigawatt.fleet.topology import HallBlock, build_fleet
 from gigawatt.sched.jobs import simple_jobs
 from gigawatt.sched.queue import make_queue_policy
@@ -71,8 +70,9 @@ def test_first_order_goodput_is_only_good_while_failures_are_rare_per_interval()
 # The same agreement through the time-based engine (`sim.replay`, what `gigawatt simulate
 # --failures` runs): one gang on exactly its H100 nodes, node outages drawn over them, spares
 # enough that a failed node never holds the job back (the analytic side's unlimited spares),
-# auto (Young/Daly) checkpoints. Job-scoped planned stops are not node outages: the engine does
-# not draw them, so the analytic side leaves them out too. 100k runs only in CI (~1 min).
+# auto (Young/Daly) checkpoints. Job-scoped planned stops are drawn by the engine per running
+# job (they checkpoint first and pay the restart), as the analytic side counts them. 100k runs
+# only in CI (~1 min).
 ENGINE_CASES = [(1_000, 54), (16_384, 54)] + (
     [(100_000, 30)] if os.environ.get("CI") == "true" else []
 )
@@ -96,13 +96,7 @@ def test_engine_goodput_agrees_with_the_analytic_within_3_percent(
         assert summary is not None
         goodputs.append(summary.goodput)
         interruptions.append(summary.interruptions)
-    full = job_rates(model, JobShape(nodes * 8, 8, 8))
-    node_scoped = [c.scope != "job" for c in model.components]
-    rates = JobRates(
-        ids=tuple(i for i, keep in zip(full.ids, node_scoped, strict=True) if keep),
-        per_s=tuple(r for r, keep in zip(full.per_s, node_scoped, strict=True) if keep),
-        loses_work=tuple(w for w, keep in zip(full.loses_work, node_scoped, strict=True) if keep),
-    )
+    rates = job_rates(model, JobShape(nodes * 8, 8, 8))
     recovery_s = model.recovery.detection_s + model.recovery.restart_s
     cost_s = model.recovery.checkpoint_cost_s
     interval_s = daly_interval_s(cost_s, 1.0 / rates.unplanned_per_s)

@@ -8,7 +8,8 @@ engine can push them as more of those events; it reads no fleet object, only arr
 
 Each node fails at rate sum(accelerator-scoped rates) x its accelerators + sum(node-scoped
 rates); a domain-scoped failure takes every node of its domain down together. Job-scoped
-components (planned stops of one job) are not fleet outages and are left out. Components
+components (planned stops of one job) are not fleet outages and are left out: the engine draws
+them per running job (``sim.replay.NodeFailures.job_stops``). Components
 without a ``repair`` (software bugs, NCCL hangs) interrupt the jobs on the node but take no
 capacity away: their ``up_s`` equals ``down_s``. A failure drawn while its node is already
 down is kept (first-order: the engine can ignore an offline event for an offline node).
