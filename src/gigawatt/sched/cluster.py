@@ -46,6 +46,13 @@ SMALL_SCAN_NODES = 64
 SMALL_GANG_NODES = 4
 #: Gangs of more nodes than this update the node mirror by slices of consecutive nodes.
 MIRROR_SLICE_NODES = 4096
+#: Gangs of at most this many nodes are taken and given back node by node in Python (fewer
+#: numpy calls); larger ones with vectorized passes.
+PYTHON_GANG_NODES = 1024
+#: Halls whose scale-up domains have 2..this many nodes keep their domains in buckets by
+#: wholly free node count, so a gang picks its domains with a few list look-ups instead of a
+#: pass over every domain of the hall (NVL72 racks: 18 nodes; TPU pods: thousands, few).
+BUCKET_DOMAIN_NODES = 256
 
 
 @dataclass(slots=True)
@@ -62,6 +69,9 @@ class Allocation:
     start_s: float
     end_estimate_s: float
     accelerators: float  # held; a share counts as its fraction of one
+    #: Its wholly used nodes per scale-up domain, as counted when they were taken (None:
+    #: counted again when given back).
+    full_domains: dict[int, int] | None = None
 
 
 class GangPlacement(Protocol):
@@ -129,8 +139,14 @@ class ClusterState:
         self.type_free = [0] * types  # free whole accelerators, online nodes
         self.type_online = [0] * types
         self.type_full = [0] * types  # wholly free online nodes
+        # Wholly free online nodes per domain and hall: numpy arrays for vectorized readers and
+        # Python lists for the per-job hot path, always equal.
         self.domain_full = np.zeros(fleet.domain_count, np.int64)
         self.hall_full = np.zeros(fleet.hall_count, np.int64)
+        self._domain_full: list[int] = [0] * fleet.domain_count
+        self._hall_full: list[int] = [0] * fleet.hall_count
+        self._domain_hall: list[int] = fleet.domain_hall.tolist()
+        self._domain_first_node: list[int] = fleet.domain_first_node.tolist()
         self.type_domains = [
             np.flatnonzero(fleet.hall_type[fleet.domain_hall] == t) for t in range(types)
         ]
@@ -149,6 +165,17 @@ class ClusterState:
         self.type_max_domain_nodes = [
             int(self.hall_max_domain_nodes[halls].max()) if len(halls) else 0
             for halls in self.type_halls
+        ]
+        # Per hall with small multi-node domains: ``domain_buckets[h][k]`` the domains of the
+        # hall with exactly k wholly free nodes (k >= 1), sorted by index; None for other halls.
+        self.domain_buckets: list[list[list[int]] | None] = [
+            [[] for _ in range(int(m) + 1)] if 1 < m <= BUCKET_DOMAIN_NODES else None
+            for m in self.hall_max_domain_nodes.tolist()
+        ]
+        self._type_halls: list[list[int]] = [halls.tolist() for halls in self.type_halls]
+        self.type_bucketed = [
+            bool(halls) and all(self.domain_buckets[h] is not None for h in halls)
+            for halls in self._type_halls
         ]
         # Shared accelerators: node -> free milli per shared slot (-1: slot retired).
         self.shared: dict[int, list[int]] = {}
@@ -266,7 +293,6 @@ class ClusterState:
 
     def bring_online(self, nodes: IntArray, now: float) -> None:
         """Nodes join, idle."""
-        fleet = self.fleet
         for node in nodes.tolist():
             if self.node_up[node]:
                 continue
@@ -278,8 +304,7 @@ class ClusterState:
             self.type_free[t] += size
             self.type_online[t] += size
             self.type_full[t] += 1
-            self.domain_full[fleet.node_domain[node]] += 1
-            self.hall_full[fleet.node_hall[node]] += 1
+            self._domain_change(self._node_domain[node], 1)
             group = self._node_group[node]
             self.group_online[group] += size
             self.group_online_moment[group] += size * now
@@ -373,9 +398,9 @@ class ClusterState:
                 ):
                     self._set_free(node, self._node_free[node] + count)
             elif whole.all():
-                self._give_full(t, allocation.nodes)
+                self._give_full(t, allocation.nodes, allocation.full_domains)
             else:
-                self._give_full(t, allocation.nodes[whole])
+                self._give_full(t, allocation.nodes[whole], allocation.full_domains)
                 for node, count in zip(
                     allocation.nodes[~whole].tolist(),
                     allocation.counts[~whole].tolist(),
@@ -505,14 +530,16 @@ class ClusterState:
         if self.type_full[t] < full + (1 if rest and not partial else 0):
             return None
         nodes = placement.full_nodes(self, t, full)
-        self._take_full(t, nodes)
+        full_domains = self._take_full(t, nodes)
         counts = np.full(full, size, np.int64)
         if rest:
             node = placement.small(self, t, rest)
             self._set_free(node, self._node_free[node] - rest)
             nodes = np.append(nodes, node)
             counts = np.append(counts, rest)
-        return self._allocation(job, t, nodes, counts, now)
+        allocation = self._allocation(job, t, nodes, counts, now)
+        allocation.full_domains = full_domains
+        return allocation
 
     def _place_share(
         self, job: int, t: int, gpu_milli: int, placement: GangPlacement, now: float
@@ -554,8 +581,43 @@ class ClusterState:
         full_change = (new == size) - (old == size)
         if full_change:
             self.type_full[t] += full_change
-            self.domain_full[self._node_domain[node]] += full_change
-            self.hall_full[self._node_hall[node]] += full_change
+            self._domain_change(self._node_domain[node], full_change)
+
+    def _domain_change(self, domain: int, delta: int) -> None:
+        """``delta`` more wholly free nodes in ``domain``."""
+        self._domains_change({domain: delta})
+
+    def _domains_change(self, per_domain: dict[int, int]) -> None:
+        """Wholly free node counts of domains change by ``per_domain`` (domain -> delta):
+        domain and hall counters, their numpy mirrors (written once) and the hall's domain
+        buckets."""
+        domain_full = self._domain_full
+        hall_full = self._hall_full
+        domain_hall = self._domain_hall
+        all_buckets = self.domain_buckets
+        halls: dict[int, None] = {}
+        for domain, delta in per_domain.items():
+            old = domain_full[domain]
+            new = old + delta
+            domain_full[domain] = new
+            hall = domain_hall[domain]
+            hall_full[hall] += delta
+            halls[hall] = None
+            buckets = all_buckets[hall]
+            if buckets is not None:
+                if old:
+                    bucket = buckets[old]
+                    del bucket[bisect.bisect_left(bucket, domain)]
+                if new:
+                    bisect.insort(buckets[new], domain)
+        if len(per_domain) == 1:
+            for domain in per_domain:
+                self.domain_full[domain] = domain_full[domain]
+        else:
+            touched = list(per_domain)
+            self.domain_full[touched] = [domain_full[d] for d in touched]
+        for hall in halls:
+            self.hall_full[hall] = hall_full[hall]
 
     def _mirror_fill(self, nodes: IntArray, free: int) -> None:
         """Set the Python mirror of ``node_free`` to ``free`` on ``nodes`` (distinct). A plain
@@ -574,31 +636,48 @@ class ClusterState:
         for node in nodes.tolist():
             node_free[node] = free
 
-    def _take_full(self, t: int, nodes: IntArray) -> None:
-        """Wholly free nodes become wholly used (vectorized for gangs)."""
-        size = int(self.type_node_size[t])
-        if (self.node_free[nodes] != size).any():
-            raise ValueError("a gang was given a node that is not wholly free")
-        self.node_free[nodes] = 0
-        self._mirror_fill(nodes, 0)
-        self.type_free[t] -= size * len(nodes)
-        self.type_full[t] -= len(nodes)
-        np.subtract.at(self.domain_full, self.fleet.node_domain[nodes], 1)
-        np.subtract.at(self.hall_full, self.fleet.node_hall[nodes], 1)
+    def _take_full(self, t: int, nodes: IntArray) -> dict[int, int]:
+        """Wholly free nodes (distinct) become wholly used; returns how many per domain."""
+        return self._flip_full(t, nodes, True, None)
 
-    def _give_full(self, t: int, nodes: IntArray) -> None:
-        """Wholly used nodes become wholly free (vectorized for gangs)."""
-        if len(nodes) == 0:
-            return
+    def _give_full(self, t: int, nodes: IntArray, per_domain: dict[int, int] | None = None) -> None:
+        """Wholly used nodes (distinct) become wholly free (``per_domain``: how many per
+        domain, if the caller kept ``_take_full``'s answer)."""
+        if len(nodes):
+            self._flip_full(t, nodes, False, per_domain)
+
+    def _flip_full(
+        self, t: int, nodes: IntArray, take: bool, per_domain: dict[int, int] | None
+    ) -> dict[int, int]:
+        """Nodes of type t go from wholly free to wholly used (``take``) or back: node counts
+        checked and set (vectorized), then the counts of the domains they are in (Python, per
+        domain, not per node). Returns the nodes per domain."""
         size = int(self.type_node_size[t])
-        if (self.node_free[nodes] != 0).any():
-            raise ValueError("a gang gave back a node that was not wholly its own")
-        self.node_free[nodes] = size
-        self._mirror_fill(nodes, size)
-        self.type_free[t] += size * len(nodes)
-        self.type_full[t] += len(nodes)
-        np.add.at(self.domain_full, self.fleet.node_domain[nodes], 1)
-        np.add.at(self.hall_full, self.fleet.node_hall[nodes], 1)
+        before, after = (size, 0) if take else (0, size)
+        if (self.node_free[nodes] != before).any():
+            raise ValueError(
+                "a gang was given a node that is not wholly free"
+                if take
+                else "a gang gave back a node that was not wholly its own"
+            )
+        self.node_free[nodes] = after
+        self._mirror_fill(nodes, after)
+        count = len(nodes)
+        if per_domain is None:
+            if count <= SMALL_SCAN_NODES:
+                per_domain = {}
+                node_domain = self._node_domain
+                for node in nodes.tolist():
+                    domain = node_domain[node]
+                    per_domain[domain] = per_domain.get(domain, 0) + 1
+            else:
+                domains, counts = np.unique(self.fleet.node_domain[nodes], return_counts=True)
+                per_domain = dict(zip(domains.tolist(), counts.tolist(), strict=True))
+        sign = -1 if take else 1
+        self.type_free[t] += sign * size * count
+        self.type_full[t] += sign * count
+        self._domains_change({d: sign * c for d, c in per_domain.items()})
+        return per_domain
 
     def full_node(self, t: int, fewest: bool = True) -> int:
         """A wholly free node of type t: in the hall and domain with the fewest wholly free nodes

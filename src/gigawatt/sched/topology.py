@@ -65,29 +65,113 @@ class TopologyPacking:
 
     def full_nodes(self, state: ClusterState, type_index: int, count: int) -> IntArray:
         fleet = state.fleet
+        bucketed = state.type_bucketed[type_index]
         if count <= state.type_max_domain_nodes[type_index]:  # else no domain can hold it
-            domains = state.type_domains[type_index]
-            per_domain = state.domain_full[domains]
-            fits = np.flatnonzero(per_domain >= count)
-            if len(fits):
-                best = domains[fits[np.argmin(per_domain[fits])]]
-                return _full_nodes_in(state, np.array([best]), count)
+            if bucketed:
+                domain = _tightest_domain(state, type_index, count)
+                if domain >= 0:
+                    return np.array(_full_nodes_of(state, [domain], count), np.int64)
+            else:
+                domains = state.type_domains[type_index]
+                per_domain = state.domain_full[domains]
+                fits = np.flatnonzero(per_domain >= count)
+                if len(fits):
+                    best = domains[fits[np.argmin(per_domain[fits])]]
+                    return _full_nodes_in(state, np.array([best]), count)
+        hall = _tightest_hall(state, type_index, count)
+        if hall >= 0:
+            buckets = state.domain_buckets[hall]
+            if buckets is not None:  # fullest domains first, ties to the lowest index
+                return np.array(_fullest_domains_nodes(state, buckets, count), np.int64)
+            first, stop = int(fleet.hall_first_domain[hall]), int(fleet.hall_first_domain[hall + 1])
+            if int(state.hall_max_domain_nodes[hall]) == 1:  # one node per domain: any order
+                lo, hi = int(fleet.hall_first_node[hall]), int(fleet.hall_first_node[hall + 1])
+                free = np.flatnonzero(state.node_free[lo:hi] == state.type_node_size[type_index])
+                return np.asarray(free[:count] + lo, np.int64)
+            hall_domains = np.arange(first, stop, dtype=np.int64)
+            picked_domains = hall_domains[_fullest_prefix(state.domain_full[first:stop], count)]
+            return _full_nodes_in(state, picked_domains, count)
         halls = state.type_halls[type_index]
         per_hall = state.hall_full[halls]
-        fits = np.flatnonzero(per_hall >= count)
-        if len(fits):
-            chosen = halls[fits[np.argmin(per_hall[fits])] : fits[np.argmin(per_hall[fits])] + 1]
-        else:
-            sites = fleet.hall_site[halls]
-            per_site = np.bincount(sites, weights=per_hall).astype(np.int64)
-            fits = np.flatnonzero(per_site >= count)
-            candidates = halls[sites == fits[np.argmin(per_site[fits])]] if len(fits) else halls
-            chosen = candidates[_fullest_prefix(state.hall_full[candidates], count)]
+        sites = fleet.hall_site[halls]
+        per_site = np.bincount(sites, weights=per_hall).astype(np.int64)
+        fits = np.flatnonzero(per_site >= count)
+        candidates = halls[sites == fits[np.argmin(per_site[fits])]] if len(fits) else halls
+        chosen = candidates[_fullest_prefix(state.hall_full[candidates], count)]
         hall_domains = _ranges(fleet.hall_first_domain[chosen], fleet.hall_first_domain[chosen + 1])
         if int(state.hall_max_domain_nodes[chosen].max()) == 1:
             return _full_nodes_in(state, hall_domains, count)  # one node per domain: any order
         picked = hall_domains[_fullest_prefix(state.domain_full[hall_domains], count)]
         return _full_nodes_in(state, picked, count)
+
+
+def _tightest_domain(state: ClusterState, type_index: int, count: int) -> int:
+    """The domain of the type with the fewest wholly free nodes that still holds ``count``
+    (ties to the lowest index), from the halls' domain buckets; -1 if none."""
+    halls = state._type_halls[type_index]
+    all_buckets = state.domain_buckets
+    for k in range(count, state.type_max_domain_nodes[type_index] + 1):
+        best = -1
+        for hall in halls:
+            buckets = all_buckets[hall]
+            assert buckets is not None
+            if k < len(buckets) and buckets[k]:
+                head = buckets[k][0]
+                if best < 0 or head < best:
+                    best = head
+        if best >= 0:
+            return best
+    return -1
+
+
+def _tightest_hall(state: ClusterState, type_index: int, count: int) -> int:
+    """The hall of the type with the fewest wholly free nodes that still holds ``count``
+    (ties to the lowest index); -1 if none."""
+    hall_full = state._hall_full
+    best, best_full = -1, 0
+    for hall in state._type_halls[type_index]:
+        full = hall_full[hall]
+        if full >= count and (best < 0 or full < best_full):
+            best, best_full = hall, full
+    return best
+
+
+def _fullest_domains_nodes(state: ClusterState, buckets: list[list[int]], count: int) -> list[int]:
+    """The first ``count`` wholly free nodes of a hall's domains taken fullest first (ties to
+    the lowest index), from its domain buckets."""
+    picked: list[int] = []
+    covered = 0
+    for k in range(len(buckets) - 1, 0, -1):
+        for domain in buckets[k]:
+            picked.append(domain)
+            covered += k
+            if covered >= count:
+                return _full_nodes_of(state, picked, count)
+    raise ValueError("placement counted more free nodes than there are")
+
+
+def _full_nodes_of(state: ClusterState, domains: list[int], count: int) -> list[int]:
+    """The first ``count`` wholly free nodes of ``domains``, in the order given, by a plain
+    scan of each domain's nodes."""
+    node_free = state._node_free
+    node_size = state._node_size
+    first_node = state._domain_first_node
+    domain_full = state._domain_full
+    nodes: list[int] = []
+    for domain in domains:
+        first, stop = first_node[domain], first_node[domain + 1]
+        need = count - len(nodes)
+        if domain_full[domain] == stop - first:  # wholly free domain: no scan
+            nodes.extend(range(first, min(stop, first + need)))
+        else:
+            for node in range(first, stop):
+                if node_free[node] == node_size[node]:
+                    nodes.append(node)
+                    if len(nodes) == count:
+                        break
+        if len(nodes) == count:
+            return nodes
+    raise ValueError("placement counted more free nodes than there are")
 
 
 class Spread:
