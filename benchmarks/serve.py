@@ -7,10 +7,11 @@ file and once over PostgreSQL (``--postgres``, default the local server; skipped
 unreachable), creates a tenant and submits ``--jobs`` gang jobs from ``--clients`` concurrent
 clients (one keep-alive httpx client each). Prints submits per second and p50/p99 latency, with
 the ratio to ``GET /health`` measured in the same run as the baseline (the HTTP stack's floor).
-Then times the in-memory scheduling decision alone (`LiveCluster.try_start`, the simulator's
-`ClusterState.place`) per submit on a 100,000-accelerator fleet: on shared capacity (the
-baseline), and for a tenant whose open reservation holds a tenth of the fleet (tried first,
-then shared capacity), with the ratio of the medians.
+Then times the in-memory scheduling decision alone per submit on a 100,000-accelerator fleet:
+the job joins the queue and the queue policy makes one pass (`LiveCluster.enqueue` + `admit`:
+the simulator's EASY-backfill policy object and `ClusterState.place`), on shared capacity (the
+baseline), and for a tenant whose open reservation holds a tenth of the fleet (its pool's pass
+first, then shared capacity), with the ratio of the medians.
 """
 
 from __future__ import annotations
@@ -115,19 +116,19 @@ def bench_database(label: str, url: str, jobs: int, clients: int) -> None:
 
 
 def bench_decision(accelerators: int = 100_000, decisions: int = 20_000) -> None:
-    """Microseconds per `try_start` on a fleet of ``accelerators`` (4 per node, 18-node
-    domains), gangs of 4..576, until full, then releases and refills; once on shared capacity
-    only, once with a reservation holding a tenth of the fleet tried first."""
+    """Microseconds per submit's decision (`LiveCluster.enqueue` + `admit`, EASY backfill) on
+    a fleet of ``accelerators`` (4 per node, 18-node domains), gangs of 4..576, until full,
+    then releases half and refills; once on shared capacity only, once with a reservation
+    holding a tenth of the fleet (its pool's pass first)."""
     fleet = uniform_fleet(accelerators // 4, 4, 18, halls=10, accelerator=TYPE)
     rng = np.random.default_rng(0)
     sizes = rng.choice([4, 8, 72, 144, 576], size=decisions, p=[0.4, 0.3, 0.15, 0.1, 0.05])
     medians = {}
     for label, reserved in (("shared", 0), ("reserved", accelerators // 10)):
         cluster = LiveCluster(fleet, 0.0)
-        inside: tuple[str, ...] = ()
         if reserved:
-            cluster.hold("r-bench", TYPE, fleet.sites[0], reserved, 0.0)
-            inside = ("r-bench",)
+            cluster.hold("r-bench", "bench", TYPE, fleet.sites[0], reserved, 0.0)
+        quotas = {("bench", TYPE): accelerators}
         running: list[str] = []
         times = []
         for i, size in enumerate(sizes.tolist()):
@@ -136,10 +137,10 @@ def bench_decision(accelerators: int = 100_000, decisions: int = 20_000) -> None
                     cluster.release(job, 0.0)
                 running = running[len(running) // 2 :]
             begin = time.perf_counter()
-            placed = cluster.try_start(f"j{i}", TYPE, size, 3600.0, 0.0, inside)
+            cluster.enqueue(f"j{i}", "bench", TYPE, size, 0, float(i), 3600.0)
+            started = cluster.admit(float(i), quotas)
             times.append(time.perf_counter() - begin)
-            if placed is not None:
-                running.append(f"j{i}")
+            running += [s.job_id for s in started]
         medians[label] = statistics.median(times)
         print(f"decision   {accelerators:,} accelerators, {label:<8}: median "
               f"{medians[label] * 1e6:6.1f} us, p99 {percentile(times, 99) * 1e6:6.1f} us "

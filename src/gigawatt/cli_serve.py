@@ -43,7 +43,18 @@ def serve(
     database_url: DatabaseOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    placement: Annotated[str, typer.Option(help="Placement policy (as in simulate).")] = "topology",
+    placement: Annotated[
+        str, typer.Option(help="Fleet placement the policy places with (as in simulate).")
+    ] = "topology",
+    policy: Annotated[
+        str,
+        typer.Option(
+            "--policy",
+            "--queue",
+            help="Queue policy deciding which waiting jobs start: the same objects as "
+            "`gigawatt simulate --queue` (fifo, priority, shortest-first, drf, easy-backfill).",
+        ),
+    ] = "easy-backfill",
     speed: Annotated[
         float | None,
         typer.Option(
@@ -76,7 +87,7 @@ def serve(
     try:
         app = create_app(
             scenario, url, admin_token, placement=placement, speed=speed, failures=failures,
-            seed=seed,
+            seed=seed, policy=policy,
         )  # fmt: skip
     except (GigawattError, ValueError) as exc:
         raise fail(str(exc)) from None
@@ -84,7 +95,10 @@ def serve(
         console.print(
             f"admin token (set GIGAWATT_ADMIN_TOKEN to choose one): {app.state.admin_token}"
         )
-    console.print(f"serving {scenario} on http://{host}:{port} (database {url.split('@')[-1]})")
+    console.print(
+        f"serving {scenario} on http://{host}:{port} (database {url.split('@')[-1]}; "
+        f"queue policy {policy}, placement {placement})"
+    )
     if speed is not None:
         console.print(
             f"twin clock: {speed:g}x from {app.state.control.clock():%Y-%m-%d %H:%M} UTC"

@@ -23,10 +23,12 @@ from sqlalchemy import func, select
 from gigawatt.fleet.topology import Fleet, fleet_from_buildout
 from gigawatt.plan import plan_scenario
 from gigawatt.scenario import load_scenario, scenario_catalog
+from gigawatt.sched.cluster import placement_names
+from gigawatt.sched.queue import queue_policy_names
 from gigawatt.service import schemas
 from gigawatt.service.control import ControlPlane, Refused, utcnow
 from gigawatt.service.dashboard import router as dashboard_router
-from gigawatt.service.live_cluster import LiveCluster
+from gigawatt.service.live_cluster import DEFAULT_POLICY, LiveCluster
 from gigawatt.service.power import PowerModel
 from gigawatt.service.twin import OutageStream, TwinClock
 from gigawatt.store.database import Database
@@ -128,6 +130,7 @@ def create_app(
     seed: int = 0,
     power: PowerModel | None = None,
     tick_interval_s: float | None = None,
+    policy: str = DEFAULT_POLICY,
 ) -> FastAPI:
     """The service for a scenario file (or an already built ``(fleet, program_start)``) over
     the database at ``database_url`` (migrated to the newest revision at start).
@@ -138,10 +141,18 @@ def create_app(
     (`gigawatt.failures`); its node failures and repairs are replayed on the clock (seed
     ``seed``). ``tick_interval_s``: how often a background thread advances the clock's events
     (default 0.05 s on the twin clock, 1 s on the wall clock; 0: only on requests).
+    ``policy``: the queue policy that decides which waiting jobs start (`gigawatt.sched.queue`,
+    as ``gigawatt simulate --queue``); ``placement``: the fleet placement it places with.
     ``admin_token``: else ``GIGAWATT_ADMIN_TOKEN``, else a random one (``app.state.admin_token``)."""
     from gigawatt.failures.load import load_failure_model
     from gigawatt.failures.outages import draw_outages
 
+    if policy not in queue_policy_names():
+        raise ValueError(
+            f"unknown queue policy {policy!r} (known: {', '.join(queue_policy_names())})"
+        )
+    if placement not in placement_names():
+        raise ValueError(f"unknown placement {placement!r} (known: {', '.join(placement_names())})")
     fleet, start = fleet_from_scenario(scenario) if not isinstance(scenario, tuple) else scenario
     db = Database(database_url)
     db.upgrade()
@@ -166,7 +177,9 @@ def create_app(
             fleet.node_online_s, fleet.node_offline_s, now_s + TWIN_FAILURE_HORIZON_S, seed,
         )  # fmt: skip
         outages = OutageStream(drawn, tuple(c.id for c in model.components), now_s)
-    control = ControlPlane(db, fleet, start, clock, placement, prices_usd_per_hour, power, outages)
+    control = ControlPlane(
+        db, fleet, start, clock, placement, prices_usd_per_hour, power, outages, policy
+    )
     admin = admin_token or os.environ.get("GIGAWATT_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     if tick_interval_s is None:
         tick_interval_s = 0.05 if speed is not None else 1.0
@@ -395,7 +408,8 @@ def create_app(
 def app_from_env() -> FastAPI:
     """For ``uvicorn --factory gigawatt.service.app:app_from_env``: ``GIGAWATT_SCENARIO`` and
     ``GIGAWATT_DATABASE_URL``; optional ``GIGAWATT_SPEED``, ``GIGAWATT_FAILURES`` and
-    ``GIGAWATT_SEED`` (the twin clock, as ``gigawatt serve --speed --failures --seed``)."""
+    ``GIGAWATT_SEED`` (the twin clock, as ``gigawatt serve --speed --failures --seed``),
+    ``GIGAWATT_POLICY`` and ``GIGAWATT_PLACEMENT`` (``--policy``, ``--placement``)."""
     from gigawatt.store.database import database_url_from_env
 
     speed = os.environ.get("GIGAWATT_SPEED")
@@ -405,4 +419,6 @@ def app_from_env() -> FastAPI:
         speed=float(speed) if speed else None,
         failures=os.environ.get("GIGAWATT_FAILURES") or None,
         seed=int(os.environ.get("GIGAWATT_SEED", "0")),
+        policy=os.environ.get("GIGAWATT_POLICY") or DEFAULT_POLICY,
+        placement=os.environ.get("GIGAWATT_PLACEMENT") or "topology",
     )

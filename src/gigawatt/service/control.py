@@ -10,7 +10,11 @@ One server process owns a database (the in-memory cluster is that process's).
 (or retires), node failures and repairs (twin clock with a failure model), reservation windows
 ending and starting (a starting window holds whole nodes, interrupting shared jobs there if
 it must), completions of jobs whose estimate elapsed (each at its exact end time), jobs
-interrupted by any of these back to the queue, then queued jobs that now fit.
+interrupted by any of these back to the queue, then one pass of the queue policy (the same
+policy object `gigawatt simulate` uses, `LiveCluster.admit`) over the waiting jobs.
+
+A submission joins the queue and is followed by the same `_advance` (ends due at this instant
+first, then one pass), as an arrival in the simulator's replay (`gigawatt.sim.replay`).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from gigawatt.fleet.topology import Fleet
 from gigawatt.service import schemas
-from gigawatt.service.live_cluster import LiveCluster
+from gigawatt.service.live_cluster import DEFAULT_POLICY, LiveCluster
 from gigawatt.service.power import PowerModel
 from gigawatt.service.twin import OutageStream
 from gigawatt.store.database import Database
@@ -85,8 +89,11 @@ class ControlPlane:
         prices_usd_per_hour: dict[str, float] | None = None,
         power: PowerModel | None = None,
         outages: OutageStream | None = None,
+        policy: str = DEFAULT_POLICY,
     ) -> None:
         self.db = db
+        #: Queue policy by name (`gigawatt.sched.queue`): which waiting jobs start.
+        self.policy = policy
         #: Price per accelerator-hour by type (metering and budgets); unpriced types are free.
         self.prices_usd_per_hour = dict(prices_usd_per_hour or {})
         self.power = power
@@ -382,7 +389,8 @@ class ControlPlane:
         """Set nodes aside for a reservation whose window is on; shared jobs in the way are
         interrupted (`_in_the_way`)."""
         nodes, interrupted = self.cluster.hold(
-            row.id, row.accelerator, row.site, int(row.accelerators), self.seconds(now),
+            row.id, row.tenant_id, row.accelerator, row.site, int(row.accelerators),
+            self.seconds(now),
             preferred=list(row.nodes or []),
             yield_order=self._in_the_way(session, row.accelerator),
         )  # fmt: skip
@@ -458,73 +466,55 @@ class ControlPlane:
             session.add(JobEvent(job_id=job.id, state="queued", at=now, reason="submitted"))
             if idempotency_key is not None:
                 session.add(IdempotencyKey(tenant_id=tenant_id, key=idempotency_key, job_id=job.id))
-            self._start_if_fits(session, job, quota, now)
+            self._enqueue(job)
+            self._advance(session, now)  # ends due now first, then one pass with the job in
             out = self._job_out(session, job)
         return out, True
 
-    def _held(self, session: Session, tenant_id: str, accelerator: str) -> int:
-        return int(
-            session.scalar(
-                select(func.coalesce(func.sum(Job.accelerators), 0)).where(
-                    Job.tenant_id == tenant_id,
-                    Job.accelerator == accelerator,
-                    Job.state == "running",
-                )
-            )
-            or 0
-        )
-
-    def _start_if_fits(self, session: Session, job: Job, quota: int, now: dt.datetime) -> bool:
-        """Start the job now if the tenant's quota allows and the gang fits: inside one of the
-        tenant's reservations holding nodes of the type first, else on shared capacity."""
-        if self._held(session, job.tenant_id, job.accelerator) + job.accelerators > quota:
-            return False
-        mine = tuple(
-            r for r, (tenant, accelerator) in self.holding.items()
-            if tenant == job.tenant_id and accelerator == job.accelerator
+    def _enqueue(self, job: Job) -> None:
+        """The job waits in memory (the database row says ``queued``): ordered by its
+        submission, with what is left of its estimate."""
+        self.cluster.enqueue(
+            job.id, job.tenant_id, job.accelerator, int(job.accelerators), int(job.priority),
+            self.seconds(_aware(job.submitted_at)), max(job.estimate_s - job.progress_s, 0.0),
         )  # fmt: skip
-        remaining_s = max(job.estimate_s - job.progress_s, 0.0)
-        placed = self.cluster.try_start(
-            job.id, job.accelerator, job.accelerators, remaining_s, self.seconds(now), mine
-        )
-        if placed is None:
-            return False
-        job.state = "running"
-        job.started_at = now
-        job.placement = placed.as_json(self.fleet)
-        job.reservation_id = placed.reservation
-        reason = f"placed in reservation {placed.reservation}" if placed.reservation else "placed"
-        session.add(JobEvent(job_id=job.id, state="running", at=now, reason=reason))
-        session.add(
-            Usage(
-                tenant_id=job.tenant_id, kind="job", job_id=job.id,
-                reservation_id=placed.reservation, accelerator=job.accelerator,
-                accelerators=job.accelerators, start_at=now, end_at=None,
-            )
-        )  # fmt: skip
-        return True
 
     def _drain_queue(self, session: Session, now: dt.datetime) -> list[str]:
-        """Start queued jobs that now fit, highest priority first, then in submission order
-        (the ``priority`` queue policy's order). Returns the ids started."""
-        started: list[str] = []
+        """One pass of the queue policy over the waiting jobs (`LiveCluster.admit`: each held
+        reservation's pool for its owner's jobs first, then shared capacity; tenants' quotas
+        respected); the jobs started are recorded. Returns their ids, in start order."""
         self._top_up_holds(session, now)
-        session.flush()
-        queued = session.scalars(
-            select(Job).where(Job.state == "queued").order_by(Job.priority.desc(), Job.seq)
-        ).all()
-        quotas: dict[str, dict[str, int]] = {}
-        for job in queued:
-            if self.cluster.free(job.accelerator) < job.accelerators:
-                continue
-            if job.tenant_id not in quotas:
-                quotas[job.tenant_id] = self._quotas(session, job.tenant_id)
-            session.flush()
-            if self._start_if_fits(
-                session, job, quotas[job.tenant_id].get(job.accelerator, 0), now
-            ):
-                started.append(job.id)
-        return started
+        quotas = {
+            (q.tenant_id, q.accelerator): int(q.accelerators)
+            for q in session.scalars(select(Quota)).all()
+        }
+        starts = self.cluster.admit(self.seconds(now), quotas)
+        if not starts:
+            return []
+        rows = {
+            job.id: job
+            for job in session.scalars(
+                select(Job).where(Job.id.in_([s.job_id for s in starts]))
+            ).all()
+        }
+        for start in starts:
+            job, placed = rows[start.job_id], start.placed
+            job.state = "running"
+            job.started_at = now
+            job.placement = placed.as_json(self.fleet)
+            job.reservation_id = placed.reservation
+            reason = (
+                f"placed in reservation {placed.reservation}" if placed.reservation else "placed"
+            )
+            session.add(JobEvent(job_id=job.id, state="running", at=now, reason=reason))
+            session.add(
+                Usage(
+                    tenant_id=job.tenant_id, kind="job", job_id=job.id,
+                    reservation_id=placed.reservation, accelerator=job.accelerator,
+                    accelerators=job.accelerators, start_at=now, end_at=None,
+                )
+            )  # fmt: skip
+        return [s.job_id for s in starts]
 
     def _close_usage(self, session: Session, job_id: str, end: dt.datetime) -> None:
         session.execute(
@@ -546,6 +536,7 @@ class ControlPlane:
         job.interruptions += 1
         self._close_usage(session, job.id, now)
         session.add(JobEvent(job_id=job.id, state="queued", at=now, reason=reason))
+        self._enqueue(job)
 
     def _complete_due(self, session: Session, until_s: float) -> list[str]:
         """Jobs whose estimate has elapsed by ``until_s`` complete, each at its own end time
@@ -554,8 +545,9 @@ class ControlPlane:
         if not done:
             return []
         end_of = {job_id: self.at(end_s) for end_s, job_id in done}
-        for job in session.scalars(select(Job).where(Job.id.in_(list(end_of)))).all():
-            end = end_of[job.id]
+        rows = {job.id: job for job in session.scalars(select(Job).where(Job.id.in_(list(end_of))))}
+        for job_id, end in end_of.items():  # released in `due`'s order, as the simulator does
+            job = rows[job_id]
             self.cluster.release(job.id, self.seconds(end))
             job.state = "completed"
             job.ended_at = end
@@ -591,7 +583,9 @@ class ControlPlane:
                 self.cluster.repair(nodes, when_s)
                 session.add(NodeEvent(node=node, state="up", at=when, reason=cause))
 
-    def _next_event_s(self) -> float:
+    def next_event_s(self) -> float:
+        """Seconds (from the program start) of the next event the clock will pass: a running
+        job's end, a node failure or repair, a reservation window, a plan change; inf if none."""
         outage = self.outages.next_s() if self.outages is not None else float("inf")
         return min(self.cluster.next_end_s(), outage, self._next_window_s, self._next_plan_s)
 
@@ -609,7 +603,7 @@ class ControlPlane:
 
     def tick(self) -> None:
         """Advance to the clock's now (one transaction); a no-op while nothing is due."""
-        if self.now_s() < self._next_event_s():
+        if self.now_s() < self.next_event_s():
             return
         with self.scheduling() as session:
             self._advance(session, self.clock())
@@ -626,6 +620,8 @@ class ControlPlane:
             if job.state == "running":
                 self.cluster.release(job.id, self.seconds(now))
                 self._close_usage(session, job.id, now)
+            else:
+                self.cluster.dequeue(job.id)
             job.state = "cancelled"
             job.ended_at = now
             session.add(
@@ -839,16 +835,26 @@ class ControlPlane:
 
     def recover(self) -> None:
         """Rebuild the in-memory cluster from the database (at start and after a failed
-        commit): reservations whose window is on hold their recorded nodes again, nodes down
-        for repair stay down until their repair, running jobs are placed again in start order
-        (inside their reservation if they ran in one); one that no longer fits goes back to the
-        queue with the reason in its history."""
-        self.cluster = LiveCluster(self.fleet, self.now_s(), self.placement)
+        commit), in this order:
+
+        1. nodes down for repair stay down until their repair;
+        2. reservations that held nodes before hold the same nodes again (those whose window
+           ended meanwhile end);
+        3. waiting jobs rejoin the queue;
+        4. running jobs go back on exactly their recorded nodes (same accelerators on each,
+           inside their reservation if they ran in one), as started at their recorded start, so
+           each ends when it would have (`LiveCluster.restore`); one whose nodes are not all
+           available (down, retired, held by another reservation, its reservation over) goes
+           back to the queue with the reason in its history;
+        5. then what the clock has passed, as on any tick (`_advance`): windows that opened
+           while the service was down take their nodes (interrupting shared jobs in the way as
+           they would have live), jobs whose estimate elapsed complete at their end time, and
+           one pass of the queue policy."""
+        self.cluster = LiveCluster(self.fleet, self.now_s(), self.placement, self.policy)
         self.holding = {}
         self._next_plan_s = self.cluster.next_plan_change_s(self.now_s())
         with self.db.transaction() as session:
             now = self.clock()
-            now_s = self.seconds(now)
             today = now.date()
             self._restore_failed_nodes(session, now)
             for row in session.scalars(
@@ -858,27 +864,34 @@ class ControlPlane:
             ):
                 if row.end_date <= today:
                     row.state = "ended"
-                else:
+                elif row.nodes:  # held before the restart (a window opening now: step 5)
                     self._hold(session, row, now)
+            for job in session.scalars(
+                select(Job).where(Job.state == "queued").order_by(Job.seq)
+            ).all():
+                self._enqueue(job)
             running = session.scalars(
                 select(Job).where(Job.state == "running").order_by(Job.started_at, Job.seq)
             ).all()
             for job in running:
                 assert job.started_at is not None
-                elapsed_s = (now - _aware(job.started_at)).total_seconds()
-                inside = (job.reservation_id,) if job.reservation_id in self.holding else ()
-                placed = self.cluster.try_start(
-                    job.id, job.accelerator, job.accelerators,
-                    max(0.0, job.estimate_s - job.progress_s - elapsed_s), now_s,
-                    reservations=inside, shared=job.reservation_id is None,
+                placement = job.placement or {}
+                nodes, counts = placement.get("nodes"), placement.get("counts")
+                if not isinstance(nodes, list) or not isinstance(counts, list):
+                    self._requeue(session, job.id, "requeued after restart: no placement", now)
+                    continue
+                placed = self.cluster.restore(
+                    job.id, job.tenant_id, job.accelerator, int(job.accelerators),
+                    int(job.priority), self.seconds(_aware(job.submitted_at)),
+                    max(job.estimate_s - job.progress_s, 0.0),
+                    self.seconds(_aware(job.started_at)),
+                    [int(n) for n in nodes], [int(c) for c in counts], job.reservation_id,
                 )  # fmt: skip
-                if placed is None:
-                    self._requeue(session, job.id, "requeued: no longer fits after restart", now)
-                else:
-                    job.placement = placed.as_json(self.fleet)
+                if isinstance(placed, str):
+                    self._requeue(session, job.id, f"requeued after restart: {placed}", now)
             session.flush()
-            self._next_window_s = self._window_boundary(session)
-            self._drain_queue(session, now)
+            self._next_window_s = -float("inf")  # step 5 looks at every window
+            self._advance(session, now)
 
     def _restore_failed_nodes(self, session: Session, now: dt.datetime) -> None:
         """Nodes whose last recorded event is a failure with its repair still ahead stay down

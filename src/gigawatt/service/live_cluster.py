@@ -1,37 +1,60 @@
-"""The simulator's `ClusterState` and placement policy, fed jobs one at a time by the service.
+"""The simulator's `ClusterState` and queue policy, fed jobs one at a time by the service.
 
-`ClusterState` takes its jobs as a fixed `JobTable`; a live service learns of jobs as they
-arrive, so `LiveCluster` appends each new job to the state's per-job columns (one slot per
-job). The decision itself (which nodes) is exactly `ClusterState.place` with the policy the
-simulator uses (``topology`` by default), so the twin and the service decide the same way.
+`ClusterState` and the queue policies (`gigawatt.sched.queue`) read their jobs from a fixed
+`JobTable`; a live service learns of jobs as they arrive, so `LiveJobs` grows the job columns
+(one entry each time a job enters the queue: a requeued job gets a new entry with its remaining
+estimate) and hands the states and policies a fresh `JobTable` view of them. Which jobs start,
+and on which nodes, is decided by the queue policy's ``admit`` with the placement the simulator
+uses (``easy-backfill`` and ``topology`` by default, as ``gigawatt simulate``), so the twin and
+the service decide the same way (tests/service/test_differential.py replays one sequence of
+submissions through both).
 
 Reservations hold whole nodes. The fleet's capacity is split into pools, each its own
-`ClusterState` over the same fleet: the shared pool (key ``""``) and one per reservation whose
-window is on, holding the nodes set aside for it (taken offline in the shared pool, online in
-the reservation's). Another tenant's job is only ever placed in the shared pool, so it can
-never land on held capacity; the owner's job tries its reservations' pools first. A gang runs
-inside one pool (it is not split between a reservation and shared capacity).
+`ClusterState` over the same fleet and job columns: the shared pool (key ``""``) and one per
+reservation whose window is on, holding the nodes set aside for it (taken offline in the shared
+pool, online in the reservation's). Each pool has its queue (a `JobQueue` in the policy's order)
+and its own policy object: the shared queue holds every waiting job, a reservation's queue its
+owner's waiting jobs of its type. A pass (`admit`) runs the policy over each reservation's pool,
+then over the shared pool; a job started in one pool leaves every queue. Another tenant's job is
+only ever in the shared queue, so it can never land on held capacity; a gang runs inside one
+pool (it is not split between a reservation and shared capacity).
+
+Quotas: a job whose gang would take its tenant past its quota of the type is left out of the
+pass (it stays queued). Two jobs of one tenant that each fit its quota but not together: the
+policy's decisions are checked in order, the first one over quota and every later one are
+rolled back (released), that job is left out, and the policy runs again afresh.
 
 Node failures (twin clock) take a node down in whichever pool holds it; a repair brings it back
 there (or to the shared pool if its reservation has ended meanwhile).
+
+After a restart `restore` puts each running job back on exactly the nodes it had (same
+accelerators on each, in the same pool); a job whose nodes are not all available goes back to
+the queue with the reason.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 import gigawatt.sched.topology  # noqa: F401  (registers the "topology" and "spread" placements)
 from gigawatt.fleet.topology import Fleet
-from gigawatt.sched.cluster import Allocation, ClusterState, make_placement
+from gigawatt.sched.cluster import NO_NODE, ClusterState, make_placement
 from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
+from gigawatt.sched.queue import Decision, JobQueue, QueuePolicy, make_queue_policy
 
 IntArray = npt.NDArray[np.int64]
 
 #: Pool key of the capacity shared by every tenant.
 SHARED = ""
+#: The queue policy `gigawatt serve` uses unless told otherwise: the one `gigawatt simulate`
+#: uses by default, so the twin and the live service decide alike out of the box.
+DEFAULT_POLICY = "easy-backfill"
 
 
 @dataclass(frozen=True)
@@ -53,25 +76,166 @@ class Placed:
         }  # fmt: skip
 
 
-def _empty_state(fleet: Fleet) -> ClusterState:
-    empty_i = np.zeros(0, np.int64)
-    empty_f = np.zeros(0, np.float64)
-    jobs = JobTable(
-        tenants=("live",), tenant_weight=np.ones(1), types=fleet.types,
-        tenant=empty_i, accelerators=empty_i, gpu_milli=empty_i, allowed=empty_i,
-        gang=np.zeros(0, bool), priority=empty_i, arrival_s=empty_f, duration_s=empty_f,
-        estimate_s=empty_f, checkpoint_s=empty_f,
-    )  # fmt: skip
-    return ClusterState(fleet, jobs)
+@dataclass(frozen=True)
+class Start:
+    """A queued job the policy started, and where."""
+
+    job_id: str
+    placed: Placed
+
+
+class LiveJobs:
+    """Job columns that grow as jobs enter the queue; `table` is a `JobTable` view of them.
+
+    The Python lists ``accelerators``, ``gpu_milli``, ``estimate_s``, ``tenant`` and ``allowed``
+    are the per-job columns `ClusterState` reads on its hot path; every pool's state shares
+    these very lists. NumPy buffers (grown by doubling) back the table the policies read."""
+
+    _INT_COLUMNS = ("tenant", "accelerators", "gpu_milli", "allowed", "priority", "zeros")
+    _FLOAT_COLUMNS = ("arrival_s", "estimate_s", "checkpoint_s", "cost_s")
+
+    def __init__(self, types: tuple[str, ...]) -> None:
+        self.types = types
+        self.tenant_ids: list[str] = []
+        self.tenant_index: dict[str, int] = {}
+        self.job_id: list[str] = []
+        self.type_index: list[int] = []
+        self.accelerators: list[int] = []
+        self.gpu_milli: list[int] = []
+        self.estimate_s: list[float] = []
+        self.tenant: list[int] = []
+        self.allowed: list[int] = []
+        self._ints = {name: np.zeros(0, np.int64) for name in self._INT_COLUMNS}
+        self._floats = {name: np.zeros(0, np.float64) for name in self._FLOAT_COLUMNS}
+        self._flags = np.zeros(0, bool)
+        self._table: JobTable | None = None
+
+    def __len__(self) -> int:
+        return len(self.job_id)
+
+    def tenant_of(self, tenant_id: str) -> int:
+        """The tenant's index in the table (added if new)."""
+        index = self.tenant_index.get(tenant_id)
+        if index is None:
+            index = self.tenant_index[tenant_id] = len(self.tenant_ids)
+            self.tenant_ids.append(tenant_id)
+            self._table = None
+        return index
+
+    def add(
+        self, job_id: str, tenant: int, type_index: int, accelerators: int, priority: int,
+        arrival_s: float, estimate_s: float,
+    ) -> int:  # fmt: skip
+        """A new entry for a job entering the queue (or restored as running); its index."""
+        index = len(self.job_id)
+        if index == len(self._flags):
+            self._grow(max(64, 2 * index))
+        self.job_id.append(job_id)
+        self.type_index.append(type_index)
+        self.accelerators.append(accelerators)
+        self.gpu_milli.append(WHOLE_MILLI)
+        self.estimate_s.append(estimate_s)
+        self.tenant.append(tenant)
+        self.allowed.append(1 << type_index)
+        ints, floats = self._ints, self._floats
+        ints["tenant"][index] = tenant
+        ints["accelerators"][index] = accelerators
+        ints["gpu_milli"][index] = WHOLE_MILLI
+        ints["allowed"][index] = 1 << type_index
+        ints["priority"][index] = priority
+        floats["arrival_s"][index] = arrival_s
+        floats["estimate_s"][index] = estimate_s
+        floats["checkpoint_s"][index] = np.inf  # checkpoints are the service's business
+        self._flags[index] = True  # a gang
+        self._table = None
+        return index
+
+    def _grow(self, capacity: int) -> None:
+        self._ints = {k: _grown(v, capacity) for k, v in self._ints.items()}
+        self._floats = {k: _grown(v, capacity) for k, v in self._floats.items()}
+        self._flags = _grown(self._flags, capacity)
+
+    def table(self) -> JobTable:
+        """The jobs so far as a `JobTable` (views of the buffers; a new object after any
+        change, so a policy's per-table caches see the new jobs)."""
+        if self._table is None:
+            n = len(self.job_id)
+            i = {k: v[:n] for k, v in self._ints.items()}
+            f = {k: v[:n] for k, v in self._floats.items()}
+            self._table = JobTable(
+                tenants=tuple(self.tenant_ids),
+                tenant_weight=np.ones(len(self.tenant_ids)),
+                types=self.types,
+                tenant=i["tenant"], accelerators=i["accelerators"], gpu_milli=i["gpu_milli"],
+                allowed=i["allowed"], gang=self._flags[:n], priority=i["priority"],
+                arrival_s=f["arrival_s"], duration_s=f["estimate_s"], estimate_s=f["estimate_s"],
+                checkpoint_s=f["checkpoint_s"], cpu_milli=i["zeros"], memory_mib=i["zeros"],
+                checkpoint_cost_s=f["cost_s"], stateless=~self._flags[:n],
+            )  # fmt: skip
+        return self._table
+
+
+def _grown(old: npt.NDArray[Any], capacity: int) -> npt.NDArray[Any]:
+    """``old`` copied into a zeroed array of ``capacity`` entries (same dtype)."""
+    new = np.zeros(capacity, old.dtype)
+    new[: len(old)] = old
+    return new
+
+
+class _Recorded:
+    """A placement that gives back recorded nodes (a restart restores each running job on
+    exactly its nodes through `ClusterState.place`): ``small`` the recorded node taking that
+    many accelerators, ``full_nodes`` the recorded wholly used nodes."""
+
+    name = "recorded"
+
+    def __init__(self, nodes: list[int], counts: list[int], node_size: int) -> None:
+        self.nodes = nodes
+        self.counts = counts
+        self.node_size = node_size
+
+    def small(self, state: ClusterState, type_index: int, accelerators: int) -> int:
+        for node, count in zip(self.nodes, self.counts, strict=True):
+            if count == accelerators and int(state.node_free[node]) >= accelerators:
+                return node
+        return NO_NODE
+
+    def full_nodes(self, state: ClusterState, type_index: int, count: int) -> IntArray:
+        full = [n for n, c in zip(self.nodes, self.counts, strict=True) if c == self.node_size]
+        return np.array(full[:count], np.int64)
 
 
 class LiveCluster:
-    """Free capacity of the fleet as of ``now_s`` (seconds from the scenario's program start)."""
+    """Free capacity of the fleet as of ``now_s`` (seconds from the scenario's program start),
+    the waiting jobs, and the queue policy ``policy`` (`gigawatt.sched.queue`) placing with
+    ``placement`` (`gigawatt.sched.cluster`) that decides which of them start."""
 
-    def __init__(self, fleet: Fleet, now_s: float, placement: str = "topology") -> None:
+    def __init__(
+        self,
+        fleet: Fleet,
+        now_s: float,
+        placement: str = "topology",
+        policy: str = DEFAULT_POLICY,
+    ) -> None:
         self.fleet = fleet
-        self.state = _empty_state(fleet)  # the shared pool
+        self.placement_name = placement
+        self.policy_name = policy
+        self.placement = make_placement(placement)
+        self.jobs = LiveJobs(fleet.types)
+        self.state = self._new_pool(shared=True)  # the shared pool
         self.pools: dict[str, ClusterState] = {SHARED: self.state}
+        #: Waiting jobs per pool (the shared queue holds them all), in the policy's order.
+        self.queues: dict[str, JobQueue] = {}
+        #: One policy object per pool (policies keep per-pass memory, e.g. EASY's promise).
+        self.policies: dict[str, QueuePolicy] = {}
+        self._open_queue(SHARED, [])
+        #: Queued job id -> its entry (index into `jobs`).
+        self.queued: dict[str, int] = {}
+        #: (tenant, type) -> gang sizes of its queued entries, and the entries.
+        self._waiting: dict[tuple[int, int], Counter[int]] = {}
+        self._waiting_jobs: dict[tuple[int, int], dict[int, None]] = {}
+        #: (tenant, type) -> accelerators its running jobs hold (what quotas count).
+        self.held: Counter[tuple[int, int]] = Counter()
         #: Nodes in service by the plan (online date passed, offline date not yet).
         self.in_service = np.zeros(fleet.node_count, bool)
         #: Nodes down for repair (twin clock failures).
@@ -81,12 +245,58 @@ class LiveCluster:
         self.held_nodes: dict[str, list[int]] = {}
         #: Held reservation -> (type index, site index, nodes it needs).
         self.hold_need: dict[str, tuple[int, int, int]] = {}
-        self.placement = make_placement(placement)
+        #: Held reservation -> (owner's tenant index, type index).
+        self.hold_owner: dict[str, tuple[int, int]] = {}
+        #: Running job id -> (pool key, entry), and back.
         self.slot_of: dict[str, tuple[str, int]] = {}
         self.job_of_slot: dict[tuple[str, int], str] = {}
+        #: Running job id -> start number: jobs ending at one instant are released in the
+        #: order they started, as the simulator's event heap does (it matters: the order of
+        #: releases is the order nodes re-enter the placement's buckets).
+        self.start_number: dict[str, int] = {}
+        self._starts = 0
         #: Bumped by every change of memory state (a failed transaction then rebuilds it).
         self.changes = 0
         self.follow_plan(now_s)
+
+    # Pools and queues ---------------------------------------------------------------------
+
+    def _new_pool(self, shared: bool) -> ClusterState:
+        """An empty `ClusterState` over the fleet reading the shared, growable job columns."""
+        state = ClusterState(self.fleet, self.jobs.table())
+        jobs = self.jobs
+        state._job_acc = jobs.accelerators
+        state._job_milli = jobs.gpu_milli
+        state._job_estimate = jobs.estimate_s
+        state._job_tenant = jobs.tenant
+        state._job_allowed = jobs.allowed
+        if not shared:
+            # A reservation's pool gains no planned nodes: EASY's shadow time counts none.
+            state._online_times = [np.zeros(0) for _ in self.fleet.types]
+            state._online_accs = [np.zeros(0, np.int64) for _ in self.fleet.types]
+        return state
+
+    def _open_queue(self, key: str, entries: list[int]) -> None:
+        policy = make_queue_policy(self.policy_name, self.placement_name)
+        queue = JobQueue(self.jobs.table(), policy.order_key)
+        for index in entries:
+            queue.push(index)
+        self.policies[key] = policy
+        self.queues[key] = queue
+
+    def _sync(self) -> None:
+        """Every pool and queue reads the current job table; per-tenant usage rows exist for
+        every tenant."""
+        table = self.jobs.table()
+        tenants = len(table.tenants)
+        types = len(self.fleet.types)
+        for state in self.pools.values():
+            state.jobs = table
+            while len(state.tenant_busy) < tenants:
+                state.tenant_busy.append([0.0] * types)
+                state.tenant_busy_moment.append(0.0)
+        for queue in self.queues.values():
+            queue.jobs = table
 
     # Read-outs ----------------------------------------------------------------------------
 
@@ -138,59 +348,211 @@ class LiveCluster:
 
     # Jobs ---------------------------------------------------------------------------------
 
-    def try_start(
-        self,
-        job_id: str,
-        accelerator: str,
-        accelerators: int,
-        estimate_s: float,
-        now_s: float,
-        reservations: tuple[str, ...] = (),
-        shared: bool = True,
-    ) -> Placed | None:
-        """Start the job now if its whole gang fits: in the first of ``reservations`` (their
-        held nodes) where it does, else (``shared``) on shared capacity. The placement is
-        committed in memory."""
+    def enqueue(
+        self, job_id: str, tenant_id: str, accelerator: str, accelerators: int, priority: int,
+        arrival_s: float, estimate_s: float,
+    ) -> None:  # fmt: skip
+        """The job waits: in the shared queue and in the queue of every held reservation of
+        its tenant and type. ``arrival_s`` orders it (its submission: a requeued job keeps its
+        place); ``estimate_s`` is what is left of its estimate."""
         t = self.type_index(accelerator)
-        keys = [r for r in reservations if r in self.pools] + ([SHARED] if shared else [])
-        for key in keys:
-            state = self.pools[key]
-            if state.type_free[t] < accelerators:
-                continue
-            slot = len(state._job_acc)
-            # The per-job columns ClusterState.place reads (see the module docstring).
-            state._job_acc.append(accelerators)
-            state._job_milli.append(WHOLE_MILLI)
-            state._job_estimate.append(estimate_s)
-            state._job_tenant.append(0)
-            state._job_allowed.append(1 << t)
-            allocation: Allocation | None = state.place(slot, self.placement, now_s, types=(t,))
-            if allocation is None:
-                continue  # the slot stays unused; it holds nothing
-            self.changes += 1
-            self.slot_of[job_id] = (key, slot)
-            self.job_of_slot[(key, slot)] = job_id
-            return Placed(allocation.nodes.tolist(), allocation.counts.tolist(), key or None)
-        return None
+        tenant = self.jobs.tenant_of(tenant_id)
+        index = self.jobs.add(job_id, tenant, t, accelerators, priority, arrival_s, estimate_s)
+        self._sync()
+        self.changes += 1
+        self.queued[job_id] = index
+        self._waiting.setdefault((tenant, t), Counter())[accelerators] += 1
+        self._waiting_jobs.setdefault((tenant, t), {})[index] = None
+        for key in self._queue_keys(tenant, t):
+            self.queues[key].push(index)
+
+    def dequeue(self, job_id: str) -> None:
+        """A waiting job leaves every queue (cancelled)."""
+        index = self.queued.pop(job_id, None)
+        if index is None:
+            return
+        self.changes += 1
+        jobs = self.jobs
+        tenant, t = jobs.tenant[index], jobs.type_index[index]
+        self._waiting[(tenant, t)][jobs.accelerators[index]] -= 1
+        del self._waiting_jobs[(tenant, t)][index]
+        for key in self._queue_keys(tenant, t):
+            queue = self.queues[key]
+            if index in queue:
+                queue.remove(index)
+
+    def _queue_keys(self, tenant: int, t: int) -> list[str]:
+        """The queues a waiting job of the tenant and type belongs in."""
+        return [r for r, owner in self.hold_owner.items() if owner == (tenant, t)] + [SHARED]
+
+    def admit(self, now_s: float, quotas: Mapping[tuple[str, str], int]) -> list[Start]:
+        """One scheduling pass at ``now_s``: the policy over each held reservation's pool
+        (its owner's jobs of its type), then over the shared pool (every waiting job).
+        ``quotas``: accelerators each (tenant id, type) may hold at once (missing: 0); a job
+        that would take its tenant past it is left waiting. Returns the jobs started, in the
+        order the policy started them; they have left the queues."""
+        self._sync()
+        room: dict[tuple[int, int], int] = {}
+        index = self.jobs.tenant_index
+        for (tenant_id, accelerator), quota in quotas.items():
+            if tenant_id in index and accelerator in self.fleet.types:
+                key = (index[tenant_id], self.type_index(accelerator))
+                room[key] = quota - self.held[key]
+        starts: list[Start] = []
+        for pool in [k for k in self.pools if k != SHARED] + [SHARED]:
+            if len(self.queues[pool]):
+                starts += self._admit_pool(pool, now_s, room)
+        return starts
+
+    def _over_quota(self, room: dict[tuple[int, int], int]) -> list[int]:
+        """Waiting entries whose gang is larger than what its tenant may still take."""
+        over: list[int] = []
+        sizes = self.jobs.accelerators
+        for key, counts in self._waiting.items():
+            left = room.get(key, 0)
+            if any(size > left for size, n in counts.items() if n > 0):
+                over += [j for j in self._waiting_jobs[key] if sizes[j] > left]
+        return over
+
+    def _admit_pool(self, pool: str, now_s: float, room: dict[tuple[int, int], int]) -> list[Start]:
+        """The policy's pass over one pool; ``room`` (quota left per (tenant, type)) shrinks
+        by what starts."""
+        queue, state = self.queues[pool], self.pools[pool]
+        jobs = self.jobs
+        starts: list[Start] = []
+        left_out: list[int] = []
+        while True:
+            # Jobs over quota leave the queue for the pass and come back after it as newcomers
+            # (``recent``), so an incremental pass looks at them again once they fit the quota.
+            out = [j for j in self._over_quota(room) + left_out if j in queue]
+            for index in out:
+                queue.remove(index)
+            decisions = self.policies[pool].admit(queue, state, now_s)
+            for index in out:
+                queue.push(index)
+            over: Decision | None = None
+            for number, decision in enumerate(decisions):
+                if decision.moved is not None:
+                    raise RuntimeError(f"policy {self.policy_name} moved a running job")
+                index = decision.job
+                key = (jobs.tenant[index], jobs.type_index[index])
+                if room.get(key, 0) < jobs.accelerators[index]:
+                    # Over quota together with jobs of its tenant started before it in this
+                    # pass: it and every later decision are undone, and the policy runs again.
+                    over = decision
+                    for later in reversed(decisions[number:]):
+                        state.release(later.job, now_s)
+                    break
+                room[key] = room.get(key, 0) - jobs.accelerators[index]
+                starts.append(self._started(pool, index, decision))
+            if over is None:
+                return starts
+            left_out.append(over.job)
+            self.policies[pool] = make_queue_policy(self.policy_name, self.placement_name)
+
+    def _started(self, pool: str, index: int, decision: Decision) -> Start:
+        jobs = self.jobs
+        job_id = jobs.job_id[index]
+        self.dequeue(job_id)
+        self.changes += 1
+        self._running(job_id, pool, index)
+        allocation = decision.allocation
+        return Start(
+            job_id, Placed(allocation.nodes.tolist(), allocation.counts.tolist(), pool or None)
+        )
+
+    def restore(
+        self, job_id: str, tenant_id: str, accelerator: str, accelerators: int, priority: int,
+        arrival_s: float, estimate_s: float, start_s: float, nodes: list[int],
+        counts: list[int], reservation: str | None,
+    ) -> Placed | str:  # fmt: skip
+        """Put a job that was running back on exactly ``nodes`` (``counts`` accelerators on
+        each) in ``reservation``'s pool (None: shared), as started at ``start_s`` with
+        ``estimate_s`` of its estimate left from then (so it ends when it would have). Returns
+        its placement, or, changing nothing, why it cannot go back."""
+        pool = reservation or SHARED
+        state = self.pools.get(pool)
+        if state is None:
+            return f"reservation {reservation} no longer holds nodes"
+        t = self.type_index(accelerator)
+        size = int(state.type_node_size[t])
+        fleet = self.fleet
+        if not nodes or len(nodes) != len(counts) or sum(counts) != accelerators:
+            return "its recorded placement does not match its gang"
+        full, rest = divmod(accelerators, size)
+        shape = (
+            len(nodes) == 1
+            if accelerators <= size
+            else counts.count(size) == full and len(nodes) == full + (1 if rest else 0)
+        )
+        if not shape or len(set(nodes)) != len(nodes):
+            return "its recorded placement is not one the scheduler makes"
+        for node, count in zip(nodes, counts, strict=True):
+            if not 0 <= node < fleet.node_count or int(fleet.node_type[node]) != t:
+                return f"node {node} is not a {accelerator} node"
+            holder = self.node_pool.get(node, SHARED)
+            if holder != pool:
+                return (
+                    f"node {node} is held by reservation {holder}"
+                    if holder
+                    else f"node {node} is no longer held by reservation {reservation}"
+                )
+            if self.failed[node]:
+                return f"node {node} is down for repair"
+            if not state.node_up[node]:
+                return f"node {node} is out of service"
+            if int(state.node_free[node]) < count:
+                return (
+                    f"node {node} has {int(state.node_free[node])} accelerators free, not {count}"
+                )
+        tenant = self.jobs.tenant_of(tenant_id)
+        index = self.jobs.add(job_id, tenant, t, accelerators, priority, arrival_s, estimate_s)
+        self._sync()
+        self.changes += 1
+        allocation = state.place(index, _Recorded(nodes, counts, size), start_s, types=(t,))
+        if allocation is None or sorted(allocation.nodes.tolist()) != sorted(nodes):
+            if allocation is not None:
+                state.release(index, start_s)
+            return "its recorded nodes no longer fit it"
+        self._running(job_id, pool, index)
+        return Placed(allocation.nodes.tolist(), allocation.counts.tolist(), reservation)
+
+    def _running(self, job_id: str, pool: str, index: int) -> None:
+        jobs = self.jobs
+        self.slot_of[job_id] = (pool, index)
+        self.job_of_slot[(pool, index)] = job_id
+        self.start_number[job_id] = self._starts
+        self._starts += 1
+        self.held[(jobs.tenant[index], jobs.type_index[index])] += jobs.accelerators[index]
+
+    def _forget(self, job_id: str) -> tuple[str, int]:
+        """A running job stops (released by the caller): its pool and entry."""
+        where = self.slot_of.pop(job_id)
+        del self.job_of_slot[where], self.start_number[job_id]
+        index = where[1]
+        self.held[(self.jobs.tenant[index], self.jobs.type_index[index])] -= self.jobs.accelerators[
+            index
+        ]
+        self.changes += 1
+        return where
 
     def release(self, job_id: str, now_s: float) -> None:
-        where = self.slot_of.pop(job_id, None)
-        if where is not None:
-            self.changes += 1
-            del self.job_of_slot[where]
-            self.pools[where[0]].release(where[1], now_s)
+        if job_id in self.slot_of:
+            pool, index = self._forget(job_id)
+            self.pools[pool].release(index, now_s)
 
     def due(self, now_s: float) -> list[tuple[float, str]]:
         """Running jobs whose estimate has elapsed by ``now_s`` (they complete then): (end
-        time in seconds, job id), earliest first."""
-        done: list[tuple[float, str]] = []
+        time in seconds, job id), earliest first, then in the order they started."""
+        done: list[tuple[float, int, str]] = []
         for key, state in list(self.pools.items()):
             for ends in state.running_ends:
                 for end_s, slot in ends:
                     if end_s > now_s:
                         break
-                    done.append((end_s, self.job_of_slot[(key, slot)]))
-        return sorted(done)
+                    job_id = self.job_of_slot[(key, slot)]
+                    done.append((end_s, self.start_number[job_id], job_id))
+        return [(end_s, job_id) for end_s, _, job_id in sorted(done)]
 
     def next_end_s(self) -> float:
         """When the next running job's estimate elapses (inf if none runs)."""
@@ -246,8 +608,8 @@ class LiveCluster:
         for key, members in by_pool.items():
             hit = self.pools[key].take_offline(np.array(members, np.int64), now_s)
             for allocation in hit:
-                job_id = self.job_of_slot.pop((key, allocation.job))
-                del self.slot_of[job_id]
+                job_id = self.job_of_slot[(key, allocation.job)]
+                self._forget(job_id)
                 interrupted.append(job_id)
         return interrupted
 
@@ -256,6 +618,7 @@ class LiveCluster:
     def hold(
         self,
         reservation: str,
+        tenant_id: str,
         accelerator: str,
         site: str,
         accelerators: int,
@@ -263,17 +626,22 @@ class LiveCluster:
         preferred: list[int] | None = None,
         yield_order: list[str] | None = None,
     ) -> tuple[list[int], list[str]]:
-        """Set whole nodes aside for a reservation whose window starts: enough of the type at
-        the site to cover ``accelerators`` (rounded up to whole nodes), wholly free shared nodes
-        first (``preferred`` ones before others, then in fleet order, which keeps them in few
-        scale-up domains). If too few are free, shared jobs running there are interrupted in
-        ``yield_order`` (job ids; the caller puts the lowest priority, latest started first)
-        until enough are. Returns the nodes held (fewer if the site has too few up: `top_up`
-        adds the rest later) and the jobs interrupted."""
+        """Set whole nodes aside for ``tenant_id``'s reservation whose window starts: enough of
+        the type at the site to cover ``accelerators`` (rounded up to whole nodes), wholly free
+        shared nodes first (``preferred`` ones before others, then in fleet order, which keeps
+        them in few scale-up domains). If too few are free, shared jobs running there are
+        interrupted in ``yield_order`` (job ids; the caller puts the lowest priority, latest
+        started first) until enough are. The tenant's waiting jobs of the type join the
+        reservation's queue. Returns the nodes held (fewer if the site has too few up:
+        `top_up` adds the rest later) and the jobs interrupted."""
         t = self.type_index(accelerator)
         size = int(self.state.type_node_size[t])
+        tenant = self.jobs.tenant_of(tenant_id)
         self.hold_need[reservation] = (t, self.fleet.sites.index(site), -(-accelerators // size))
-        self.pools[reservation] = _empty_state(self.fleet)
+        self.hold_owner[reservation] = (tenant, t)
+        self.pools[reservation] = self._new_pool(shared=False)
+        self._sync()
+        self._open_queue(reservation, list(self._waiting_jobs.get((tenant, t), {})))
         self.held_nodes[reservation] = []
         return self.top_up(reservation, now_s, preferred, yield_order)
 
@@ -346,9 +714,10 @@ class LiveCluster:
         if pool is None:
             return []
         self.changes += 1
+        del self.queues[reservation], self.policies[reservation], self.hold_owner[reservation]
         interrupted = [job for (key, _), job in self.job_of_slot.items() if key == reservation]
         for job_id in interrupted:
-            del self.job_of_slot[self.slot_of.pop(job_id)]
+            self._forget(job_id)
         nodes = self.held_nodes.pop(reservation)
         del self.hold_need[reservation]
         for node in nodes:
