@@ -63,9 +63,15 @@ def main() -> None:
         default="",
         help="gigawatt case: also replay with this failure model and print the ratio",
     )
+    parser.add_argument(
+        "--spares",
+        default=None,
+        help="gigawatt case with failures: spare nodes per hall (N) or share (P%%); default as "
+        "`gigawatt simulate`: the model's pool, else 2%% of each hall",
+    )
     args = parser.parse_args()
     if args.gigawatt:
-        gigawatt_case(args.jobs, args.days * 86_400.0, args.failures or None)
+        gigawatt_case(args.jobs, args.days * 86_400.0, args.failures or None, args.spares)
         return
 
     trace = get_trace("openb").load("default")
@@ -165,7 +171,12 @@ def gigawatt_fleet():  # type: ignore[no-untyped-def]
     return build_fleet(blocks)
 
 
-def gigawatt_case(job_count: int, horizon_s: float = YEAR_S, failures: str | None = None) -> None:
+def gigawatt_case(
+    job_count: int,
+    horizon_s: float = YEAR_S,
+    failures: str | None = None,
+    spares: str | None = None,
+) -> None:
     """Plan-free synthetic fleet, the default tenants' generators sized to about a million
     jobs a year, the first ``job_count`` arrivals, EASY backfill + topology-aware placement."""
     import resource
@@ -236,11 +247,14 @@ def gigawatt_case(job_count: int, horizon_s: float = YEAR_S, failures: str | Non
         )
     if failures is None:
         return
+    from gigawatt.cli_simulate import parse_spares
     from gigawatt.failures.load import load_failure_model
     from gigawatt.sim.replay import fleet_failures
 
+    model = load_failure_model(failures)
+    per_hall, share = parse_spares(spares, model.spares is not None)  # as `gigawatt simulate`
     started, cpu_started = time.perf_counter(), time.process_time()
-    node_failures = fleet_failures(load_failure_model(failures), fleet, horizon_s, seed=1)
+    node_failures = fleet_failures(model, fleet, horizon_s, 1, per_hall, share)
     result = replay(
         fleet, jobs, make_queue_policy("easy-backfill", "topology"), horizon_s, 3600.0,
         None, node_failures,
@@ -252,7 +266,8 @@ def gigawatt_case(job_count: int, horizon_s: float = YEAR_S, failures: str | Non
     print(
         f"failures {failures}: {len(node_failures.outages.node):,} outages drawn, "
         f"{lost.interruptions:,} job interruptions, {lost.lost_accelerator_h:,.0f} accelerator-h "
-        f"lost, goodput {lost.goodput:.1%}, {lost.spare_swaps:,} spare swaps; replay "
+        f"lost, goodput {lost.goodput:.1%}, {lost.spare_swaps:,} spare swaps "
+        f"({spares or 'default'} spares); replay "
         f"{on_seconds:.1f} s vs {seconds:.1f} s off: ratio {on_seconds / seconds:.2f} wall, "
         f"{on_cpu_seconds / cpu_seconds:.2f} CPU ({on_cpu_seconds:.1f} vs {cpu_seconds:.1f} s; "
         f"issue bar <= 1.25: {'met' if on_cpu_seconds <= 1.25 * cpu_seconds else 'MISSED'})"

@@ -55,6 +55,10 @@ PYTHON_GANG_NODES = 1024
 BUCKET_DOMAIN_NODES = 256
 
 
+#: Wholly free nodes given as runs: ([(first node, nodes), ...], {domain: nodes}).
+Runs = tuple[list[tuple[int, int]], dict[int, int]]
+
+
 @dataclass(slots=True)
 class Allocation:
     """Where a running job is: ``counts[i]`` whole accelerators on ``nodes[i]``, or, for a share
@@ -69,14 +73,19 @@ class Allocation:
     start_s: float
     end_estimate_s: float
     accelerators: float  # held; a share counts as its fraction of one
-    #: Its wholly used nodes per scale-up domain, as counted when they were taken (None:
-    #: counted again when given back).
-    full_domains: dict[int, int] | None = None
+    #: Its wholly used nodes as runs of consecutive nodes and how many per scale-up domain,
+    #: when the placement gave them so (``GangPlacement``'s optional ``full_runs``); None:
+    #: only ``nodes`` and ``counts`` describe it.
+    runs: Runs | None = None
 
 
 class GangPlacement(Protocol):
     """Which nodes a job gets. ``small``: one node with ``accelerators`` free (or NO_NODE);
-    ``full_nodes``: ``count`` wholly free nodes of the type (the caller checked there are)."""
+    ``full_nodes``: ``count`` wholly free nodes of the type (the caller checked there are).
+    A placement may also offer ``full_runs(state, type_index, count)``: the same choice as
+    ``Runs`` (runs of consecutive nodes and the nodes per domain; or None to fall back to
+    ``full_nodes``); a gang given as runs is taken and given back run by run, without a pass
+    over each node."""
 
     name: str
 
@@ -131,6 +140,7 @@ class ClusterState:
         self._node_domain: list[int] = fleet.node_domain.tolist()
         self._node_hall: list[int] = fleet.node_hall.tolist()
         self._node_free: list[int] = [0] * fleet.node_count
+        self._all_nodes = np.arange(fleet.node_count, dtype=np.int64)  # sliced into gangs
         self.node_free = np.zeros(fleet.node_count, np.int64)
         self.node_up = np.zeros(fleet.node_count, bool)
         self.buckets: list[list[dict[int, None]]] = [
@@ -139,10 +149,12 @@ class ClusterState:
         self.type_free = [0] * types  # free whole accelerators, online nodes
         self.type_online = [0] * types
         self.type_full = [0] * types  # wholly free online nodes
-        # Wholly free online nodes per domain and hall: numpy arrays for vectorized readers and
-        # Python lists for the per-job hot path, always equal.
-        self.domain_full = np.zeros(fleet.domain_count, np.int64)
-        self.hall_full = np.zeros(fleet.hall_count, np.int64)
+        # Wholly free online nodes per domain and hall: Python lists for the per-job hot path,
+        # numpy mirrors (``domain_full``, ``hall_full``) synced from the dirty entries on read.
+        self._domain_full_array = np.zeros(fleet.domain_count, np.int64)
+        self._hall_full_array = np.zeros(fleet.hall_count, np.int64)
+        self._dirty_domains: dict[int, None] = {}
+        self._dirty_halls: dict[int, None] = {}
         self._domain_full: list[int] = [0] * fleet.domain_count
         self._hall_full: list[int] = [0] * fleet.hall_count
         self._domain_hall: list[int] = fleet.domain_hall.tolist()
@@ -201,6 +213,13 @@ class ClusterState:
             for k in keys
         )
         self._node_group: list[int] = self.node_group.tolist()
+        self._domain_group: list[int] = (
+            self.node_group[
+                np.minimum(fleet.domain_first_node[:-1], max(fleet.node_count - 1, 0))
+            ].tolist()
+            if fleet.node_count
+            else [0] * fleet.domain_count
+        )
         self.group_busy = [0.0] * len(keys)
         self.group_online = [0.0] * len(keys)
         self.tenant_busy = [[0.0] * types for _ in jobs.tenants]
@@ -397,10 +416,19 @@ class ClusterState:
                     allocation.nodes.tolist(), allocation.counts.tolist(), strict=True
                 ):
                     self._set_free(node, self._node_free[node] + count)
+            elif allocation.runs is not None:
+                nodes = allocation.nodes
+                rest = int(allocation.counts[-1])
+                if rest != self.type_node_size[t]:  # the remainder node, last
+                    self._flip_runs(t, allocation.runs, nodes[:-1], take=False)
+                    node = int(nodes[-1])
+                    self._set_free(node, self._node_free[node] + rest)
+                else:
+                    self._flip_runs(t, allocation.runs, nodes, take=False)
             elif whole.all():
-                self._give_full(t, allocation.nodes, allocation.full_domains)
+                self._give_full(t, allocation.nodes)
             else:
-                self._give_full(t, allocation.nodes[whole], allocation.full_domains)
+                self._give_full(t, allocation.nodes[whole])
                 for node, count in zip(
                     allocation.nodes[~whole].tolist(),
                     allocation.counts[~whole].tolist(),
@@ -451,10 +479,22 @@ class ClusterState:
                 else:
                     on_node[job] = None
             return
-        whole = allocation.counts == self.type_node_size[allocation.type]
-        self.node_gang[nodes[whole]] = job
-        for node in nodes[~whole].tolist():
+        whole, partial = self._split_whole(allocation)
+        self.node_gang[whole] = job
+        for node in partial:
             node_jobs.setdefault(node, {})[job] = None
+
+    def _split_whole(self, allocation: Allocation) -> tuple[IntArray, list[int]]:
+        """A multi-node allocation's wholly held nodes and its other nodes (a gang placed as
+        runs holds all but perhaps its last node wholly: no mask needed)."""
+        nodes = allocation.nodes
+        size = self.type_node_size[allocation.type]
+        if allocation.runs is not None:
+            if allocation.counts[-1] == size:
+                return nodes, []
+            return nodes[:-1], [int(nodes[-1])]
+        whole = allocation.counts == size
+        return nodes[whole], nodes[~whole].tolist()
 
     def _unindex(self, allocation: Allocation) -> None:
         job = allocation.job
@@ -463,9 +503,8 @@ class ClusterState:
         if len(nodes) <= SMALL_GANG_NODES:
             partial = nodes.tolist()
         else:
-            whole = allocation.counts == self.type_node_size[allocation.type]
-            self.node_gang[nodes[whole]] = -1
-            partial = nodes[~whole].tolist()
+            whole, partial = self._split_whole(allocation)
+            self.node_gang[whole] = -1
         node_jobs = self._node_jobs
         for node in partial:
             on_node = node_jobs[node]
@@ -484,15 +523,7 @@ class ClusterState:
             self.group_busy_moment[group] += held * now
             return
         if sign > 0:
-            groups = self.node_group[allocation.nodes]
-            if groups[0] == groups[-1] and groups.min() == groups.max():
-                split = ([int(groups[0])], [float(allocation.counts.sum())])
-            else:
-                per_group = np.bincount(
-                    groups, weights=allocation.counts, minlength=len(self.groups)
-                )
-                used = np.flatnonzero(per_group)
-                split = (used.tolist(), per_group[used].tolist())
+            split = self._split_by_group(allocation)
             self._group_split[allocation.job] = split
         else:
             split = self._group_split.pop(allocation.job)
@@ -500,6 +531,21 @@ class ClusterState:
             delta = sign * accelerators
             self.group_busy[group] += delta
             self.group_busy_moment[group] += delta * now
+
+    def _split_by_group(self, allocation: Allocation) -> tuple[list[int], list[float]]:
+        """A multi-node allocation's accelerators per metrics group: (groups, accelerators)."""
+        if allocation.runs is not None:  # a group per domain: no pass over the nodes
+            domain_group = self._domain_group
+            groups = {domain_group[d] for d in allocation.runs[1]}
+            groups.add(self._node_group[int(allocation.nodes[-1])])
+            if len(groups) == 1:
+                return list(groups), [float(allocation.accelerators)]
+        node_groups = self.node_group[allocation.nodes]
+        if node_groups[0] == node_groups[-1] and node_groups.min() == node_groups.max():
+            return [int(node_groups[0])], [float(allocation.counts.sum())]
+        per_group = np.bincount(node_groups, weights=allocation.counts, minlength=len(self.groups))
+        used = np.flatnonzero(per_group)
+        return used.tolist(), per_group[used].tolist()
 
     def _allocation(
         self, job: int, t: int, nodes: IntArray, counts: IntArray, now: float, slot: int = -1
@@ -529,16 +575,27 @@ class ClusterState:
         partial = rest > 0 and any(buckets[k] for k in range(rest, size))
         if self.type_full[t] < full + (1 if rest and not partial else 0):
             return None
-        nodes = placement.full_nodes(self, t, full)
-        full_domains = self._take_full(t, nodes)
-        counts = np.full(full, size, np.int64)
+        full_runs = getattr(placement, "full_runs", None)
+        runs = full_runs(self, t, full) if full_runs is not None else None
+        if runs is not None:
+            every = self._all_nodes
+            slices = [every[first : first + n] for first, n in runs[0]]
+            whole = np.concatenate(slices) if len(slices) > 1 else slices[0]
+            self._flip_runs(t, runs, whole, take=True)
+            slices = [whole]
+        else:
+            slices = [placement.full_nodes(self, t, full)]
+            self._take_full(t, slices[0])
         if rest:
             node = placement.small(self, t, rest)
             self._set_free(node, self._node_free[node] - rest)
-            nodes = np.append(nodes, node)
-            counts = np.append(counts, rest)
+            slices.append(np.array([node], np.int64))
+        nodes = np.concatenate(slices) if len(slices) > 1 else slices[0]
+        counts = np.full(len(nodes), size, np.int64)
+        if rest:
+            counts[-1] = rest
         allocation = self._allocation(job, t, nodes, counts, now)
-        allocation.full_domains = full_domains
+        allocation.runs = runs
         return allocation
 
     def _place_share(
@@ -585,24 +642,27 @@ class ClusterState:
 
     def _domain_change(self, domain: int, delta: int) -> None:
         """``delta`` more wholly free nodes in ``domain``."""
-        self._domains_change({domain: delta})
+        self._domains_change({domain: delta}, 1)
 
-    def _domains_change(self, per_domain: dict[int, int]) -> None:
-        """Wholly free node counts of domains change by ``per_domain`` (domain -> delta):
-        domain and hall counters, their numpy mirrors (written once) and the hall's domain
-        buckets."""
+    def _domains_change(self, per_domain: dict[int, int], sign: int) -> None:
+        """Wholly free node counts of domains change by ``sign`` times ``per_domain`` (domain
+        -> nodes): domain and hall counters and the hall's domain buckets; the numpy mirrors
+        are brought up to date when next read."""
         domain_full = self._domain_full
         hall_full = self._hall_full
         domain_hall = self._domain_hall
         all_buckets = self.domain_buckets
-        halls: dict[int, None] = {}
-        for domain, delta in per_domain.items():
+        dirty_domains = self._dirty_domains
+        dirty_halls = self._dirty_halls
+        for domain, nodes in per_domain.items():
+            delta = sign * nodes
             old = domain_full[domain]
             new = old + delta
             domain_full[domain] = new
+            dirty_domains[domain] = None
             hall = domain_hall[domain]
             hall_full[hall] += delta
-            halls[hall] = None
+            dirty_halls[hall] = None
             buckets = all_buckets[hall]
             if buckets is not None:
                 if old:
@@ -610,14 +670,24 @@ class ClusterState:
                     del bucket[bisect.bisect_left(bucket, domain)]
                 if new:
                     bisect.insort(buckets[new], domain)
-        if len(per_domain) == 1:
-            for domain in per_domain:
-                self.domain_full[domain] = domain_full[domain]
-        else:
-            touched = list(per_domain)
-            self.domain_full[touched] = [domain_full[d] for d in touched]
-        for hall in halls:
-            self.hall_full[hall] = hall_full[hall]
+
+    @property
+    def domain_full(self) -> IntArray:
+        """Wholly free online nodes per scale-up domain (numpy; read-only for callers)."""
+        if self._dirty_domains:
+            touched = list(self._dirty_domains)
+            self._domain_full_array[touched] = [self._domain_full[d] for d in touched]
+            self._dirty_domains.clear()
+        return self._domain_full_array
+
+    @property
+    def hall_full(self) -> IntArray:
+        """Wholly free online nodes per hall (numpy; read-only for callers)."""
+        if self._dirty_halls:
+            touched = list(self._dirty_halls)
+            self._hall_full_array[touched] = [self._hall_full[h] for h in touched]
+            self._dirty_halls.clear()
+        return self._hall_full_array
 
     def _mirror_fill(self, nodes: IntArray, free: int) -> None:
         """Set the Python mirror of ``node_free`` to ``free`` on ``nodes`` (distinct). A plain
@@ -636,22 +706,43 @@ class ClusterState:
         for node in nodes.tolist():
             node_free[node] = free
 
-    def _take_full(self, t: int, nodes: IntArray) -> dict[int, int]:
-        """Wholly free nodes (distinct) become wholly used; returns how many per domain."""
-        return self._flip_full(t, nodes, True, None)
+    def _take_full(self, t: int, nodes: IntArray) -> None:
+        """Wholly free nodes (distinct) become wholly used."""
+        self._flip_full(t, nodes, True)
 
-    def _give_full(self, t: int, nodes: IntArray, per_domain: dict[int, int] | None = None) -> None:
-        """Wholly used nodes (distinct) become wholly free (``per_domain``: how many per
-        domain, if the caller kept ``_take_full``'s answer)."""
+    def _give_full(self, t: int, nodes: IntArray) -> None:
+        """Wholly used nodes (distinct) become wholly free."""
         if len(nodes):
-            self._flip_full(t, nodes, False, per_domain)
+            self._flip_full(t, nodes, False)
 
-    def _flip_full(
-        self, t: int, nodes: IntArray, take: bool, per_domain: dict[int, int] | None
-    ) -> dict[int, int]:
+    def _flip_runs(self, t: int, runs: Runs, nodes: IntArray, take: bool) -> None:
+        """``_flip_full`` for nodes given as ``Runs`` (``nodes``: the same nodes as an array):
+        the Python mirror a slice per run, the numpy array in one call, the domains' counts
+        from the runs' tally; no pass over each node."""
+        size = int(self.type_node_size[t])
+        before, after = (size, 0) if take else (0, size)
+        node_free = self._node_free
+        total = 0
+        for first, n in runs[0]:
+            stop = first + n
+            if node_free[first:stop] != [before] * n:
+                raise ValueError(
+                    "a gang was given a node that is not wholly free"
+                    if take
+                    else "a gang gave back a node that was not wholly its own"
+                )
+            node_free[first:stop] = [after] * n
+            total += n
+        self.node_free[nodes] = after
+        sign = -1 if take else 1
+        self.type_free[t] += sign * size * total
+        self.type_full[t] += sign * total
+        self._domains_change(runs[1], sign)
+
+    def _flip_full(self, t: int, nodes: IntArray, take: bool) -> None:
         """Nodes of type t go from wholly free to wholly used (``take``) or back: node counts
         checked and set (vectorized), then the counts of the domains they are in (Python, per
-        domain, not per node). Returns the nodes per domain."""
+        domain, not per node)."""
         size = int(self.type_node_size[t])
         before, after = (size, 0) if take else (0, size)
         if (self.node_free[nodes] != before).any():
@@ -663,21 +754,19 @@ class ClusterState:
         self.node_free[nodes] = after
         self._mirror_fill(nodes, after)
         count = len(nodes)
-        if per_domain is None:
-            if count <= SMALL_SCAN_NODES:
-                per_domain = {}
-                node_domain = self._node_domain
-                for node in nodes.tolist():
-                    domain = node_domain[node]
-                    per_domain[domain] = per_domain.get(domain, 0) + 1
-            else:
-                domains, counts = np.unique(self.fleet.node_domain[nodes], return_counts=True)
-                per_domain = dict(zip(domains.tolist(), counts.tolist(), strict=True))
+        per_domain: dict[int, int] = {}
+        if count <= SMALL_SCAN_NODES:
+            node_domain = self._node_domain
+            for node in nodes.tolist():
+                domain = node_domain[node]
+                per_domain[domain] = per_domain.get(domain, 0) + 1
+        else:
+            domains, counts = np.unique(self.fleet.node_domain[nodes], return_counts=True)
+            per_domain = dict(zip(domains.tolist(), counts.tolist(), strict=True))
         sign = -1 if take else 1
         self.type_free[t] += sign * size * count
         self.type_full[t] += sign * count
-        self._domains_change({d: sign * c for d, c in per_domain.items()})
-        return per_domain
+        self._domains_change(per_domain, sign)
 
     def full_node(self, t: int, fewest: bool = True) -> int:
         """A wholly free node of type t: in the hall and domain with the fewest wholly free nodes

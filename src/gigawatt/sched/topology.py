@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gigawatt.sched.cluster import NO_NODE, ClusterState, IntArray, register_placement
+from gigawatt.sched.cluster import NO_NODE, ClusterState, IntArray, Runs, register_placement
 
 
 def _ranges(first: IntArray, stop: IntArray) -> IntArray:
@@ -63,26 +63,39 @@ class TopologyPacking:
                 return next(iter(bucket))
         return state.full_node(type_index, fewest=True)
 
+    def full_runs(self, state: ClusterState, type_index: int, count: int) -> Runs | None:
+        """``full_nodes``' choice as runs of consecutive nodes and the nodes taken per domain,
+        where the type's halls keep domain buckets and the gang fits one domain or one hall
+        (the common case); None otherwise."""
+        if not state.type_bucketed[type_index]:
+            return None
+        if count <= state.type_max_domain_nodes[type_index]:
+            domain = _tightest_domain(state, type_index, count)
+            if domain >= 0:
+                return _full_runs_of(state, [domain], count)
+        hall = _tightest_hall(state, type_index, count)
+        buckets = state.domain_buckets[hall] if hall >= 0 else None
+        if buckets is None:
+            return None
+        return _fullest_domains_runs(state, buckets, count)
+
     def full_nodes(self, state: ClusterState, type_index: int, count: int) -> IntArray:
         fleet = state.fleet
+        runs = self.full_runs(state, type_index, count)
+        if runs is not None:
+            every = state._all_nodes
+            return np.concatenate([every[first : first + n] for first, n in runs[0]])
         bucketed = state.type_bucketed[type_index]
-        if count <= state.type_max_domain_nodes[type_index]:  # else no domain can hold it
-            if bucketed:
-                domain = _tightest_domain(state, type_index, count)
-                if domain >= 0:
-                    return np.array(_full_nodes_of(state, [domain], count), np.int64)
-            else:
-                domains = state.type_domains[type_index]
-                per_domain = state.domain_full[domains]
-                fits = np.flatnonzero(per_domain >= count)
-                if len(fits):
-                    best = domains[fits[np.argmin(per_domain[fits])]]
-                    return _full_nodes_in(state, np.array([best]), count)
+        # One domain (bucketed types: full_runs answered); else no domain can hold it.
+        if not bucketed and count <= state.type_max_domain_nodes[type_index]:
+            domains = state.type_domains[type_index]
+            per_domain = state.domain_full[domains]
+            fits = np.flatnonzero(per_domain >= count)
+            if len(fits):
+                best = domains[fits[np.argmin(per_domain[fits])]]
+                return _full_nodes_in(state, np.array([best]), count)
         hall = _tightest_hall(state, type_index, count)
-        if hall >= 0:
-            buckets = state.domain_buckets[hall]
-            if buckets is not None:  # fullest domains first, ties to the lowest index
-                return np.array(_fullest_domains_nodes(state, buckets, count), np.int64)
+        if hall >= 0:  # (not bucketed: full_runs answered those)
             first, stop = int(fleet.hall_first_domain[hall]), int(fleet.hall_first_domain[hall + 1])
             if int(state.hall_max_domain_nodes[hall]) == 1:  # one node per domain: any order
                 lo, hi = int(fleet.hall_first_node[hall]), int(fleet.hall_first_node[hall + 1])
@@ -136,9 +149,9 @@ def _tightest_hall(state: ClusterState, type_index: int, count: int) -> int:
     return best
 
 
-def _fullest_domains_nodes(state: ClusterState, buckets: list[list[int]], count: int) -> list[int]:
+def _fullest_domains_runs(state: ClusterState, buckets: list[list[int]], count: int) -> Runs:
     """The first ``count`` wholly free nodes of a hall's domains taken fullest first (ties to
-    the lowest index), from its domain buckets."""
+    the lowest index), from its domain buckets, as runs."""
     picked: list[int] = []
     covered = 0
     for k in range(len(buckets) - 1, 0, -1):
@@ -146,31 +159,51 @@ def _fullest_domains_nodes(state: ClusterState, buckets: list[list[int]], count:
             picked.append(domain)
             covered += k
             if covered >= count:
-                return _full_nodes_of(state, picked, count)
+                return _full_runs_of(state, picked, count)
     raise ValueError("placement counted more free nodes than there are")
 
 
-def _full_nodes_of(state: ClusterState, domains: list[int], count: int) -> list[int]:
-    """The first ``count`` wholly free nodes of ``domains``, in the order given, by a plain
-    scan of each domain's nodes."""
+def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
+    """The first ``count`` wholly free nodes of ``domains``, in the order given, as runs of
+    consecutive nodes ``(first node, nodes)`` (adjacent ones merged) and the nodes taken per
+    domain: a wholly free domain is one run, a partly used one is scanned node by node."""
     node_free = state._node_free
     node_size = state._node_size
     first_node = state._domain_first_node
     domain_full = state._domain_full
-    nodes: list[int] = []
+    runs: list[tuple[int, int]] = []
+    per_domain: dict[int, int] = {}
+    need = count
+
+    def add(first: int, n: int) -> None:
+        if runs and runs[-1][0] + runs[-1][1] == first:
+            runs[-1] = (runs[-1][0], runs[-1][1] + n)
+        else:
+            runs.append((first, n))
+
     for domain in domains:
         first, stop = first_node[domain], first_node[domain + 1]
-        need = count - len(nodes)
+        before = need
         if domain_full[domain] == stop - first:  # wholly free domain: no scan
-            nodes.extend(range(first, min(stop, first + need)))
+            n = min(stop - first, need)
+            add(first, n)
+            need -= n
         else:
-            for node in range(first, stop):
+            start, node = -1, first  # start: first node of the open run, -1 if none
+            while node < stop and need:
                 if node_free[node] == node_size[node]:
-                    nodes.append(node)
-                    if len(nodes) == count:
-                        break
-        if len(nodes) == count:
-            return nodes
+                    if start < 0:
+                        start = node
+                    need -= 1
+                elif start >= 0:
+                    add(start, node - start)
+                    start = -1
+                node += 1
+            if start >= 0:
+                add(start, node - start)
+        per_domain[domain] = before - need
+        if not need:
+            return runs, per_domain
     raise ValueError("placement counted more free nodes than there are")
 
 

@@ -514,6 +514,9 @@ def replay(
 
     # Scratch arrays for counting the domains, halls and sites a placement spans.
     domain_stamp = np.zeros(fleet.domain_count, np.int64)
+    node_domain: list[int] = fleet.node_domain.tolist()
+    domain_hall: list[int] = fleet.domain_hall.tolist()
+    hall_site: list[int] = fleet.hall_site.tolist()
     hall_stamp = np.zeros(fleet.hall_count, np.int64)
     site_stamp = np.zeros(len(fleet.sites), np.int64)
     groups = len(state.groups)
@@ -675,6 +678,13 @@ def replay(
             nodes_used[job] = len(placed)
             if len(placed) == 1:
                 domains[job] = halls[job] = sites[job] = 1
+            elif allocation.runs is not None:  # its domains are counted already
+                domain_set = set(allocation.runs[1])
+                domain_set.add(node_domain[int(placed[-1])])
+                hall_set = {domain_hall[d] for d in domain_set}
+                domains[job] = len(domain_set)
+                halls[job] = len(hall_set)
+                sites[job] = len({hall_site[h] for h in hall_set})
             else:
                 domain_ids = distinct(fleet.node_domain[placed], domain_stamp)
                 domains[job] = len(domain_ids)
