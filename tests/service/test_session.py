@@ -1,6 +1,7 @@
 """A scripted session against a real server process: tenants, a reservation, 1,000 jobs from
 concurrent clients, SIGKILL mid-load, restart; every acknowledged job survives, none twice,
-and the capacity the server reports matches the running jobs."""
+every job running at the kill runs again on exactly the nodes the database recorded, and the
+capacity the server reports matches the running jobs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from sqlalchemy import select
+
+from gigawatt.store.database import Database
+from gigawatt.store.models import Job
 
 TYPE = "gb300-nvl72"
 JOBS = 1000
@@ -24,6 +29,20 @@ def all_jobs(http: httpx.Client, headers: dict[str, str]) -> list[dict[str, obje
         jobs.extend(batch)
         if not batch:
             return jobs
+
+
+def running_placements(database_url: str) -> dict[str, tuple[list[int], list[int]]]:
+    """Running jobs' recorded nodes and accelerators per node, read from the database."""
+    db = Database(database_url)
+    try:
+        with db.read() as session:
+            rows = session.scalars(select(Job).where(Job.state == "running")).all()
+            return {
+                j.id: (list(j.placement["nodes"]), list(j.placement["counts"]))  # type: ignore[index, call-overload]
+                for j in rows
+            }
+    finally:
+        db.dispose()
 
 
 def test_session_survives_sigkill_mid_load(
@@ -78,8 +97,19 @@ def test_session_survives_sigkill_mid_load(
             list(pool.map(submit, range(JOBS)))
         server.wait(10)
         assert killed.is_set() and JOBS // 2 <= len(acknowledged) < JOBS
+        at_kill = running_placements(database_url)
+        assert at_kill
 
         server = start_server(database_url, port)
+        # Nothing ends within the test (estimates of an hour on the wall clock, no failures):
+        # every job running at the kill runs again on exactly its recorded nodes.
+        restored = {
+            str(j["id"]): (j["placement"]["nodes"], j["placement"]["counts"])  # type: ignore[index]
+            for headers in tokens
+            for j in all_jobs(http, headers)
+            if j["id"] in at_kill
+        }
+        assert restored == at_kill
         before = dict(acknowledged)
         with ThreadPoolExecutor(16) as pool:  # resubmit everything: keys make it exactly once
             list(pool.map(submit, range(JOBS)))
