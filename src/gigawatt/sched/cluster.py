@@ -641,8 +641,22 @@ class ClusterState:
             self._domain_change(self._node_domain[node], full_change)
 
     def _domain_change(self, domain: int, delta: int) -> None:
-        """``delta`` more wholly free nodes in ``domain``."""
-        self._domains_change({domain: delta}, 1)
+        """``delta`` more wholly free nodes in ``domain`` (``_domains_change`` for one domain,
+        without the dictionary: a small job's node changes it)."""
+        old = self._domain_full[domain]
+        new = old + delta
+        self._domain_full[domain] = new
+        self._dirty_domains[domain] = None
+        hall = self._domain_hall[domain]
+        self._hall_full[hall] += delta
+        self._dirty_halls[hall] = None
+        buckets = self.domain_buckets[hall]
+        if buckets is not None:
+            if old:
+                bucket = buckets[old]
+                del bucket[bisect.bisect_left(bucket, domain)]
+            if new:
+                bisect.insort(buckets[new], domain)
 
     def _domains_change(self, per_domain: dict[int, int], sign: int) -> None:
         """Wholly free node counts of domains change by ``sign`` times ``per_domain`` (domain

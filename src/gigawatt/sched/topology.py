@@ -168,40 +168,36 @@ def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
     consecutive nodes ``(first node, nodes)`` (adjacent ones merged) and the nodes taken per
     domain: a wholly free domain is one run, a partly used one is scanned node by node."""
     node_free = state._node_free
-    node_size = state._node_size
     first_node = state._domain_first_node
     domain_full = state._domain_full
     runs: list[tuple[int, int]] = []
     per_domain: dict[int, int] = {}
     need = count
-
-    def add(first: int, n: int) -> None:
-        if runs and runs[-1][0] + runs[-1][1] == first:
-            runs[-1] = (runs[-1][0], runs[-1][1] + n)
-        else:
-            runs.append((first, n))
-
+    size = -1
     for domain in domains:
         first, stop = first_node[domain], first_node[domain + 1]
-        before = need
-        if domain_full[domain] == stop - first:  # wholly free domain: no scan
-            n = min(stop - first, need)
-            add(first, n)
-            need -= n
-        else:
-            start, node = -1, first  # start: first node of the open run, -1 if none
-            while node < stop and need:
-                if node_free[node] == node_size[node]:
-                    if start < 0:
-                        start = node
-                    need -= 1
-                elif start >= 0:
-                    add(start, node - start)
-                    start = -1
-                node += 1
-            if start >= 0:
-                add(start, node - start)
-        per_domain[domain] = before - need
+        if domain_full[domain] == stop - first:  # wholly free domain: one run, no scan
+            taken = min(stop - first, need)
+            starts, lengths = [first], [taken]
+        else:  # the wholly free nodes of the domain, grouped into runs of consecutive ones
+            if size < 0:
+                size = state._node_size[first]
+            free = [first + i for i, f in enumerate(node_free[first:stop]) if f == size][:need]
+            taken = len(free)
+            starts, lengths = [], []
+            for node in free:
+                if starts and starts[-1] + lengths[-1] == node:
+                    lengths[-1] += 1
+                else:
+                    starts.append(node)
+                    lengths.append(1)
+        for start, n in zip(starts, lengths, strict=True):
+            if runs and runs[-1][0] + runs[-1][1] == start:  # adjacent: merge
+                runs[-1] = (runs[-1][0], runs[-1][1] + n)
+            else:
+                runs.append((start, n))
+        per_domain[domain] = taken
+        need -= taken
         if not need:
             return runs, per_domain
     raise ValueError("placement counted more free nodes than there are")
