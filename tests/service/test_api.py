@@ -243,3 +243,15 @@ def test_monthly_budget_refuses_work_that_would_exceed_it_with_the_reason(
             client.post("/v1/jobs", json=job(2, estimate_s=36_000.0), headers=thrifty).status_code
             == 201
         )
+
+
+def test_a_gang_larger_than_the_whole_fleet_is_refused(
+    client: TestClient, admin: Headers, make_tenant: MakeTenant
+) -> None:
+    acme = make_tenant("acme", gb200=64)
+    refused = client.post("/v1/jobs", json=job(33), headers=acme)
+    assert refused.status_code == 409
+    assert (
+        refused.json()["detail"]
+        == "capacity: a gang of 33 gb200 never fits: the fleet has 32 in all"
+    )

@@ -100,6 +100,8 @@ class ControlPlane:
         #: Node failures and repairs to replay (twin clock with a failure model), else None.
         self.outages = outages
         self.fleet = fleet
+        #: Accelerators of each type in the whole planned fleet (a larger gang never fits).
+        self.planned_accelerators = fleet.accelerators_by_type()
         self.program_start = program_start
         self.epoch = dt.datetime.combine(program_start, dt.time(), dt.UTC)
         self.clock = clock
@@ -444,6 +446,15 @@ class ControlPlane:
                     409,
                     f"quota: gang of {body.accelerators} {body.accelerator} "
                     f"exceeds the tenant's quota of {quota}",
+                )
+            planned = self.planned_accelerators[body.accelerator]
+            if body.accelerators > planned:
+                # The simulator rejects such a job at arrival; queued, it would wait forever
+                # (and hold back every job behind it under fifo and priority).
+                raise Refused(
+                    409,
+                    f"capacity: a gang of {body.accelerators} {body.accelerator} never fits: "
+                    f"the fleet has {planned} in all",
                 )
             now = self.clock()
             self._check_job_budget(session, tenant_id, body, now)
