@@ -2,11 +2,12 @@
 
 Job states (each change is one row in ``job_events``)::
 
-    submitted --fits now--> running --estimate elapsed--> completed
-        |                    ^  |  \\--cancel----------> cancelled
-        v                    |  \\--node failed, or its reservation ended: back to queued
-      queued --capacity freed/     (work since the last checkpoint is lost)
-        \\--cancel--> cancelled
+    submitted --the queue policy's pass starts it--> running --estimate elapsed--> completed
+        |                                            ^  |  \\--cancel--> cancelled
+        v                                            |  \\--node failed, reservation ended, or
+      queued --a later pass starts it----------------/      its nodes gone after a restart:
+        \\--cancel--> cancelled                             back to queued (work since the
+                                                            last checkpoint is lost)
 
 Reservation states (while its window is on, the service holds whole nodes for it: other
 tenants' jobs never run there; ``nodes`` records which)::
