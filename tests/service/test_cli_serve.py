@@ -109,3 +109,15 @@ def test_serve_refuses_a_bad_speed_or_failure_model_in_one_line(tmp_path: Path) 
     assert unknown.exit_code == 2
     assert "unknown failure model 'nope' (known: llama3-2024" in unknown.output
     assert "Traceback" not in unknown.output and len(unknown.output.strip().splitlines()) == 1
+
+
+def test_serve_refuses_an_unknown_queue_policy(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command()(cli_serve.serve)
+    app.command()(cli_serve.metrics)  # two commands: typer then takes the command's name
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    refused = CliRunner().invoke(
+        app, ["serve", str(SCENARIO), "--policy", "nope", "--database-url", url]
+    )
+    assert refused.exit_code == 2
+    assert "unknown queue policy 'nope' (known: fifo, priority" in refused.output

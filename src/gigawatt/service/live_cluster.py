@@ -610,7 +610,8 @@ class LiveCluster:
         for index in waiting:
             fresh._push(index)
         changes = self.changes + 1
-        vars(self).clear()
+        # Attribute by attribute (same names): a read-out outside the scheduling lock (the
+        # dashboard's) may mix old and new pools for a moment but never misses an attribute.
         vars(self).update(vars(fresh))
         self.changes = changes
         return True
