@@ -14,8 +14,9 @@ from gigawatt.sched.cluster import ClusterState, make_placement
 from gigawatt.sched.jobs import simple_jobs
 from gigawatt.sched.reference import reference_full_nodes
 
-# (accelerators per node, nodes per domain): an NVL72-like rack, one-node domains, a big pod.
-SHAPES = [(4, 18), (8, 1), (4, 40), (2, 3)]
+# (accelerators per node, nodes per domain): an NVL72-like rack, one-node domains, a bigger
+# rack, a small one, a TPU-like pod (halls of few big domains, scanned with numpy).
+SHAPES = [(4, 18), (8, 1), (4, 40), (2, 3), (4, 300)]
 
 
 def recount_matches(state: ClusterState) -> None:
@@ -50,7 +51,9 @@ def test_fast_gang_choice_equals_the_reference(
 ) -> None:
     # One accelerator type per shape so every hall of a type has the same node size.
     blocks = [
-        HallBlock(f"s{site}", f"h{i}", f"t{shape}", nodes, *SHAPES[shape], 0.0)
+        HallBlock(
+            f"s{site}", f"h{i}", f"t{shape}", nodes * (12 if shape == 4 else 1), *SHAPES[shape], 0.0
+        )
         for i, (site, shape, nodes) in enumerate(halls)
     ]
     fleet = build_fleet(blocks)
@@ -58,7 +61,9 @@ def test_fast_gang_choice_equals_the_reference(
     count = 300
     types = rng.integers(0, len(fleet.types), count)
     sizes = np.array([int(SHAPES[int(fleet.types[t][1:])][0]) for t in types])
-    accelerators = sizes * rng.integers(1, 40, count) + rng.integers(0, 2, count) * (sizes // 2)
+    big = fleet.types.index("t4") if "t4" in fleet.types else -1
+    gang_nodes = np.where(types == big, rng.integers(1, 400, count), rng.integers(1, 40, count))
+    accelerators = sizes * gang_nodes + rng.integers(0, 2, count) * (sizes // 2)
     jobs = simple_jobs(np.zeros(count), accelerators, np.full(count, 10.0))
     state = ClusterState(fleet, jobs)
     state.bring_online(np.arange(fleet.node_count), 0.0)

@@ -53,6 +53,8 @@ PYTHON_GANG_NODES = 1024
 #: wholly free node count, so a gang picks its domains with a few list look-ups instead of a
 #: pass over every domain of the hall (NVL72 racks: 18 nodes; TPU pods: thousands, few).
 BUCKET_DOMAIN_NODES = 256
+#: Halls of larger domains with at most this many domains are searched domain by domain.
+FEW_DOMAINS = 64
 
 
 #: Wholly free nodes given as runs: ([(first node, nodes), ...], {domain: nodes}).
@@ -159,6 +161,7 @@ class ClusterState:
         self._hall_full: list[int] = [0] * fleet.hall_count
         self._domain_hall: list[int] = fleet.domain_hall.tolist()
         self._domain_first_node: list[int] = fleet.domain_first_node.tolist()
+        self._hall_first_domain: list[int] = fleet.hall_first_domain.tolist()
         self.type_domains = [
             np.flatnonzero(fleet.hall_type[fleet.domain_hall] == t) for t in range(types)
         ]
@@ -185,8 +188,19 @@ class ClusterState:
             for m in self.hall_max_domain_nodes.tolist()
         ]
         self._type_halls: list[list[int]] = [halls.tolist() for halls in self.type_halls]
-        self.type_bucketed = [
-            bool(halls) and all(self.domain_buckets[h] is not None for h in halls)
+        # Halls of few domains (TPU pods: thousands of nodes each) are searched by a plain
+        # pass over their domains. A type whose every hall is bucketed or has few domains
+        # has its gangs placed as runs (``full_runs``).
+        hall_domains = np.diff(fleet.hall_first_domain).tolist()
+        self.hall_few_domains = [
+            buckets is None and 1 < m and n <= FEW_DOMAINS
+            for buckets, m, n in zip(
+                self.domain_buckets, self.hall_max_domain_nodes.tolist(), hall_domains, strict=True
+            )
+        ]
+        self.type_runs = [
+            bool(halls)
+            and all(self.domain_buckets[h] is not None or self.hall_few_domains[h] for h in halls)
             for halls in self._type_halls
         ]
         # Shared accelerators: node -> free milli per shared slot (-1: slot retired).

@@ -20,7 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from gigawatt.sched.cluster import NO_NODE, ClusterState, IntArray, Runs, register_placement
+from gigawatt.sched.cluster import (
+    NO_NODE,
+    SMALL_SCAN_NODES,
+    ClusterState,
+    IntArray,
+    Runs,
+    register_placement,
+)
 
 
 def _ranges(first: IntArray, stop: IntArray) -> IntArray:
@@ -65,19 +72,31 @@ class TopologyPacking:
 
     def full_runs(self, state: ClusterState, type_index: int, count: int) -> Runs | None:
         """``full_nodes``' choice as runs of consecutive nodes and the nodes taken per domain,
-        where the type's halls keep domain buckets and the gang fits one domain or one hall
-        (the common case); None otherwise."""
-        if not state.type_bucketed[type_index]:
+        where the type's halls keep domain buckets or have few domains (``type_runs``) and the
+        gang fits one domain or one hall (the common case); None otherwise."""
+        if not state.type_runs[type_index]:
             return None
         if count <= state.type_max_domain_nodes[type_index]:
             domain = _tightest_domain(state, type_index, count)
             if domain >= 0:
                 return _full_runs_of(state, [domain], count)
         hall = _tightest_hall(state, type_index, count)
-        buckets = state.domain_buckets[hall] if hall >= 0 else None
-        if buckets is None:
+        if hall < 0:
             return None
-        return _fullest_domains_runs(state, buckets, count)
+        buckets = state.domain_buckets[hall]
+        if buckets is not None:
+            return _fullest_domains_runs(state, buckets, count)
+        fleet = state.fleet
+        first, stop = int(fleet.hall_first_domain[hall]), int(fleet.hall_first_domain[hall + 1])
+        domain_full = state._domain_full
+        picked: list[int] = []
+        covered = 0
+        for domain in sorted(range(first, stop), key=lambda d: -domain_full[d]):  # stable
+            picked.append(domain)
+            covered += domain_full[domain]
+            if covered >= count:
+                return _full_runs_of(state, picked, count)
+        raise ValueError("placement counted more free nodes than there are")
 
     def full_nodes(self, state: ClusterState, type_index: int, count: int) -> IntArray:
         fleet = state.fleet
@@ -85,9 +104,8 @@ class TopologyPacking:
         if runs is not None:
             every = state._all_nodes
             return np.concatenate([every[first : first + n] for first, n in runs[0]])
-        bucketed = state.type_bucketed[type_index]
-        # One domain (bucketed types: full_runs answered); else no domain can hold it.
-        if not bucketed and count <= state.type_max_domain_nodes[type_index]:
+        # One domain (types placed as runs: full_runs answered); else no domain can hold it.
+        if not state.type_runs[type_index] and count <= state.type_max_domain_nodes[type_index]:
             domains = state.type_domains[type_index]
             per_domain = state.domain_full[domains]
             fits = np.flatnonzero(per_domain >= count)
@@ -95,7 +113,7 @@ class TopologyPacking:
                 best = domains[fits[np.argmin(per_domain[fits])]]
                 return _full_nodes_in(state, np.array([best]), count)
         hall = _tightest_hall(state, type_index, count)
-        if hall >= 0:  # (not bucketed: full_runs answered those)
+        if hall >= 0:  # (types placed as runs: full_runs answered those)
             first, stop = int(fleet.hall_first_domain[hall]), int(fleet.hall_first_domain[hall + 1])
             if int(state.hall_max_domain_nodes[hall]) == 1:  # one node per domain: any order
                 lo, hi = int(fleet.hall_first_node[hall]), int(fleet.hall_first_node[hall + 1])
@@ -120,21 +138,29 @@ class TopologyPacking:
 
 def _tightest_domain(state: ClusterState, type_index: int, count: int) -> int:
     """The domain of the type with the fewest wholly free nodes that still holds ``count``
-    (ties to the lowest index), from the halls' domain buckets; -1 if none."""
-    halls = state._type_halls[type_index]
+    (ties to the lowest index): per hall from its domain buckets, or by a pass over its few
+    domains; -1 if none."""
     all_buckets = state.domain_buckets
-    for k in range(count, state.type_max_domain_nodes[type_index] + 1):
-        best = -1
-        for hall in halls:
-            buckets = all_buckets[hall]
-            assert buckets is not None
-            if k < len(buckets) and buckets[k]:
-                head = buckets[k][0]
-                if best < 0 or head < best:
-                    best = head
-        if best >= 0:
-            return best
-    return -1
+    domain_full = state._domain_full
+    first_domain = state._hall_first_domain
+    best, best_full = -1, 0
+    for hall in state._type_halls[type_index]:
+        buckets = all_buckets[hall]
+        if buckets is not None:
+            for k in range(count, len(buckets)):
+                if buckets[k]:
+                    head = buckets[k][0]
+                    if best < 0 or k < best_full or (k == best_full and head < best):
+                        best, best_full = head, k
+                    break
+        else:
+            for domain in range(first_domain[hall], first_domain[hall + 1]):
+                full = domain_full[domain]
+                if full >= count and (
+                    best < 0 or full < best_full or (full == best_full and domain < best)
+                ):
+                    best, best_full = domain, full
+    return best
 
 
 def _tightest_hall(state: ClusterState, type_index: int, count: int) -> int:
@@ -166,7 +192,8 @@ def _fullest_domains_runs(state: ClusterState, buckets: list[list[int]], count: 
 def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
     """The first ``count`` wholly free nodes of ``domains``, in the order given, as runs of
     consecutive nodes ``(first node, nodes)`` (adjacent ones merged) and the nodes taken per
-    domain: a wholly free domain is one run, a partly used one is scanned node by node."""
+    domain: a wholly free domain is one run, a partly used one is scanned (node by node, or
+    with numpy for a big domain)."""
     node_free = state._node_free
     first_node = state._domain_first_node
     domain_full = state._domain_full
@@ -182,15 +209,23 @@ def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
         else:  # the wholly free nodes of the domain, grouped into runs of consecutive ones
             if size < 0:
                 size = state._node_size[first]
-            free = [first + i for i, f in enumerate(node_free[first:stop]) if f == size][:need]
-            taken = len(free)
-            starts, lengths = [], []
-            for node in free:
-                if starts and starts[-1] + lengths[-1] == node:
-                    lengths[-1] += 1
-                else:
-                    starts.append(node)
-                    lengths.append(1)
+            if stop - first > SMALL_SCAN_NODES:  # a big domain (TPU pod): numpy's scan
+                free_nodes = np.flatnonzero(state.node_free[first:stop] == size)[:need] + first
+                taken = len(free_nodes)
+                breaks = (np.flatnonzero(np.diff(free_nodes) != 1) + 1).tolist()
+                bounds = [0, *breaks, taken] if taken else [0]
+                starts = free_nodes[bounds[:-1]].tolist()
+                lengths = [b - a for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+            else:
+                free = [first + i for i, f in enumerate(node_free[first:stop]) if f == size][:need]
+                taken = len(free)
+                starts, lengths = [], []
+                for node in free:
+                    if starts and starts[-1] + lengths[-1] == node:
+                        lengths[-1] += 1
+                    else:
+                        starts.append(node)
+                        lengths.append(1)
         for start, n in zip(starts, lengths, strict=True):
             if runs and runs[-1][0] + runs[-1][1] == start:  # adjacent: merge
                 runs[-1] = (runs[-1][0], runs[-1][1] + n)
