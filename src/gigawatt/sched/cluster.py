@@ -193,7 +193,7 @@ class ClusterState:
         # has its gangs placed as runs (``full_runs``).
         hall_domains = np.diff(fleet.hall_first_domain).tolist()
         self.hall_few_domains = [
-            buckets is None and 1 < m and n <= FEW_DOMAINS
+            buckets is None and m > 1 and n <= FEW_DOMAINS
             for buckets, m, n in zip(
                 self.domain_buckets, self.hall_max_domain_nodes.tolist(), hall_domains, strict=True
             )

@@ -18,6 +18,8 @@ Both pick deterministically (ties to the lowest index), so runs repeat exactly.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from gigawatt.sched.cluster import (
@@ -215,7 +217,7 @@ def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
                 breaks = (np.flatnonzero(np.diff(free_nodes) != 1) + 1).tolist()
                 bounds = [0, *breaks, taken] if taken else [0]
                 starts = free_nodes[bounds[:-1]].tolist()
-                lengths = [b - a for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+                lengths = [b - a for a, b in itertools.pairwise(bounds)]
             else:
                 free = [first + i for i, f in enumerate(node_free[first:stop]) if f == size][:need]
                 taken = len(free)
