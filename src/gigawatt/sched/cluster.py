@@ -655,22 +655,8 @@ class ClusterState:
             self._domain_change(self._node_domain[node], full_change)
 
     def _domain_change(self, domain: int, delta: int) -> None:
-        """``delta`` more wholly free nodes in ``domain`` (``_domains_change`` for one domain,
-        without the dictionary: a small job's node changes it)."""
-        old = self._domain_full[domain]
-        new = old + delta
-        self._domain_full[domain] = new
-        self._dirty_domains[domain] = None
-        hall = self._domain_hall[domain]
-        self._hall_full[hall] += delta
-        self._dirty_halls[hall] = None
-        buckets = self.domain_buckets[hall]
-        if buckets is not None:
-            if old:
-                bucket = buckets[old]
-                del bucket[bisect.bisect_left(bucket, domain)]
-            if new:
-                bisect.insort(buckets[new], domain)
+        """``delta`` more wholly free nodes in ``domain``."""
+        self._domains_change({domain: delta}, 1)
 
     def _domains_change(self, per_domain: dict[int, int], sign: int) -> None:
         """Wholly free node counts of domains change by ``sign`` times ``per_domain`` (domain
@@ -702,20 +688,12 @@ class ClusterState:
     @property
     def domain_full(self) -> IntArray:
         """Wholly free online nodes per scale-up domain (numpy; read-only for callers)."""
-        if self._dirty_domains:
-            touched = list(self._dirty_domains)
-            self._domain_full_array[touched] = [self._domain_full[d] for d in touched]
-            self._dirty_domains.clear()
-        return self._domain_full_array
+        return _synced(self._domain_full_array, self._dirty_domains, self._domain_full)
 
     @property
     def hall_full(self) -> IntArray:
         """Wholly free online nodes per hall (numpy; read-only for callers)."""
-        if self._dirty_halls:
-            touched = list(self._dirty_halls)
-            self._hall_full_array[touched] = [self._hall_full[h] for h in touched]
-            self._dirty_halls.clear()
-        return self._hall_full_array
+        return _synced(self._hall_full_array, self._dirty_halls, self._hall_full)
 
     def _mirror_fill(self, nodes: IntArray, free: int) -> None:
         """Set the Python mirror of ``node_free`` to ``free`` on ``nodes`` (distinct). A plain
@@ -827,3 +805,12 @@ class ClusterState:
                     return node
         free = self.node_free[first:stop]
         return first + int(np.argmax(free == self.node_size[first:stop]))
+
+
+def _synced(array: IntArray, dirty: dict[int, None], values: list[int]) -> IntArray:
+    """``array`` with its ``dirty`` entries copied from ``values`` (then none is dirty)."""
+    if dirty:
+        touched = list(dirty)
+        array[touched] = [values[i] for i in touched]
+        dirty.clear()
+    return array
