@@ -147,7 +147,8 @@ def tenant_create(
         body = TenantCreate(name=name, quotas=_parse_quotas(quota), monthly_budget_usd=budget_usd)
         db = Database(database_url or DEFAULT_DATABASE_URL)
         db.upgrade()
-        tenant = ControlPlane(db, fleet, start).create_tenant(body)
+        # Beside a running server: only the tenant is written, no job is touched.
+        tenant = ControlPlane(db, fleet, start, recover=False).create_tenant(body)
     except (GigawattError, Refused, ValueError) as exc:
         raise fail(str(getattr(exc, "reason", exc))) from None
     if as_json:

@@ -121,3 +121,32 @@ def test_serve_refuses_an_unknown_queue_policy(tmp_path: Path) -> None:
     )
     assert refused.exit_code == 2
     assert "unknown queue policy 'nope' (known: fifo, priority" in refused.output
+
+
+def test_admin_tenant_create_beside_a_server_touches_no_job(tmp_path: Path) -> None:
+    """``gigawatt admin`` writes the database a running server owns: it must not apply the
+    clock's events (here: complete a job whose estimate has elapsed) behind the server's back."""
+    import datetime as dt
+
+    from gigawatt.service.app import fleet_from_scenario
+    from gigawatt.service.control import ControlPlane
+    from gigawatt.service.schemas import JobSubmit, TenantCreate
+    from gigawatt.store.database import Database
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    fleet, start = fleet_from_scenario(SCENARIO)
+    db = Database(url)
+    db.upgrade()
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    server = ControlPlane(db, fleet, start, clock=lambda: yesterday)
+    acme = server.create_tenant(TenantCreate(name="acme", quotas={TYPE: 72}))
+    body = JobSubmit(accelerator=TYPE, accelerators=72, estimate_s=60.0)
+    job, _ = server.submit(acme.id, body, None)
+    assert job.state == "running"
+    made = CliRunner().invoke(
+        cli(), ["admin", "tenant", "create", "globex", "--scenario", str(SCENARIO),
+                "--database-url", url, "--json"],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert server.get_job(acme.id, job.id).state == "running"  # not completed by the CLI
+    db.dispose()

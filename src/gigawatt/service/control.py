@@ -90,7 +90,11 @@ class ControlPlane:
         power: PowerModel | None = None,
         outages: OutageStream | None = None,
         policy: str = DEFAULT_POLICY,
+        recover: bool = True,
     ) -> None:
+        """``recover=False``: tenant administration only (`create_tenant`, `list_tenants`),
+        no in-memory cluster; for a process beside the running server (``gigawatt admin``),
+        which must not start, restore or complete jobs the server owns."""
         self.db = db
         #: Queue policy by name (`gigawatt.sched.queue`): which waiting jobs start.
         self.policy = policy
@@ -112,7 +116,8 @@ class ControlPlane:
         self.holding: dict[str, tuple[str, str]] = {}
         self._next_window_s = float("inf")
         self._next_plan_s = float("inf")
-        self.recover()
+        if recover:
+            self.recover()
 
     def now_s(self) -> float:
         """Seconds from the scenario's program start (the fleet's time axis)."""
