@@ -78,7 +78,7 @@ def test_fast_gang_choice_equals_the_reference(
         whole = int(accelerators[job]) // size
         if 0 < whole <= state.type_full[t]:
             fast = placement.full_nodes(state, t, whole).tolist()
-            assert fast == reference_full_nodes(state, t, whole)
+            assert sorted(fast) == sorted(reference_full_nodes(state, t, whole))  # same nodes
             checked += 1
         if state.place(job, placement, 1.0, types=(t,)) is not None:
             running.append(job)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,8 +57,21 @@ BUCKET_DOMAIN_NODES = 256
 FEW_DOMAINS = 64
 
 
-#: Wholly free nodes given as runs: ([(first node, nodes), ...], {domain: nodes}).
-Runs = tuple[list[tuple[int, int]], dict[int, int]]
+class Runs(NamedTuple):
+    """Wholly free nodes picked for a gang, compactly: ``spans`` of consecutive nodes
+    ``(first node, nodes)``, single ``nodes`` (picked one by one in partly used domains) and
+    how many nodes per scale-up domain."""
+
+    spans: list[tuple[int, int]]
+    singles: list[int]
+    per_domain: dict[int, int]
+
+    def array(self, every: IntArray) -> IntArray:
+        """The nodes as one array (``every``: all node indices, sliced for the spans)."""
+        parts = [every[first : first + n] for first, n in self.spans]
+        if self.singles:
+            parts.append(np.array(self.singles, np.int64))
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 @dataclass(slots=True)
@@ -550,7 +563,7 @@ class ClusterState:
         """A multi-node allocation's accelerators per metrics group: (groups, accelerators)."""
         if allocation.runs is not None:  # a group per domain: no pass over the nodes
             domain_group = self._domain_group
-            groups = {domain_group[d] for d in allocation.runs[1]}
+            groups = {domain_group[d] for d in allocation.runs.per_domain}
             groups.add(self._node_group[int(allocation.nodes[-1])])
             if len(groups) == 1:
                 return list(groups), [float(allocation.accelerators)]
@@ -592,9 +605,7 @@ class ClusterState:
         full_runs = getattr(placement, "full_runs", None)
         runs = full_runs(self, t, full) if full_runs is not None else None
         if runs is not None:
-            every = self._all_nodes
-            slices = [every[first : first + n] for first, n in runs[0]]
-            whole = np.concatenate(slices) if len(slices) > 1 else slices[0]
+            whole = runs.array(self._all_nodes)
             self._flip_runs(t, runs, whole, take=True)
             slices = [whole]
         else:
@@ -728,22 +739,27 @@ class ClusterState:
         size = int(self.type_node_size[t])
         before, after = (size, 0) if take else (0, size)
         node_free = self._node_free
-        total = 0
-        for first, n in runs[0]:
+        total = len(runs.singles)
+        ok = True
+        for first, n in runs.spans:
             stop = first + n
-            if node_free[first:stop] != [before] * n:
-                raise ValueError(
-                    "a gang was given a node that is not wholly free"
-                    if take
-                    else "a gang gave back a node that was not wholly its own"
-                )
+            ok = ok and node_free[first:stop] == [before] * n
             node_free[first:stop] = [after] * n
             total += n
+        for node in runs.singles:
+            ok = ok and node_free[node] == before
+            node_free[node] = after
+        if not ok:
+            raise ValueError(
+                "a gang was given a node that is not wholly free"
+                if take
+                else "a gang gave back a node that was not wholly its own"
+            )
         self.node_free[nodes] = after
         sign = -1 if take else 1
         self.type_free[t] += sign * size * total
         self.type_full[t] += sign * total
-        self._domains_change(runs[1], sign)
+        self._domains_change(runs.per_domain, sign)
 
     def _flip_full(self, t: int, nodes: IntArray, take: bool) -> None:
         """Nodes of type t go from wholly free to wholly used (``take``) or back: node counts

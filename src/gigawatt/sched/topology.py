@@ -104,8 +104,7 @@ class TopologyPacking:
         fleet = state.fleet
         runs = self.full_runs(state, type_index, count)
         if runs is not None:
-            every = state._all_nodes
-            return np.concatenate([every[first : first + n] for first, n in runs[0]])
+            return runs.array(state._all_nodes)
         # One domain (types placed as runs: full_runs answered); else no domain can hold it.
         if not state.type_runs[type_index] and count <= state.type_max_domain_nodes[type_index]:
             domains = state.type_domains[type_index]
@@ -192,23 +191,26 @@ def _fullest_domains_runs(state: ClusterState, buckets: list[list[int]], count: 
 
 
 def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
-    """The first ``count`` wholly free nodes of ``domains``, in the order given, as runs of
-    consecutive nodes ``(first node, nodes)`` (adjacent ones merged) and the nodes taken per
-    domain: a wholly free domain is one run, a partly used one is scanned (node by node, or
-    with numpy for a big domain)."""
+    """The first ``count`` wholly free nodes of ``domains``, in the order given, as ``Runs``:
+    a wholly free domain is one span (adjacent spans merged), a partly used one is scanned
+    (its free nodes as singles; a big domain with numpy, as spans)."""
     node_free = state._node_free
     first_node = state._domain_first_node
     domain_full = state._domain_full
-    runs: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = []
+    singles: list[int] = []
     per_domain: dict[int, int] = {}
     need = count
     size = -1
     for domain in domains:
         first, stop = first_node[domain], first_node[domain + 1]
-        if domain_full[domain] == stop - first:  # wholly free domain: one run, no scan
+        if domain_full[domain] == stop - first:  # wholly free domain: one span, no scan
             taken = min(stop - first, need)
-            starts, lengths = [first], [taken]
-        else:  # the wholly free nodes of the domain, grouped into runs of consecutive ones
+            if spans and spans[-1][0] + spans[-1][1] == first:  # adjacent: merge
+                spans[-1] = (spans[-1][0], spans[-1][1] + taken)
+            else:
+                spans.append((first, taken))
+        else:
             if size < 0:
                 size = state._node_size[first]
             if stop - first > SMALL_SCAN_NODES:  # a big domain (TPU pod): numpy's scan
@@ -217,26 +219,19 @@ def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
                 breaks = (np.flatnonzero(np.diff(free_nodes) != 1) + 1).tolist()
                 bounds = [0, *breaks, taken] if taken else [0]
                 starts = free_nodes[bounds[:-1]].tolist()
-                lengths = [b - a for a, b in itertools.pairwise(bounds)]
+                spans += [
+                    (start, b - a)
+                    for start, (a, b) in zip(starts, itertools.pairwise(bounds), strict=True)
+                ]
             else:
-                free = [first + i for i, f in enumerate(node_free[first:stop]) if f == size][:need]
+                free = [first + i for i, f in enumerate(node_free[first:stop]) if f == size]
+                free = free[:need]
                 taken = len(free)
-                starts, lengths = [], []
-                for node in free:
-                    if starts and starts[-1] + lengths[-1] == node:
-                        lengths[-1] += 1
-                    else:
-                        starts.append(node)
-                        lengths.append(1)
-        for start, n in zip(starts, lengths, strict=True):
-            if runs and runs[-1][0] + runs[-1][1] == start:  # adjacent: merge
-                runs[-1] = (runs[-1][0], runs[-1][1] + n)
-            else:
-                runs.append((start, n))
+                singles += free
         per_domain[domain] = taken
         need -= taken
         if not need:
-            return runs, per_domain
+            return Runs(spans, singles, per_domain)
     raise ValueError("placement counted more free nodes than there are")
 
 

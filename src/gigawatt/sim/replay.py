@@ -679,7 +679,7 @@ def replay(
             if len(placed) == 1:
                 domains[job] = halls[job] = sites[job] = 1
             elif allocation.runs is not None:  # its domains are counted already
-                domain_set = set(allocation.runs[1])
+                domain_set = set(allocation.runs.per_domain)
                 domain_set.add(node_domain[int(placed[-1])])
                 hall_set = {domain_hall[d] for d in domain_set}
                 domains[job] = len(domain_set)
