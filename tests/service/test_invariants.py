@@ -107,12 +107,16 @@ def check(client: TestClient, tenants: dict[str, dict[str, str]]) -> dict[str, o
 # Seeds run (each ~8 s on the shared 2-core machine; seeds 2 and 3 pass too, run by hand:
 # GIGAWATT_INVARIANT_SEEDS=1,2,3). One by default keeps the service suite within its budget.
 SEEDS = [int(s) for s in os.environ.get("GIGAWATT_INVARIANT_SEEDS", "1").split(",")]
+# Queue policies run (the default one by default; GIGAWATT_INVARIANT_POLICIES=fifo,priority,
+# shortest-first,drf,easy-backfill runs them all, ~15 s a case).
+POLICIES = os.environ.get("GIGAWATT_INVARIANT_POLICIES", "easy-backfill").split(",")
 
 
 @pytest.mark.parametrize("failures", [False, True], ids=["no-failures", "failures"])
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("policy", POLICIES)
 def test_random_sessions_keep_every_invariant(
-    database_url: str, seed: int, failures: bool, tmp_path: Path
+    database_url: str, seed: int, failures: bool, tmp_path: Path, policy: str
 ) -> None:
     rng = random.Random(seed)
     clock = Clock()
@@ -124,7 +128,7 @@ def test_random_sessions_keep_every_invariant(
         app = create_app(
             (fleet, dt.date(2026, 1, 1)), database_url, "adm", clock=clock,
             prices_usd_per_hour={"gb200": 2.0}, tick_interval_s=0,
-            failures=str(model) if failures else None, seed=seed,
+            failures=str(model) if failures else None, seed=seed, policy=policy,
         )  # fmt: skip
         return TestClient(app)
 
