@@ -290,6 +290,11 @@ class ClusterState:
             self._allowed_cache[mask] = cached
         return cached
 
+    def job_columns(self) -> tuple[list[int], list[int], list[float], list[int]]:
+        """Per job, as Python lists: accelerators, GPU milli, estimated seconds, allowed type
+        mask (``JobTable``'s columns; a live service appends to them as jobs arrive)."""
+        return self._job_acc, self._job_milli, self._job_estimate, self._job_allowed
+
     def free_accelerators(self) -> int:
         """Wholly free accelerators on online nodes, all types."""
         return sum(self.type_free)

@@ -239,23 +239,6 @@ class DominantResourceFairness:
             decisions.append(Decision(job, allocation))
 
 
-@dataclass(frozen=True)
-class _Columns:
-    accelerators: list[int]
-    gpu_milli: list[int]
-    estimate_s: list[float]
-    allowed: list[int]
-
-    @classmethod
-    def of(cls, jobs: JobTable) -> _Columns:
-        return cls(
-            jobs.accelerators.tolist(),
-            jobs.gpu_milli.tolist(),
-            jobs.estimate_s.astype(float).tolist(),
-            jobs.allowed.tolist(),
-        )
-
-
 @dataclass
 class _Reservation:
     """EASY's promise to the blocked head job: its type, shadow time and spare accelerators."""
@@ -277,17 +260,9 @@ class EasyBackfill:
         self._reservation: _Reservation | None = None
         self._epoch = -1
         self._fleet_epoch = -1
-        self._columns_of: tuple[JobTable, _Columns] | None = None
 
     def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
         return _fifo_key(jobs, job)
-
-    def _columns(self, jobs: JobTable) -> _Columns:
-        """The job columns backfill reads per candidate, as Python lists (cached per table):
-        indexing a list is several times cheaper than indexing a NumPy array."""
-        if self._columns_of is None or self._columns_of[0] is not jobs:
-            self._columns_of = (jobs, _Columns.of(jobs))
-        return self._columns_of[1]
 
     def _reserve(self, job: int, state: ClusterState, now: float) -> _Reservation:
         best: _Reservation | None = None
@@ -337,10 +312,9 @@ class EasyBackfill:
         else:
             candidates = [j for j in queue.recent if j in queue and j != head]
         queue.recent.clear()
-        columns = self._columns(state.jobs)
-        accelerators, milli, estimate, allowed = (
-            columns.accelerators, columns.gpu_milli, columns.estimate_s, columns.allowed
-        )
+        # The per-job columns as Python lists (indexing a list is several times cheaper than a
+        # NumPy array), kept by the cluster state (a live service grows them in place).
+        accelerators, milli, estimate, allowed = state.job_columns()
         reserved_type = reservation.type_index
         shadow_s = reservation.shadow_s
         # Fleet types per allowed mask, and whether the reserved type is among them.
