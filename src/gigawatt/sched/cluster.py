@@ -27,6 +27,7 @@ accelerator" is: free counts in 0..S per node and free milli in 0..1000 per shar
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
@@ -259,6 +260,10 @@ class ClusterState:
         self.freed_epoch = 0
         #: Bumped whenever nodes come or go (promises about future capacity change).
         self.fleet_epoch = 0
+        #: The latest time a promise about future capacity counts on running jobs' ends (EASY
+        #: sets its shadow time); a job restarted with its old end later does not bump
+        #: ``fleet_epoch``. inf: every restart does.
+        self.promise_s = math.inf
         self._allowed_cache: dict[int, tuple[int, ...]] = {}
         self._job_acc: list[int] = jobs.accelerators.tolist()
         self._job_milli: list[int] = jobs.gpu_milli.tolist()
@@ -477,15 +482,18 @@ class ClusterState:
     def restart(self, job: int, now: float) -> Allocation:
         """The running ``job`` starts over at ``now`` on the nodes it holds (a spare stood in
         for a failed one): its start and estimated end move; capacity and usage accounting are
-        unchanged. Bumps ``fleet_epoch``: promises made from the old end (EASY's shadow time)
-        no longer hold."""
+        unchanged. Bumps ``fleet_epoch`` if the old end was counted on by a promise (at or
+        before ``promise_s``, EASY's shadow time): the end only moves later, so a job that was
+        to end after the promise changes nothing the promise relied on."""
         allocation = self.allocations[job]
         ends = self.running_ends[allocation.type]
-        del ends[bisect.bisect_left(ends, (allocation.end_estimate_s, job))]
+        old_end = allocation.end_estimate_s
+        del ends[bisect.bisect_left(ends, (old_end, job))]
         allocation.start_s = now
         allocation.end_estimate_s = now + self._job_estimate[job]
         bisect.insort(ends, (allocation.end_estimate_s, job))
-        self.fleet_epoch += 1
+        if old_end <= self.promise_s:
+            self.fleet_epoch += 1
         return allocation
 
     def _commit(self, allocation: Allocation) -> None:

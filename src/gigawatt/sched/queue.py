@@ -304,6 +304,7 @@ class EasyBackfill:
             reservation = self._reserve(head, state, now)
             self._reservation = reservation
             self._fleet_epoch = state.fleet_epoch
+            state.promise_s = reservation.shadow_s
         assert reservation is not None
         # 3. Backfill. Without freed capacity since the last pass only newcomers can start.
         full_pass = fresh or state.freed_epoch != self._epoch
