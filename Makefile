@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/gigawatt run scenarios/anthropic-fluidstack-2026.yaml --out runs/demo
 
+# Everything but the service and end-to-end tests on two processes (pytest-xdist; they use
+# only their own temporary files), then those two serially (servers, ports, a database).
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --ignore=tests/service --ignore=tests/e2e
+	$(BIN)/pytest tests/service tests/e2e
 
 # The service tests again, against PostgreSQL (CI runs this after `make test`).
 test-service: $(STAMP)
