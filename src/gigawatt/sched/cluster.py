@@ -47,9 +47,6 @@ SMALL_SCAN_NODES = 64
 SMALL_GANG_NODES = 4
 #: Gangs of more nodes than this update the node mirror by slices of consecutive nodes.
 MIRROR_SLICE_NODES = 4096
-#: Gangs of at most this many nodes are taken and given back node by node in Python (fewer
-#: numpy calls); larger ones with vectorized passes.
-PYTHON_GANG_NODES = 1024
 #: Halls whose scale-up domains have 2..this many nodes keep their domains in buckets by
 #: wholly free node count, so a gang picks its domains with a few list look-ups instead of a
 #: pass over every domain of the hall (NVL72 racks: 18 nodes; TPU pods: thousands, few).
