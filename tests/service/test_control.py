@@ -42,13 +42,18 @@ def held(client: TestClient) -> int:
     return int(capacity["online"] - capacity["free"])
 
 
+def tenant_acme(client: TestClient) -> dict[str, str]:
+    """Creates tenant acme (32 GB200 quota); its auth header."""
+    made = client.post(
+        "/v1/admin/tenants", json={"name": "acme", "quotas": {"gb200": 32}}, headers=ADMIN
+    ).json()
+    return {"Authorization": f"Bearer {made['token']}"}
+
+
 def test_restart_puts_running_jobs_back_on_their_exact_nodes(database_url: str) -> None:
     start = serving(database_url)
     with start() as client:
-        made = client.post(
-            "/v1/admin/tenants", json={"name": "acme", "quotas": {"gb200": 32}}, headers=ADMIN
-        ).json()
-        acme = {"Authorization": f"Bearer {made['token']}"}
+        acme = tenant_acme(client)
 
         def submit(accelerators: int) -> str:
             body = {"accelerator": "gb200", "accelerators": accelerators, "estimate_s": 86_400.0}
@@ -73,10 +78,7 @@ def test_a_job_whose_node_is_down_after_a_restart_is_requeued_with_the_reason(
 ) -> None:
     start = serving(database_url)
     with start() as client:
-        made = client.post(
-            "/v1/admin/tenants", json={"name": "acme", "quotas": {"gb200": 32}}, headers=ADMIN
-        ).json()
-        acme = {"Authorization": f"Bearer {made['token']}"}
+        acme = tenant_acme(client)
         body = {"accelerator": "gb200", "accelerators": 4, "estimate_s": 86_400.0}
         first = client.post("/v1/jobs", json=body, headers=acme).json()
         second = client.post("/v1/jobs", json=body, headers=acme).json()
