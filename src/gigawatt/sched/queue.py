@@ -29,6 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
+from gigawatt.fleet.nodes import IntArray
 from gigawatt.sched.cluster import Allocation, ClusterState, GangPlacement, make_placement
 from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
 
@@ -260,6 +261,7 @@ class EasyBackfill:
         self._reservation: _Reservation | None = None
         self._epoch = -1
         self._fleet_epoch = -1
+        self._blocked = (-1, -1)  # (job, freed epoch) of the last job that did not fit in order
 
     def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
         return _fifo_key(jobs, job)
@@ -275,15 +277,17 @@ class EasyBackfill:
 
     def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
         decisions: list[Decision] = []
-        started: set[int] = set()
-        # 1. Start jobs in order while they fit.
+        # 1. Start jobs in order while they fit (a job that did not fit last time still does
+        # not if no capacity was freed or added since: it is not tried again).
         head_index = 0
         for job in queue:
+            if (job, state.freed_epoch) == self._blocked:
+                break
             allocation = state.place(job, self.placement, now)
             if allocation is None:
+                self._blocked = (job, state.freed_epoch)
                 break
             decisions.append(Decision(job, allocation))
-            started.add(job)
             head_index += 1
         if head_index == len(queue):
             queue.recent.clear()
@@ -313,58 +317,154 @@ class EasyBackfill:
         else:
             candidates = [j for j in queue.recent if j in queue and j != head]
         queue.recent.clear()
+        if len(candidates) > PREFILTER_FROM:
+            decisions += self._backfill_many(candidates, state, now, reservation)
+        else:
+            decisions += self._backfill_few(candidates, state, now, reservation)
+        self._epoch = state.freed_epoch
+        return decisions
+
+    def _types_of(
+        self, state: ClusterState, job: int, reserved_type: int
+    ) -> tuple[tuple[int, ...], bool]:
+        """The job's fleet types, and whether the reserved type is among them."""
+        types = state.allowed_types(job)
+        return types, reserved_type in types
+
+    def _try(
+        self,
+        job: int,
+        types: tuple[int, ...],
+        kept_off: bool,
+        late: bool,
+        state: ClusterState,
+        now: float,
+        reservation: _Reservation,
+    ) -> Allocation | None:
+        """Place one backfill candidate (off the reserved type if ``kept_off``); a start that
+        ends after the shadow time on the reserved type uses up the head's spare accelerators."""
+        if kept_off:
+            types = tuple(t for t in types if t != reservation.type_index)
+        allocation = state.place(job, self.placement, now, types)
+        if allocation is not None and late and allocation.type == reservation.type_index:
+            reservation.extra -= int(allocation.counts.sum())
+        return allocation
+
+    def _backfill_few(
+        self, candidates: list[int], state: ClusterState, now: float, reservation: _Reservation
+    ) -> list[Decision]:
+        """Backfill a few candidates one by one (NumPy calls would cost more than they save).
+
+        A candidate that ends by the shadow time may use any allowed type; one that ends later
+        may use the reserved type only within the head's spare accelerators (else it is *kept
+        off* it). Within a pass free capacity only shrinks, so per (allowed mask, kept off) the
+        smallest request that did not fit marks every request as large as hopeless."""
+        decisions: list[Decision] = []
         # The per-job columns as Python lists (indexing a list is several times cheaper than a
         # NumPy array), kept by the cluster state (a live service grows them in place).
         accelerators, milli, estimate, allowed = state.job_columns()
-        reserved_type = reservation.type_index
         shadow_s = reservation.shadow_s
-        # Fleet types per allowed mask, and whether the reserved type is among them.
         types_of: dict[int, tuple[tuple[int, ...], bool]] = {}
-        # (allowed mask, kept off the reserved type) -> smallest request that did not fit: within
-        # a pass free capacity only shrinks, so anything as large fails too.
         too_big: dict[tuple[int, bool], float] = {}
         free = state.free_accelerators()
         shared_room = state.has_shared_room()
-        if len(candidates) > PREFILTER_FROM:
-            # Free capacity only shrinks within a pass: a whole job larger than all of it now
-            # cannot start in this pass, so it is left out without changing any decision (it
-            # would only have lowered its key's too-big mark, which no later job can pass).
-            picked = np.asarray(candidates, np.int64)
-            fits = (state.jobs.gpu_milli[picked] < WHOLE_MILLI) | (
-                state.jobs.accelerators[picked] <= free
-            )
-            candidates = picked[fits].tolist()
         for job in candidates:
             if free == 0 and not shared_room:
                 break
             size = float(accelerators[job]) * float(milli[job])
-            ends_in_time = now + estimate[job] <= shadow_s
+            late = now + estimate[job] > shadow_s
             mask = allowed[job]
             entry = types_of.get(mask)
             if entry is None:
-                all_types = state.allowed_types(job)
-                entry = (all_types, reserved_type in all_types)
-                types_of[mask] = entry
+                entry = types_of[mask] = self._types_of(state, job, reservation.type_index)
             types, has_reserved = entry
-            kept_off = not ends_in_time and has_reserved and accelerators[job] > reservation.extra
+            kept_off = late and has_reserved and accelerators[job] > reservation.extra
             key = (mask, kept_off)
             if size >= too_big.get(key, float("inf")):
                 continue
             if milli[job] >= WHOLE_MILLI and accelerators[job] > free:
                 too_big[key] = size  # more whole accelerators than are free anywhere
                 continue
-            if kept_off:
-                types = tuple(t for t in types if t != reserved_type)
-            allocation = state.place(job, self.placement, now, types)
+            allocation = self._try(job, types, kept_off, late, state, now, reservation)
             if allocation is None:
                 too_big[key] = size
                 continue
-            if not ends_in_time and allocation.type == reserved_type:
-                reservation.extra -= int(allocation.counts.sum())
             decisions.append(Decision(job, allocation))
             free = state.free_accelerators()
             shared_room = state.has_shared_room()
-        self._epoch = state.freed_epoch
+        return decisions
+
+    def _backfill_many(
+        self, candidates: list[int], state: ClusterState, now: float, reservation: _Reservation
+    ) -> list[Decision]:
+        """`_backfill_few`'s decisions, found with a few NumPy steps instead of a Python step
+        per candidate: in a busy queue most candidates are hopeless (as large as one of their
+        kind that already failed), so each step jumps straight to the next candidate whose
+        request is below its kind's mark, and only that one is tried. The marks and which
+        candidates are kept off the reserved type change only when a candidate is tried."""
+        decisions: list[Decision] = []
+        free = state.free_accelerators()
+        shared_room = state.has_shared_room()
+        table = state.jobs
+        picked = np.asarray(candidates, np.int64)
+        acc = table.accelerators[picked]
+        whole = table.gpu_milli[picked] >= WHOLE_MILLI
+        # Free capacity only shrinks within a pass: a whole job larger than all of it now
+        # cannot start in this pass, so it is left out without changing any decision (it
+        # would only have lowered its key's too-big mark, which no later job can pass).
+        fits = ~whole | (acc <= free)
+        if not fits.all():
+            picked, acc, whole = picked[fits], acc[fits], whole[fits]
+        if len(picked) == 0:
+            return decisions
+        size = acc * table.gpu_milli[picked]
+        late = now + table.estimate_s[picked] > reservation.shadow_s
+        masks = table.allowed[picked]
+        # Kinds: one per distinct allowed mask (x2: kept off the reserved type or not).
+        if masks[0] == masks[-1] and (masks == masks[0]).all():
+            kind_of = np.zeros(len(picked), np.int64)
+            first_of_kind = [int(picked[0])]
+        else:
+            _, first, kind_of = np.unique(masks, return_index=True, return_inverse=True)
+            first_of_kind = picked[first].tolist()
+        entries = [self._types_of(state, j, reservation.type_index) for j in first_of_kind]
+        has_reserved = np.array([e[1] for e in entries])[kind_of]
+        late_on_reserved = late & has_reserved
+
+        def keys() -> IntArray:
+            kept_off = late_on_reserved & (acc > reservation.extra)
+            return np.asarray(kind_of * 2 + kept_off, np.int64)
+
+        key = keys()
+        # Per key, the smallest request that did not fit (as `_backfill_few`'s too_big).
+        mark = np.full(2 * len(entries), np.iinfo(np.int64).max, np.int64)
+        extra = reservation.extra
+        position = 0
+        while position < len(picked):
+            if free == 0 and not shared_room:
+                break
+            hopeful = np.flatnonzero(size[position:] < mark[key[position:]])
+            if len(hopeful) == 0:
+                break
+            i = position + int(hopeful[0])
+            position = i + 1
+            k = int(key[i])
+            if whole[i] and acc[i] > free:
+                mark[k] = size[i]  # more whole accelerators than are free anywhere
+                continue
+            job = int(picked[i])
+            allocation = self._try(
+                job, entries[k >> 1][0], bool(k & 1), bool(late[i]), state, now, reservation
+            )
+            if allocation is None:
+                mark[k] = size[i]
+                continue
+            decisions.append(Decision(job, allocation))
+            free = state.free_accelerators()
+            shared_room = state.has_shared_room()
+            if reservation.extra != extra:
+                extra = reservation.extra
+                key = keys()
         return decisions
 
 
