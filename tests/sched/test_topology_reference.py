@@ -4,6 +4,8 @@ the state's wholly-free counters always equal a recount from the nodes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from gigawatt.fleet.topology import HallBlock, build_fleet
 from gigawatt.sched.cluster import ClusterState, make_placement
 from gigawatt.sched.jobs import simple_jobs
 from gigawatt.sched.reference import reference_full_nodes
+from gigawatt.sched.topology import _full_nodes_array
 
 # (accelerators per node, nodes per domain): an NVL72-like rack, one-node domains, a bigger
 # rack, a small one, a TPU-like pod (halls of few big domains, scanned with numpy).
@@ -90,3 +93,91 @@ def test_fast_gang_choice_equals_the_reference(
     state.bring_online(np.asarray(down, np.int64), 3.0)
     recount_matches(state)
     assert checked > 0
+
+
+# Hall kinds of one accelerator type (4 per node), as (nodes per domain, nodes per hall per
+# drawn unit): racks of 18 and of 40 (bucketed), pods of 300 (few big domains once the hall
+# has more than BUCKET_DOMAIN_NODES nodes), one-node domains (the type is then not placed as
+# runs: the NumPy path); the last drawn less often.
+KINDS = [(18, 6), (40, 6), (300, 10), (1, 20)]
+KIND_DRAWS = [0, 0, 1, 1, 2, 2, 3]
+
+
+def _domain_order(nodes: list[int], node_domain: list[int]) -> dict[int, int]:
+    """Nodes per domain, domains in the order of their first node in ``nodes``."""
+    tally: dict[int, int] = {}
+    for node in nodes:
+        domain = node_domain[node]
+        tally[domain] = tally.get(domain, 0) + 1
+    return tally
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    halls=st.lists(
+        st.tuples(st.integers(0, 2), st.sampled_from(KIND_DRAWS), st.integers(1, 60)),
+        min_size=2,
+        max_size=8,
+    ),
+    twin=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+def test_gangs_over_several_halls_equal_the_reference(
+    halls: list[tuple[int, int, int]], twin: bool, seed: int
+) -> None:
+    """Gangs up to the whole type's size on several halls of mixed kinds (and sites), with
+    nodes failing and returning in between (and sites that tie): the runs pick the reference's nodes, domain by
+    domain in the reference's order, the NumPy path picks the same nodes, and the counters
+    equal a recount after every take and give-back."""
+    blocks = [
+        HallBlock(f"s{site}", f"h{i}", "a", nodes * KINDS[kind][1], 4, KINDS[kind][0], 0.0)
+        for i, (site, kind, nodes) in enumerate(halls)
+    ]
+    if twin:  # the same halls again on other sites: sites tie (ties go to the lowest index)
+        blocks += [replace(b, site=f"t{b.site}", hall=f"t{b.hall}") for b in blocks]
+    fleet = build_fleet(blocks)
+    total = fleet.node_count
+    rng = np.random.default_rng(seed)
+    count = 120
+    gang_nodes = rng.integers(1, max(2, total), count)
+    accelerators = 4 * gang_nodes + rng.integers(0, 2, count) * 2
+    accelerators[rng.random(count) < 0.3] = 2  # small jobs leave partly used nodes
+    jobs = simple_jobs(np.zeros(count), accelerators, np.full(count, 10.0))
+    state = ClusterState(fleet, jobs)
+    state.bring_online(np.arange(total), 0.0)
+    placement = make_placement("topology")
+    node_domain = fleet.node_domain.tolist()
+    running: list[int] = []
+    down: list[int] = []
+    for job in range(count):
+        if running and rng.random() < 0.4:
+            state.release(running.pop(int(rng.integers(len(running)))), 1.0)
+            recount_matches(state)
+        if rng.random() < 0.15:  # a few nodes fail (their jobs end) or come back
+            if down and rng.random() < 0.5:
+                state.bring_online(np.asarray(down, np.int64), 1.0)
+                down = []
+            else:
+                failed = rng.choice(total, size=min(3, total), replace=False).tolist()
+                for allocation in state.take_offline(np.asarray(failed, np.int64), 1.0):
+                    running.remove(allocation.job)
+                down = sorted(set(down) | set(failed))
+            recount_matches(state)
+        whole = int(accelerators[job]) // 4
+        if 1 < whole <= state.type_full[0]:
+            reference = reference_full_nodes(state, 0, whole)
+            fast = placement.full_nodes(state, 0, whole).tolist()
+            assert sorted(fast) == sorted(reference)
+            assert sorted(_full_nodes_array(state, 0, whole).tolist()) == sorted(reference)
+            runs = placement.full_runs(state, 0, whole)
+            assert (runs is not None) == state.type_runs[0]
+            if runs is not None:
+                expected = _domain_order(reference, node_domain)
+                assert list(runs.per_domain.items()) == list(expected.items())
+        allocation = state.place(job, placement, 1.0, types=(0,))
+        if allocation is not None:
+            running.append(job)
+            if allocation.runs is not None:
+                held = allocation.nodes[allocation.counts == 4].tolist()
+                assert allocation.runs.per_domain == _domain_order(held, node_domain)
+        recount_matches(state)

@@ -173,6 +173,7 @@ class ClusterState:
         self._domain_hall: list[int] = fleet.domain_hall.tolist()
         self._domain_first_node: list[int] = fleet.domain_first_node.tolist()
         self._hall_first_domain: list[int] = fleet.hall_first_domain.tolist()
+        self._hall_site: list[int] = fleet.hall_site.tolist()
         self.type_domains = [
             np.flatnonzero(fleet.hall_type[fleet.domain_hall] == t) for t in range(types)
         ]

@@ -74,8 +74,8 @@ class TopologyPacking:
 
     def full_runs(self, state: ClusterState, type_index: int, count: int) -> Runs | None:
         """``full_nodes``' choice as runs of consecutive nodes and the nodes taken per domain,
-        where the type's halls keep domain buckets or have few domains (``type_runs``) and the
-        gang fits one domain or one hall (the common case); None otherwise."""
+        where the type's halls keep domain buckets or have few domains (``type_runs``); None
+        for other types."""
         if not state.type_runs[type_index]:
             return None
         if count <= state.type_max_domain_nodes[type_index]:
@@ -83,58 +83,53 @@ class TopologyPacking:
             if domain >= 0:
                 return _full_runs_of(state, [domain], count)
         hall = _tightest_hall(state, type_index, count)
-        if hall < 0:
-            return None
-        buckets = state.domain_buckets[hall]
-        if buckets is not None:
-            return _fullest_domains_runs(state, buckets, count)
-        fleet = state.fleet
-        first, stop = int(fleet.hall_first_domain[hall]), int(fleet.hall_first_domain[hall + 1])
-        domain_full = state._domain_full
-        picked: list[int] = []
-        covered = 0
-        for domain in sorted(range(first, stop), key=lambda d: -domain_full[d]):  # stable
-            picked.append(domain)
-            covered += domain_full[domain]
-            if covered >= count:
-                return _full_runs_of(state, picked, count)
-        raise ValueError("placement counted more free nodes than there are")
+        if hall >= 0:
+            buckets = state.domain_buckets[hall]
+            if buckets is not None:
+                return _fullest_domains_runs(state, buckets, count)
+            return _fullest_domains_of_halls(state, [hall], count)
+        return _fullest_domains_of_halls(state, _fullest_halls(state, type_index, count), count)
 
     def full_nodes(self, state: ClusterState, type_index: int, count: int) -> IntArray:
-        fleet = state.fleet
         runs = self.full_runs(state, type_index, count)
         if runs is not None:
             return runs.array(state._all_nodes)
-        # One domain (types placed as runs: full_runs answered); else no domain can hold it.
-        if not state.type_runs[type_index] and count <= state.type_max_domain_nodes[type_index]:
-            domains = state.type_domains[type_index]
-            per_domain = state.domain_full[domains]
-            fits = np.flatnonzero(per_domain >= count)
-            if len(fits):
-                best = domains[fits[np.argmin(per_domain[fits])]]
-                return _full_nodes_in(state, np.array([best]), count)
-        hall = _tightest_hall(state, type_index, count)
-        if hall >= 0:  # (types placed as runs: full_runs answered those)
-            first, stop = int(fleet.hall_first_domain[hall]), int(fleet.hall_first_domain[hall + 1])
-            if int(state.hall_max_domain_nodes[hall]) == 1:  # one node per domain: any order
-                lo, hi = int(fleet.hall_first_node[hall]), int(fleet.hall_first_node[hall + 1])
-                free = np.flatnonzero(state.node_free[lo:hi] == state.type_node_size[type_index])
-                return np.asarray(free[:count] + lo, np.int64)
-            hall_domains = np.arange(first, stop, dtype=np.int64)
-            picked_domains = hall_domains[_fullest_prefix(state.domain_full[first:stop], count)]
-            return _full_nodes_in(state, picked_domains, count)
-        halls = state.type_halls[type_index]
-        per_hall = state.hall_full[halls]
-        sites = fleet.hall_site[halls]
-        per_site = np.bincount(sites, weights=per_hall).astype(np.int64)
-        fits = np.flatnonzero(per_site >= count)
-        candidates = halls[sites == fits[np.argmin(per_site[fits])]] if len(fits) else halls
-        chosen = candidates[_fullest_prefix(state.hall_full[candidates], count)]
-        hall_domains = _ranges(fleet.hall_first_domain[chosen], fleet.hall_first_domain[chosen + 1])
-        if int(state.hall_max_domain_nodes[chosen].max()) == 1:
-            return _full_nodes_in(state, hall_domains, count)  # one node per domain: any order
-        picked = hall_domains[_fullest_prefix(state.domain_full[hall_domains], count)]
-        return _full_nodes_in(state, picked, count)
+        return _full_nodes_array(state, type_index, count)
+
+
+def _full_nodes_array(state: ClusterState, type_index: int, count: int) -> IntArray:
+    """``full_nodes``' choice with NumPy over the candidate domains and nodes (any type; used
+    for types whose halls are not placed as runs, e.g. halls of one-node domains)."""
+    fleet = state.fleet
+    if count <= state.type_max_domain_nodes[type_index]:
+        domains = state.type_domains[type_index]
+        per_domain = state.domain_full[domains]
+        fits = np.flatnonzero(per_domain >= count)
+        if len(fits):
+            best = domains[fits[np.argmin(per_domain[fits])]]
+            return _full_nodes_in(state, np.array([best]), count)
+    hall = _tightest_hall(state, type_index, count)
+    if hall >= 0:
+        first, stop = int(fleet.hall_first_domain[hall]), int(fleet.hall_first_domain[hall + 1])
+        if int(state.hall_max_domain_nodes[hall]) == 1:  # one node per domain: any order
+            lo, hi = int(fleet.hall_first_node[hall]), int(fleet.hall_first_node[hall + 1])
+            free = np.flatnonzero(state.node_free[lo:hi] == state.type_node_size[type_index])
+            return np.asarray(free[:count] + lo, np.int64)
+        hall_domains = np.arange(first, stop, dtype=np.int64)
+        picked_domains = hall_domains[_fullest_prefix(state.domain_full[first:stop], count)]
+        return _full_nodes_in(state, picked_domains, count)
+    halls = state.type_halls[type_index]
+    per_hall = state.hall_full[halls]
+    sites = fleet.hall_site[halls]
+    per_site = np.bincount(sites, weights=per_hall).astype(np.int64)
+    fits = np.flatnonzero(per_site >= count)
+    candidates = halls[sites == fits[np.argmin(per_site[fits])]] if len(fits) else halls
+    chosen = candidates[_fullest_prefix(state.hall_full[candidates], count)]
+    hall_domains = _ranges(fleet.hall_first_domain[chosen], fleet.hall_first_domain[chosen + 1])
+    if int(state.hall_max_domain_nodes[chosen].max()) == 1:
+        return _full_nodes_in(state, hall_domains, count)  # one node per domain: any order
+    picked = hall_domains[_fullest_prefix(state.domain_full[hall_domains], count)]
+    return _full_nodes_in(state, picked, count)
 
 
 def _tightest_domain(state: ClusterState, type_index: int, count: int) -> int:
@@ -187,6 +182,70 @@ def _fullest_domains_runs(state: ClusterState, buckets: list[list[int]], count: 
             covered += k
             if covered >= count:
                 return _full_runs_of(state, picked, count)
+    raise ValueError("placement counted more free nodes than there are")
+
+
+def _fullest_halls(state: ClusterState, type_index: int, count: int) -> list[int]:
+    """Halls for a gang no hall of the type holds: of the site with the fewest wholly free
+    nodes of the type that still holds it (ties to the lowest index), else of the whole
+    fleet, the fullest first (ties to the lowest index) until they hold ``count``."""
+    halls = state._type_halls[type_index]
+    hall_full = state._hall_full
+    hall_site = state._hall_site
+    per_site: dict[int, int] = {}
+    for hall in halls:
+        site = hall_site[hall]
+        per_site[site] = per_site.get(site, 0) + hall_full[hall]
+    best, best_full = -1, 0
+    for site, full in per_site.items():
+        if full >= count and (best < 0 or full < best_full or (full == best_full and site < best)):
+            best, best_full = site, full
+    candidates = [h for h in halls if hall_site[h] == best] if best >= 0 else halls
+    chosen: list[int] = []
+    covered = 0
+    for hall in sorted(candidates, key=lambda h: -hall_full[h]):  # stable: ties by index
+        chosen.append(hall)
+        covered += hall_full[hall]
+        if covered >= count:
+            return chosen
+    raise ValueError("placement counted more free nodes than there are")
+
+
+def _fullest_domains_of_halls(state: ClusterState, halls: list[int], count: int) -> Runs:
+    """The first ``count`` wholly free nodes of the domains of ``halls`` taken fullest first,
+    ties in the order of ``halls`` and then by index, as runs: a bucketed hall's domains from
+    its domain buckets, a hall of few domains by a pass over them."""
+    all_buckets = state.domain_buckets
+    domain_full = state._domain_full
+    first_domain = state._hall_first_domain
+    sources: list[list[list[int]] | dict[int, list[int]]] = []
+    levels: set[int] = set()
+    for hall in halls:
+        buckets = all_buckets[hall]
+        if buckets is not None:
+            sources.append(buckets)
+            levels.update(k for k in range(1, len(buckets)) if buckets[k])
+        else:
+            by_full: dict[int, list[int]] = {}
+            for domain in range(first_domain[hall], first_domain[hall + 1]):
+                full = domain_full[domain]
+                if full:
+                    by_full.setdefault(full, []).append(domain)
+            sources.append(by_full)
+            levels.update(by_full)
+    picked: list[int] = []
+    covered = 0
+    for k in sorted(levels, reverse=True):
+        for source in sources:
+            if isinstance(source, dict):
+                domains = source.get(k, ())
+            else:
+                domains = source[k] if k < len(source) else ()
+            for domain in domains:
+                picked.append(domain)
+                covered += k
+                if covered >= count:
+                    return _full_runs_of(state, picked, count)
     raise ValueError("placement counted more free nodes than there are")
 
 
