@@ -10,12 +10,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gigawatt.sched.topology  # noqa: F401
 from gigawatt.fleet.topology import HallBlock, build_fleet
+from gigawatt.sched import topology
 from gigawatt.sched.cluster import ClusterState, make_placement
 from gigawatt.sched.jobs import simple_jobs
 from gigawatt.sched.reference import reference_full_nodes
-from gigawatt.sched.topology import _full_nodes_array
 
 # (accelerators per node, nodes per domain): an NVL72-like rack, one-node domains, a bigger
 # rack, a small one, a TPU-like pod (halls of few big domains, scanned with numpy).
@@ -120,15 +119,26 @@ def _domain_order(nodes: list[int], node_domain: list[int]) -> dict[int, int]:
         max_size=8,
     ),
     twin=st.booleans(),
+    numpy_from=st.sampled_from([0, 4, topology.NUMPY_RUNS_DOMAINS]),
     seed=st.integers(0, 2**31),
 )
 def test_gangs_over_several_halls_equal_the_reference(
-    halls: list[tuple[int, int, int]], twin: bool, seed: int
+    halls: list[tuple[int, int, int]], twin: bool, numpy_from: int, seed: int
 ) -> None:
     """Gangs up to the whole type's size on several halls of mixed kinds (and sites), with
     nodes failing and returning in between (and sites that tie): the runs pick the reference's nodes, domain by
     domain in the reference's order, the NumPy path picks the same nodes, and the counters
-    equal a recount after every take and give-back."""
+    equal a recount after every take and give-back. Runs over more than ``numpy_from``
+    domains are collected with NumPy."""
+    default = topology.NUMPY_RUNS_DOMAINS
+    topology.NUMPY_RUNS_DOMAINS = numpy_from
+    try:
+        _several_halls_history(halls, twin, seed)
+    finally:
+        topology.NUMPY_RUNS_DOMAINS = default
+
+
+def _several_halls_history(halls: list[tuple[int, int, int]], twin: bool, seed: int) -> None:
     blocks = [
         HallBlock(f"s{site}", f"h{i}", "a", nodes * KINDS[kind][1], 4, KINDS[kind][0], 0.0)
         for i, (site, kind, nodes) in enumerate(halls)
@@ -168,12 +178,14 @@ def test_gangs_over_several_halls_equal_the_reference(
             reference = reference_full_nodes(state, 0, whole)
             fast = placement.full_nodes(state, 0, whole).tolist()
             assert sorted(fast) == sorted(reference)
-            assert sorted(_full_nodes_array(state, 0, whole).tolist()) == sorted(reference)
+            assert sorted(topology._full_nodes_array(state, 0, whole).tolist()) == sorted(reference)
             runs = placement.full_runs(state, 0, whole)
             assert (runs is not None) == state.type_runs[0]
             if runs is not None:
                 expected = _domain_order(reference, node_domain)
                 assert list(runs.per_domain.items()) == list(expected.items())
+                spanned = [n for first, k in runs.spans for n in range(first, first + k)]
+                assert sorted(spanned + runs.singles) == sorted(reference)
         allocation = state.place(job, placement, 1.0, types=(0,))
         if allocation is not None:
             running.append(job)

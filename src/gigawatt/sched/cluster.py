@@ -58,14 +58,18 @@ FEW_DOMAINS = 64
 class Runs(NamedTuple):
     """Wholly free nodes picked for a gang, compactly: ``spans`` of consecutive nodes
     ``(first node, nodes)``, single ``nodes`` (picked one by one in partly used domains) and
-    how many nodes per scale-up domain."""
+    how many nodes per scale-up domain; ``nodes``: all of them as one array, when the
+    placement built it already."""
 
     spans: list[tuple[int, int]]
     singles: list[int]
     per_domain: dict[int, int]
+    nodes: IntArray | None = None
 
     def array(self, every: IntArray) -> IntArray:
         """The nodes as one array (``every``: all node indices, sliced for the spans)."""
+        if self.nodes is not None:
+            return self.nodes
         parts = [every[first : first + n] for first, n in self.spans]
         if self.singles:
             parts.append(np.array(self.singles, np.int64))

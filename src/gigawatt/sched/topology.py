@@ -31,6 +31,10 @@ from gigawatt.sched.cluster import (
     register_placement,
 )
 
+#: Gangs over more scale-up domains than this collect their nodes with NumPy (one pass over
+#: the domains' nodes) rather than domain by domain in Python.
+NUMPY_RUNS_DOMAINS = 64
+
 
 def _ranges(first: IntArray, stop: IntArray) -> IntArray:
     """Concatenated ``arange(first[i], stop[i])`` for all i, vectorized."""
@@ -252,7 +256,10 @@ def _fullest_domains_of_halls(state: ClusterState, halls: list[int], count: int)
 def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
     """The first ``count`` wholly free nodes of ``domains``, in the order given, as ``Runs``:
     a wholly free domain is one span (adjacent spans merged), a partly used one is scanned
-    (its free nodes as singles; a big domain with numpy, as spans)."""
+    (its free nodes as singles; a big domain with numpy, as spans). Over more than
+    ``NUMPY_RUNS_DOMAINS`` domains, ``_full_runs_numpy``."""
+    if len(domains) > NUMPY_RUNS_DOMAINS:
+        return _full_runs_numpy(state, domains, count)
     node_free = state._node_free
     first_node = state._domain_first_node
     domain_full = state._domain_full
@@ -292,6 +299,35 @@ def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
         if not need:
             return Runs(spans, singles, per_domain)
     raise ValueError("placement counted more free nodes than there are")
+
+
+def _full_runs_numpy(state: ClusterState, domains: list[int], count: int) -> Runs:
+    """``_full_runs_of`` with NumPy: one pass over the domains' nodes, the free ones grouped
+    into spans of consecutive nodes (a partly used rack gives a few spans, not a single per
+    node), the nodes per domain from the domains' counters."""
+    picked = np.array(domains, np.int64)
+    bounds = state.fleet.domain_first_node
+    nodes = _ranges(bounds[picked], bounds[picked + 1])
+    size = state._node_size[state._domain_first_node[domains[0]]]
+    free = nodes[state.node_free[nodes] == size]
+    if len(free) < count:
+        raise ValueError("placement counted more free nodes than there are")
+    free = free[:count]
+    breaks = np.flatnonzero(np.diff(free) != 1) + 1
+    starts = free[np.concatenate(([0], breaks))].tolist()
+    lengths = np.diff(np.concatenate(([0], breaks, [count]))).tolist()
+    domain_full = state._domain_full
+    per_domain: dict[int, int] = {}
+    need = count
+    for domain in domains:
+        taken = min(domain_full[domain], need)
+        per_domain[domain] = taken
+        need -= taken
+        if not need:
+            break
+    if need:
+        raise ValueError("placement counted more free nodes than there are")
+    return Runs(list(zip(starts, lengths, strict=True)), [], per_domain, free)
 
 
 class Spread:
