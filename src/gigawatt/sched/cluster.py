@@ -30,6 +30,7 @@ import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -692,24 +693,28 @@ class ClusterState:
         hall_full = self._hall_full
         domain_hall = self._domain_hall
         all_buckets = self.domain_buckets
-        dirty_domains = self._dirty_domains
         dirty_halls = self._dirty_halls
+        bisect_left = bisect.bisect_left
+        insort = bisect.insort
+        last_hall = -1
         for domain, nodes in per_domain.items():
             delta = sign * nodes
             old = domain_full[domain]
             new = old + delta
             domain_full[domain] = new
-            dirty_domains[domain] = None
             hall = domain_hall[domain]
             hall_full[hall] += delta
-            dirty_halls[hall] = None
+            if hall != last_hall:
+                dirty_halls[hall] = None
+                last_hall = hall
             buckets = all_buckets[hall]
             if buckets is not None:
                 if old:
                     bucket = buckets[old]
-                    del bucket[bisect.bisect_left(bucket, domain)]
+                    del bucket[bisect_left(bucket, domain)]
                 if new:
-                    bisect.insort(buckets[new], domain)
+                    insort(buckets[new], domain)
+        self._dirty_domains.update(dict.fromkeys(per_domain))
 
     @property
     def domain_full(self) -> IntArray:
@@ -754,16 +759,21 @@ class ClusterState:
         size = int(self.type_node_size[t])
         before, after = (size, 0) if take else (0, size)
         node_free = self._node_free
-        total = len(runs.singles)
+        singles = runs.singles
+        total = len(singles)
         ok = True
         for first, n in runs.spans:
             stop = first + n
-            ok = ok and node_free[first:stop] == [before] * n
+            ok = ok and node_free[first:stop].count(before) == n
             node_free[first:stop] = [after] * n
             total += n
-        for node in runs.singles:
-            ok = ok and node_free[node] == before
-            node_free[node] = after
+        if singles:
+            if len(singles) == 1:
+                ok = ok and node_free[singles[0]] == before
+            else:
+                ok = ok and itemgetter(*singles)(node_free).count(before) == len(singles)
+            for node in singles:
+                node_free[node] = after
         if not ok:
             raise ValueError(
                 "a gang was given a node that is not wholly free"

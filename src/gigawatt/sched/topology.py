@@ -290,7 +290,7 @@ def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
                     for start, (a, b) in zip(starts, itertools.pairwise(bounds), strict=True)
                 ]
             else:
-                free = [first + i for i, f in enumerate(node_free[first:stop]) if f == size]
+                free = [node for node in range(first, stop) if node_free[node] == size]
                 free = free[:need]
                 taken = len(free)
                 singles += free
