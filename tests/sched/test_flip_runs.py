@@ -44,3 +44,15 @@ def test_a_gang_cannot_give_back_a_node_it_did_not_hold() -> None:
     state._flip_runs(0, held, held.array(state._all_nodes), take=True)
     with pytest.raises(ValueError, match="not wholly its own"):
         state._flip_runs(0, wrong, wrong.array(state._all_nodes), take=False)
+
+
+def test_the_numpy_counts_stay_right_when_unread_for_long() -> None:
+    state = _state()
+    gang = Runs([(20, 3)], [2, 7], {1: 3, 0: 2})
+    for _ in range(5):  # more changes than domains between reads: copied whole
+        state._flip_runs(0, gang, gang.array(state._all_nodes), take=True)
+        state._flip_runs(0, gang, gang.array(state._all_nodes), take=False)
+    state._flip_runs(0, gang, gang.array(state._all_nodes), take=True)
+    assert state.domain_full.tolist() == [18 - 1 - 2, 18 - 3]
+    state._flip_runs(0, gang, gang.array(state._all_nodes), take=False)
+    assert state.domain_full.tolist() == [17, 18]

@@ -171,7 +171,7 @@ class ClusterState:
         # numpy mirrors (``domain_full``, ``hall_full``) synced from the dirty entries on read.
         self._domain_full_array = np.zeros(fleet.domain_count, np.int64)
         self._hall_full_array = np.zeros(fleet.hall_count, np.int64)
-        self._dirty_domains: dict[int, None] = {}
+        self._dirty_domains: list[int] = []  # may repeat a domain (appending beats a dict)
         self._dirty_halls: dict[int, None] = {}
         self._domain_full: list[int] = [0] * fleet.domain_count
         self._hall_full: list[int] = [0] * fleet.hall_count
@@ -714,12 +714,21 @@ class ClusterState:
                     del bucket[bisect_left(bucket, domain)]
                 if new:
                     insort(buckets[new], domain)
-        self._dirty_domains.update(dict.fromkeys(per_domain))
+        dirty = self._dirty_domains
+        dirty.extend(per_domain)
+        if len(dirty) > len(domain_full):  # unread for long: copying all is cheaper
+            self._domain_full_array[:] = domain_full
+            dirty.clear()
 
     @property
     def domain_full(self) -> IntArray:
         """Wholly free online nodes per scale-up domain (numpy; read-only for callers)."""
-        return _synced(self._domain_full_array, self._dirty_domains, self._domain_full)
+        dirty = self._dirty_domains
+        if dirty:
+            values = self._domain_full
+            self._domain_full_array[dirty] = [values[i] for i in dirty]
+            dirty.clear()
+        return self._domain_full_array
 
     @property
     def hall_full(self) -> IntArray:
