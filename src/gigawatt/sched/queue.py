@@ -23,6 +23,7 @@ ends. The queue keeps the policy's order (``policy.order_key``).
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -62,41 +63,90 @@ class JobQueue:
         self.jobs = jobs
         self._key = key
         self._items: list[tuple[tuple[float, ...], int]] = []
+        self._order: list[int] = []  # the jobs of ``_items``, same order
         self._by_tenant: dict[int, list[tuple[tuple[float, ...], int]]] = {}
         self._keys: dict[int, tuple[float, ...]] = {}
         self.recent: list[int] = []
+        # What a backfill pass can rule out without looking at the jobs one by one: per whole
+        # accelerator count, the waiting jobs' estimated run times (sorted); and how many
+        # jobs share accelerators.
+        self._whole: dict[int, list[float]] = {}
+        self._whole_sizes: list[int] = []  # keys of ``_whole``, sorted
+        self._sharing = 0
+        self._entry: dict[int, tuple[int, float]] = {}  # job -> (size or -1 if sharing, estimate)
 
     def __len__(self) -> int:
         return len(self._items)
 
     def __iter__(self) -> Iterator[int]:
-        return (job for _, job in self._items)
+        return iter(self._order)
 
     def __contains__(self, job: object) -> bool:
         return job in self._keys
 
     def push(self, job: int) -> None:
-        key = self._key(self.jobs, job)
+        jobs = self.jobs
+        key = self._key(jobs, job)
         self._keys[job] = key
-        bisect.insort(self._items, (key, job))
-        bisect.insort(self._by_tenant.setdefault(int(self.jobs.tenant[job]), []), (key, job))
+        at = bisect.bisect_right(self._items, (key, job))
+        self._items.insert(at, (key, job))
+        self._order.insert(at, job)
+        bisect.insort(self._by_tenant.setdefault(int(jobs.tenant[job]), []), (key, job))
         self.recent.append(job)
+        if jobs.gpu_milli[job] < WHOLE_MILLI:
+            self._sharing += 1
+            self._entry[job] = (-1, 0.0)
+        else:
+            size, estimate = int(jobs.accelerators[job]), float(jobs.estimate_s[job])
+            self._entry[job] = (size, estimate)
+            estimates = self._whole.get(size)
+            if estimates is None:
+                estimates = self._whole[size] = []
+                bisect.insort(self._whole_sizes, size)
+            bisect.insort(estimates, estimate)
 
     def remove(self, job: int) -> None:
+        jobs = self.jobs
         entry = (self._keys.pop(job), job)
-        del self._items[bisect.bisect_left(self._items, entry)]
-        of_tenant = self._by_tenant[int(self.jobs.tenant[job])]
+        at = bisect.bisect_left(self._items, entry)
+        del self._items[at]
+        del self._order[at]
+        of_tenant = self._by_tenant[int(jobs.tenant[job])]
         del of_tenant[bisect.bisect_left(of_tenant, entry)]
+        size, estimate = self._entry.pop(job)
+        if size < 0:
+            self._sharing -= 1
+        else:
+            estimates = self._whole[size]
+            del estimates[bisect.bisect_left(estimates, estimate)]
+            if not estimates:
+                del self._whole[size]
+                self._whole_sizes.remove(size)
+
+    def any_whole_within(self, accelerators: int, now: float, until: float) -> bool:
+        """Whether a waiting job of whole accelerators asks for at most ``accelerators`` and,
+        started ``now``, is estimated to end by ``until``."""
+        for size in self._whole_sizes:
+            if size > accelerators:
+                return False
+            if now + self._whole[size][0] <= until:
+                return True
+        return False
+
+    @property
+    def sharing(self) -> int:
+        """Waiting jobs that ask for a share of one accelerator."""
+        return self._sharing
 
     def head(self) -> int | None:
-        return self._items[0][1] if self._items else None
+        return self._order[0] if self._order else None
 
     def at(self, index: int) -> int:
-        return self._items[index][1]
+        return self._order[index]
 
     def between(self, start: int, stop: int) -> list[int]:
         """Jobs at queue positions ``start`` to ``stop - 1``."""
-        return [job for _, job in self._items[start:stop]]
+        return self._order[start:stop]
 
     def tenant_head(self, tenant: int) -> int | None:
         items = self._by_tenant.get(tenant)
@@ -312,6 +362,10 @@ class EasyBackfill:
         assert reservation is not None
         # 3. Backfill. Without freed capacity since the last pass only newcomers can start.
         full_pass = fresh or state.freed_epoch != self._epoch
+        if full_pass and self._nothing_fits(queue, state, now, reservation):
+            queue.recent.clear()
+            self._epoch = state.freed_epoch
+            return decisions
         if full_pass:
             candidates = queue.between(head_index + 1, head_index + 1 + self.depth)
         else:
@@ -323,6 +377,26 @@ class EasyBackfill:
             decisions += self._backfill_few(candidates, state, now, reservation)
         self._epoch = state.freed_epoch
         return decisions
+
+    def _nothing_fits(
+        self, queue: JobQueue, state: ClusterState, now: float, reservation: _Reservation
+    ) -> bool:
+        """True if no waiting job can start now, judged from counts alone (what `place` checks
+        first): every job of whole accelerators asks for more than any type it could use has
+        free, and no job sharing an accelerator waits while one is free or shared. A job
+        ending after the shadow time can use the reserved type only within the head's spare
+        accelerators. In a busy queue this spares most passes that would start nothing."""
+        if queue.sharing and (state.free_accelerators() > 0 or state.has_shared_room()):
+            return False
+        free = state.type_free
+        reserved = reservation.type_index
+        other = max((f for t, f in enumerate(free) if t != reserved), default=0)
+        on_reserved = free[reserved] if reserved >= 0 else 0
+        late_room = max(other, min(on_reserved, reservation.extra))
+        if queue.any_whole_within(late_room, now, math.inf):
+            return False
+        room = max(other, on_reserved)
+        return room <= late_room or not queue.any_whole_within(room, now, reservation.shadow_s)
 
     def _types_of(
         self, state: ClusterState, job: int, reserved_type: int
