@@ -20,14 +20,14 @@ from gigawatt.sched.queue import make_queue_policy
 from gigawatt.sim.replay import ReplayResult, replay
 
 
-def busy_jobs(seed: int, count: int = 900) -> JobTable:
+def busy_jobs(seed: int, sharing: float, count: int = 900) -> JobTable:
     rng = np.random.default_rng(seed)
     duration = rng.exponential(3_000.0, count) + 60.0
     sizes = rng.choice(
         [1, 2, 4, 8, 16, 32, 64, 96], count, p=[0.3, 0.15, 0.15, 0.15, 0.1, 0.07, 0.05, 0.03]
     )
     sizes[rng.random(count) < 0.02] = 160  # gangs that block the head
-    milli = np.where(rng.random(count) < 0.15, rng.choice([250, 500, 700], count), WHOLE_MILLI)
+    milli = np.where(rng.random(count) < sharing, rng.choice([250, 500, 700], count), WHOLE_MILLI)
     sizes[milli < WHOLE_MILLI] = 1
     return JobTable(
         tenants=("a", "b"),
@@ -60,8 +60,11 @@ def run(jobs: JobTable, prefilter_from: int, monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_numpy_and_python_passes_decide_alike(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    jobs = busy_jobs(seed)
+@pytest.mark.parametrize("sharing", [0.15, 0.0])  # without shared jobs room limits apply
+def test_numpy_and_python_passes_decide_alike(
+    seed: int, sharing: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = busy_jobs(seed, sharing)
     python_steps = run(jobs, 10**9, monkeypatch).records
     numpy_steps = run(jobs, 0, monkeypatch).records
     # The queue really is busy and backfilled: many jobs wait, many overtake earlier ones.

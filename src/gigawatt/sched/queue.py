@@ -290,6 +290,18 @@ class DominantResourceFairness:
             decisions.append(Decision(job, allocation))
 
 
+def whole_room(state: ClusterState) -> list[int]:
+    """Per fleet type, the most whole accelerators one job could be given now, from counts
+    alone: no more than are free, and fewer than (wholly free nodes + 1) x node size (a job
+    of n accelerators needs n // node size wholly free nodes)."""
+    return [
+        min(free, (full + 1) * int(size) - 1)
+        for free, full, size in zip(
+            state.type_free, state.type_full, state.type_node_size, strict=True
+        )
+    ]
+
+
 @dataclass
 class _Reservation:
     """EASY's promise to the blocked head job: its type, shadow time and spare accelerators."""
@@ -383,20 +395,23 @@ class EasyBackfill:
     ) -> bool:
         """True if no waiting job can start now, judged from counts alone (what `place` checks
         first): every job of whole accelerators asks for more than any type it could use has
-        free, and no job sharing an accelerator waits while one is free or shared. A job
-        ending after the shadow time can use the reserved type only within the head's spare
-        accelerators. In a busy queue this spares most passes that would start nothing."""
+        room for (`whole_room`), and no job sharing an accelerator waits while one is free or
+        shared. A job ending after the shadow time can use the reserved type only within the
+        head's spare accelerators. In a busy queue this spares most passes that would start
+        nothing."""
         if queue.sharing and (state.free_accelerators() > 0 or state.has_shared_room()):
             return False
-        free = state.type_free
+        room = whole_room(state)
         reserved = reservation.type_index
-        other = max((f for t, f in enumerate(free) if t != reserved), default=0)
-        on_reserved = free[reserved] if reserved >= 0 else 0
+        other = max((f for t, f in enumerate(room) if t != reserved), default=0)
+        on_reserved = room[reserved] if reserved >= 0 else 0
         late_room = max(other, min(on_reserved, reservation.extra))
         if queue.any_whole_within(late_room, now, math.inf):
             return False
-        room = max(other, on_reserved)
-        return room <= late_room or not queue.any_whole_within(room, now, reservation.shadow_s)
+        any_room = max(other, on_reserved)
+        return any_room <= late_room or not queue.any_whole_within(
+            any_room, now, reservation.shadow_s
+        )
 
     def _types_of(
         self, state: ClusterState, job: int, reserved_type: int
@@ -512,12 +527,31 @@ class EasyBackfill:
         key = keys()
         # Per key, the smallest request that did not fit (as `_backfill_few`'s too_big).
         mark = np.full(2 * len(entries), np.iinfo(np.int64).max, np.int64)
+        # When every candidate takes whole accelerators, a request above the room of every
+        # type its key may use (`whole_room`) fails `place`'s first check: it is passed over
+        # without trying. Leaving it out changes no decision: a later candidate of its key it
+        # would have marked hopeless asks for at least as much, and room only shrinks.
+        all_whole = bool(whole.all())
+        reserved = reservation.type_index
+
+        def limits() -> IntArray:
+            if not all_whole:
+                return mark.copy()
+            room = whole_room(state)
+            limit = mark.copy()
+            for k in range(len(limit)):
+                types = entries[k >> 1][0]
+                most = max((room[t] for t in types if not (k & 1 and t == reserved)), default=0)
+                limit[k] = min(limit[k], most * WHOLE_MILLI + 1)
+            return limit
+
+        limit = limits()
         extra = reservation.extra
         position = 0
         while position < len(picked):
             if free == 0 and not shared_room:
                 break
-            hopeful = np.flatnonzero(size[position:] < mark[key[position:]])
+            hopeful = np.flatnonzero(size[position:] < limit[key[position:]])
             if len(hopeful) == 0:
                 break
             i = position + int(hopeful[0])
@@ -525,6 +559,7 @@ class EasyBackfill:
             k = int(key[i])
             if whole[i] and acc[i] > free:
                 mark[k] = size[i]  # more whole accelerators than are free anywhere
+                limit[k] = min(limit[k], mark[k])
                 continue
             job = int(picked[i])
             allocation = self._try(
@@ -532,6 +567,7 @@ class EasyBackfill:
             )
             if allocation is None:
                 mark[k] = size[i]
+                limit[k] = min(limit[k], mark[k])
                 continue
             decisions.append(Decision(job, allocation))
             free = state.free_accelerators()
@@ -539,6 +575,7 @@ class EasyBackfill:
             if reservation.extra != extra:
                 extra = reservation.extra
                 key = keys()
+            limit = limits()
         return decisions
 
 
