@@ -47,7 +47,9 @@ def busy_jobs(seed: int, sharing: float, count: int = 900) -> JobTable:
     )
 
 
-def run(jobs: JobTable, prefilter_from: int, monkeypatch: pytest.MonkeyPatch) -> ReplayResult:
+def run(
+    jobs: JobTable, prefilter_from: int, monkeypatch: pytest.MonkeyPatch, chunk: int = 64
+) -> ReplayResult:
     fleet = build_fleet(
         [
             HallBlock("s", "h-x", "x", 24, 4, 4, 0.0),
@@ -56,17 +58,19 @@ def run(jobs: JobTable, prefilter_from: int, monkeypatch: pytest.MonkeyPatch) ->
         ]
     )
     monkeypatch.setattr(queue_module, "PREFILTER_FROM", prefilter_from)
+    monkeypatch.setattr(queue_module, "BACKFILL_CHUNK", chunk)
     return replay(fleet, jobs, make_queue_policy("easy-backfill", "topology"), 2e5, 600.0)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("sharing", [0.15, 0.0])  # without shared jobs room limits apply
+@pytest.mark.parametrize("sharing", [0.15, 0.0])  # without shared jobs a pass can end early
+@pytest.mark.parametrize("chunk", [64, 5])
 def test_numpy_and_python_passes_decide_alike(
-    seed: int, sharing: float, monkeypatch: pytest.MonkeyPatch
+    seed: int, sharing: float, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     jobs = busy_jobs(seed, sharing)
     python_steps = run(jobs, 10**9, monkeypatch).records
-    numpy_steps = run(jobs, 0, monkeypatch).records
+    numpy_steps = run(jobs, 0, monkeypatch, chunk).records
     # The queue really is busy and backfilled: many jobs wait, many overtake earlier ones.
     waited = python_steps.start_s > jobs.arrival_s
     assert waited.sum() > len(jobs.arrival_s) // 2

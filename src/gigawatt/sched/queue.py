@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,13 +32,15 @@ import numpy as np
 
 from gigawatt.fleet.nodes import IntArray
 from gigawatt.sched.cluster import Allocation, ClusterState, GangPlacement, make_placement
-from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
+from gigawatt.sched.jobs import WHOLE_MILLI, BoolArray, JobTable
 
 #: How many waiting jobs behind a blocked head EASY tries per pass (Slurm's ``bf_max_job_test``
 #: plays this role; its documented default is 500).
 BACKFILL_DEPTH = 500
-#: Backfill passes over more candidates than this drop the hopeless ones with one NumPy step.
+#: Backfill passes over more candidates than this find the hopeful ones with NumPy steps.
 PREFILTER_FROM = 32
+#: Candidates such a pass takes in per round of NumPy steps (a busy pass usually ends within the first).
+BACKFILL_CHUNK = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class JobQueue:
         self._whole_sizes: list[int] = []  # keys of ``_whole``, sorted
         self._sharing = 0
         self._entry: dict[int, tuple[int, float]] = {}  # job -> (size or -1 if sharing, estimate)
+        self._masks: dict[int, int] = {}  # allowed type mask -> waiting jobs with it
 
     def __len__(self) -> int:
         return len(self._items)
@@ -93,6 +96,8 @@ class JobQueue:
         self._order.insert(at, job)
         bisect.insort(self._by_tenant.setdefault(int(jobs.tenant[job]), []), (key, job))
         self.recent.append(job)
+        mask = int(jobs.allowed[job])
+        self._masks[mask] = self._masks.get(mask, 0) + 1
         if jobs.gpu_milli[job] < WHOLE_MILLI:
             self._sharing += 1
             self._entry[job] = (-1, 0.0)
@@ -113,6 +118,11 @@ class JobQueue:
         del self._order[at]
         of_tenant = self._by_tenant[int(jobs.tenant[job])]
         del of_tenant[bisect.bisect_left(of_tenant, entry)]
+        mask = int(jobs.allowed[job])
+        if self._masks[mask] == 1:
+            del self._masks[mask]
+        else:
+            self._masks[mask] -= 1
         size, estimate = self._entry.pop(job)
         if size < 0:
             self._sharing -= 1
@@ -132,6 +142,14 @@ class JobQueue:
             if now + self._whole[size][0] <= until:
                 return True
         return False
+
+    def smallest_whole(self) -> int | None:
+        """The fewest whole accelerators a waiting job asks for (None: no such job)."""
+        return self._whole_sizes[0] if self._whole_sizes else None
+
+    def masks_within(self, masks: Container[int]) -> bool:
+        """Whether every waiting job's allowed type mask is in ``masks``."""
+        return all(mask in masks for mask in self._masks)
 
     @property
     def sharing(self) -> int:
@@ -290,6 +308,15 @@ class DominantResourceFairness:
             decisions.append(Decision(job, allocation))
 
 
+def _keys(
+    kind: IntArray, late_on_reserved: BoolArray, acc: IntArray, sharing: BoolArray, extra: int
+) -> IntArray:
+    """Backfill keys: kind x kept off the reserved type (ends late, more than the spare) x
+    sharing an accelerator."""
+    kept_off = late_on_reserved & (acc > extra)
+    return np.asarray(kind * 4 + kept_off * 2 + sharing, np.int64)
+
+
 def whole_room(state: ClusterState) -> list[int]:
     """Per fleet type, the most whole accelerators one job could be given now, from counts
     alone: no more than are free, and fewer than (wholly free nodes + 1) x node size (a job
@@ -384,7 +411,7 @@ class EasyBackfill:
             candidates = [j for j in queue.recent if j in queue and j != head]
         queue.recent.clear()
         if len(candidates) > PREFILTER_FROM:
-            decisions += self._backfill_many(candidates, state, now, reservation)
+            decisions += self._backfill_many(candidates, state, now, reservation, queue)
         else:
             decisions += self._backfill_few(candidates, state, now, reservation)
         self._epoch = state.freed_epoch
@@ -484,99 +511,112 @@ class EasyBackfill:
         return decisions
 
     def _backfill_many(
-        self, candidates: list[int], state: ClusterState, now: float, reservation: _Reservation
+        self,
+        candidates: list[int],
+        state: ClusterState,
+        now: float,
+        reservation: _Reservation,
+        queue: JobQueue,
     ) -> list[Decision]:
         """`_backfill_few`'s decisions, found with a few NumPy steps instead of a Python step
-        per candidate: in a busy queue most candidates are hopeless (as large as one of their
-        kind that already failed), so each step jumps straight to the next candidate whose
-        request is below its kind's mark, and only that one is tried. The marks and which
-        candidates are kept off the reserved type change only when a candidate is tried."""
+        per candidate. In a busy queue most candidates are hopeless: as large as one of their
+        key that already failed (its *mark*), or asking for more whole accelerators than any
+        type they may use has room for (`whole_room`; passed over without trying: a later
+        candidate of its key it would have marked asks for at least as much, and room only
+        shrinks). Each step jumps to the next hopeful candidate and tries only that one.
+        Candidates are taken ``BACKFILL_CHUNK`` at a time, and the pass ends early once the
+        queue's summary shows that no waiting job can be hopeful any more."""
         decisions: list[Decision] = []
         free = state.free_accelerators()
         shared_room = state.has_shared_room()
         table = state.jobs
-        picked = np.asarray(candidates, np.int64)
-        acc = table.accelerators[picked]
-        whole = table.gpu_milli[picked] >= WHOLE_MILLI
-        # Free capacity only shrinks within a pass: a whole job larger than all of it now
-        # cannot start in this pass, so it is left out without changing any decision (it
-        # would only have lowered its key's too-big mark, which no later job can pass).
-        fits = ~whole | (acc <= free)
-        if not fits.all():
-            picked, acc, whole = picked[fits], acc[fits], whole[fits]
-        if len(picked) == 0:
-            return decisions
-        size = acc * table.gpu_milli[picked]
-        late = now + table.estimate_s[picked] > reservation.shadow_s
-        masks = table.allowed[picked]
-        # Kinds: one per distinct allowed mask (x2: kept off the reserved type or not).
-        if masks[0] == masks[-1] and (masks == masks[0]).all():
-            kind_of = np.zeros(len(picked), np.int64)
-            first_of_kind = [int(picked[0])]
-        else:
-            _, first, kind_of = np.unique(masks, return_index=True, return_inverse=True)
-            first_of_kind = picked[first].tolist()
-        entries = [self._types_of(state, j, reservation.type_index) for j in first_of_kind]
-        has_reserved = np.array([e[1] for e in entries])[kind_of]
-        late_on_reserved = late & has_reserved
-
-        def keys() -> IntArray:
-            kept_off = late_on_reserved & (acc > reservation.extra)
-            return np.asarray(kind_of * 2 + kept_off, np.int64)
-
-        key = keys()
-        # Per key, the smallest request that did not fit (as `_backfill_few`'s too_big).
-        mark = np.full(2 * len(entries), np.iinfo(np.int64).max, np.int64)
-        # When every candidate takes whole accelerators, a request above the room of every
-        # type its key may use (`whole_room`) fails `place`'s first check: it is passed over
-        # without trying. Leaving it out changes no decision: a later candidate of its key it
-        # would have marked hopeless asks for at least as much, and room only shrinks.
-        all_whole = bool(whole.all())
         reserved = reservation.type_index
+        # Kinds of candidates: one per allowed mask; key = kind x kept off x sharing.
+        kind_of_mask: dict[int, int] = {}
+        kinds: list[tuple[int, ...]] = []  # fleet types per kind
+        has_reserved: list[bool] = []
+        marks: list[int] = []  # per (kind, kept off): smallest request that did not fit
+        unmarked = np.iinfo(np.int64).max
 
         def limits() -> IntArray:
-            if not all_whole:
-                return mark.copy()
+            """Per key, requests below it are hopeful: the mark, and for whole jobs the room."""
             room = whole_room(state)
-            limit = mark.copy()
-            for k in range(len(limit)):
-                types = entries[k >> 1][0]
-                most = max((room[t] for t in types if not (k & 1 and t == reserved)), default=0)
-                limit[k] = min(limit[k], most * WHOLE_MILLI + 1)
+            limit = np.empty(2 * len(marks), np.int64)
+            for half, mark in enumerate(marks):
+                types = kinds[half >> 1]
+                kept_off = half & 1
+                most = max((room[t] for t in types if not (kept_off and t == reserved)), default=0)
+                limit[2 * half] = min(mark, most * WHOLE_MILLI + 1)  # whole accelerators
+                limit[2 * half + 1] = mark  # a share of one
             return limit
 
-        limit = limits()
         extra = reservation.extra
-        position = 0
-        while position < len(picked):
-            if free == 0 and not shared_room:
+        for chunk_start in range(0, len(candidates), BACKFILL_CHUNK):
+            if chunk_start and self._rest_hopeless(queue, kind_of_mask, limits()):
                 break
-            hopeful = np.flatnonzero(size[position:] < limit[key[position:]])
-            if len(hopeful) == 0:
-                break
-            i = position + int(hopeful[0])
-            position = i + 1
-            k = int(key[i])
-            if whole[i] and acc[i] > free:
-                mark[k] = size[i]  # more whole accelerators than are free anywhere
-                limit[k] = min(limit[k], mark[k])
-                continue
-            job = int(picked[i])
-            allocation = self._try(
-                job, entries[k >> 1][0], bool(k & 1), bool(late[i]), state, now, reservation
-            )
-            if allocation is None:
-                mark[k] = size[i]
-                limit[k] = min(limit[k], mark[k])
-                continue
-            decisions.append(Decision(job, allocation))
-            free = state.free_accelerators()
-            shared_room = state.has_shared_room()
-            if reservation.extra != extra:
-                extra = reservation.extra
-                key = keys()
+            picked = np.asarray(candidates[chunk_start : chunk_start + BACKFILL_CHUNK], np.int64)
+            acc = table.accelerators[picked]
+            milli = table.gpu_milli[picked]
+            sharing = milli < WHOLE_MILLI
+            size = acc * milli
+            late = now + table.estimate_s[picked] > reservation.shadow_s
+            masks = table.allowed[picked]
+            if masks[0] == masks[-1] and (masks == masks[0]).all():
+                kinds_here, firsts = [int(masks[0])], [int(picked[0])]
+                kind_at = np.zeros(len(picked), np.int64)
+            else:
+                unique, first, kind_at = np.unique(masks, return_index=True, return_inverse=True)
+                kinds_here, firsts = unique.tolist(), picked[first].tolist()
+            for mask, job in zip(kinds_here, firsts, strict=True):
+                if mask not in kind_of_mask:
+                    kind_of_mask[mask] = len(kinds)
+                    types, on_reserved = self._types_of(state, job, reserved)
+                    kinds.append(types)
+                    has_reserved.append(on_reserved)
+                    marks += [unmarked, unmarked]
+            kind = np.array([kind_of_mask[m] for m in kinds_here], np.int64)[kind_at]
+            late_on_reserved = late & np.array(has_reserved)[kind]
+
+            key = _keys(kind, late_on_reserved, acc, sharing, reservation.extra)
             limit = limits()
+            position = 0
+            while position < len(picked):
+                if free == 0 and not shared_room:
+                    return decisions
+                hopeful = np.flatnonzero(size[position:] < limit[key[position:]])
+                if len(hopeful) == 0:
+                    break
+                i = position + int(hopeful[0])
+                position = i + 1
+                k = int(key[i])
+                half = k >> 1
+                job = int(picked[i])
+                allocation = self._try(
+                    job, kinds[k >> 2], bool(half & 1), bool(late[i]), state, now, reservation
+                )
+                if allocation is None:
+                    marks[half] = int(size[i])
+                    limit[2 * half] = min(limit[2 * half], marks[half])
+                    limit[2 * half + 1] = marks[half]
+                    continue
+                decisions.append(Decision(job, allocation))
+                free = state.free_accelerators()
+                shared_room = state.has_shared_room()
+                if reservation.extra != extra:
+                    extra = reservation.extra
+                    key = _keys(kind, late_on_reserved, acc, sharing, extra)
+                limit = limits()
         return decisions
+
+    @staticmethod
+    def _rest_hopeless(queue: JobQueue, kind_of_mask: dict[int, int], limit: IntArray) -> bool:
+        """No waiting job can be hopeful under these limits: none shares an accelerator, every
+        waiting job's allowed mask is a kind already seen, and the smallest waiting request of
+        whole accelerators reaches every whole-job limit."""
+        if queue.sharing or not queue.masks_within(kind_of_mask):
+            return False
+        smallest = queue.smallest_whole()
+        return smallest is None or smallest * WHOLE_MILLI >= int(limit[0::2].max())
 
 
 register_queue_policy("fifo")(InOrder)
