@@ -317,6 +317,31 @@ def _keys(
     return np.asarray(kind * 4 + kept_off * 2 + sharing, np.int64)
 
 
+def _any_hopeful(
+    queue: JobQueue,
+    kept_off_most: int,
+    most: int,
+    reserved_everywhere: bool,
+    now: float,
+    reservation: _Reservation,
+) -> bool:
+    """Whether a waiting job of whole accelerators could be hopeful: one asking for at most
+    ``kept_off_most`` accelerators (what a job kept off the reserved type may get), or for at
+    most ``most`` if it may use the reserved type: it ends by the shadow time, asks for no
+    more than the head's spare accelerators, or (unless ``reserved_everywhere``) its types
+    do not include the reserved one. Judged from the queue's summary: a yes may be wrong, a
+    no is not."""
+    if queue.any_whole_within(kept_off_most, now, math.inf):
+        return True
+    if most <= kept_off_most:
+        return False
+    if not reserved_everywhere:
+        return queue.any_whole_within(most, now, math.inf)
+    return queue.any_whole_within(most, now, reservation.shadow_s) or queue.any_whole_within(
+        min(most, reservation.extra), now, math.inf
+    )
+
+
 def whole_room(state: ClusterState) -> list[int]:
     """Per fleet type, the most whole accelerators one job could be given now, from counts
     alone: no more than are free, and fewer than (wholly free nodes + 1) x node size (a job
@@ -432,13 +457,7 @@ class EasyBackfill:
         reserved = reservation.type_index
         other = max((f for t, f in enumerate(room) if t != reserved), default=0)
         on_reserved = room[reserved] if reserved >= 0 else 0
-        late_room = max(other, min(on_reserved, reservation.extra))
-        if queue.any_whole_within(late_room, now, math.inf):
-            return False
-        any_room = max(other, on_reserved)
-        return any_room <= late_room or not queue.any_whole_within(
-            any_room, now, reservation.shadow_s
-        )
+        return not _any_hopeful(queue, other, max(other, on_reserved), True, now, reservation)
 
     def _types_of(
         self, state: ClusterState, job: int, reserved_type: int
@@ -552,7 +571,9 @@ class EasyBackfill:
 
         extra = reservation.extra
         for chunk_start in range(0, len(candidates), BACKFILL_CHUNK):
-            if chunk_start and self._rest_hopeless(queue, kind_of_mask, limits()):
+            if chunk_start and self._rest_hopeless(
+                queue, kind_of_mask, has_reserved, limits(), now, reservation
+            ):
                 break
             picked = np.asarray(candidates[chunk_start : chunk_start + BACKFILL_CHUNK], np.int64)
             acc = table.accelerators[picked]
@@ -609,14 +630,24 @@ class EasyBackfill:
         return decisions
 
     @staticmethod
-    def _rest_hopeless(queue: JobQueue, kind_of_mask: dict[int, int], limit: IntArray) -> bool:
-        """No waiting job can be hopeful under these limits: none shares an accelerator, every
-        waiting job's allowed mask is a kind already seen, and the smallest waiting request of
-        whole accelerators reaches every whole-job limit."""
+    def _rest_hopeless(
+        queue: JobQueue,
+        kind_of_mask: dict[int, int],
+        has_reserved: list[bool],
+        limit: IntArray,
+        now: float,
+        reservation: _Reservation,
+    ) -> bool:
+        """No waiting job can be hopeful under these limits (then the pass is over): none
+        shares an accelerator, every waiting job's allowed mask is a kind already seen, and
+        `_any_hopeful` finds no whole request under the limits."""
         if queue.sharing or not queue.masks_within(kind_of_mask):
             return False
-        smallest = queue.smallest_whole()
-        return smallest is None or smallest * WHOLE_MILLI >= int(limit[0::2].max())
+        whole = limit[0::2]  # per (kind, kept off): requests below are hopeful
+        most = (whole - 1) // WHOLE_MILLI  # ... in accelerators
+        return not _any_hopeful(
+            queue, int(most[1::2].max()), int(most[0::2].max()), all(has_reserved), now, reservation
+        )
 
 
 register_queue_policy("fifo")(InOrder)
