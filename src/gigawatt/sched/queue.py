@@ -39,7 +39,8 @@ from gigawatt.sched.jobs import WHOLE_MILLI, BoolArray, JobTable
 BACKFILL_DEPTH = 500
 #: Backfill passes over more candidates than this find the hopeful ones with NumPy steps.
 PREFILTER_FROM = 32
-#: Candidates such a pass takes in per round of NumPy steps (a busy pass usually ends within the first).
+#: Candidates such a pass looks at first; the rest only if the queue's summary cannot rule
+#: them out (a busy pass usually ends within these).
 BACKFILL_CHUNK = 64
 
 
@@ -308,13 +309,10 @@ class DominantResourceFairness:
             decisions.append(Decision(job, allocation))
 
 
-def _keys(
-    kind: IntArray, late_on_reserved: BoolArray, acc: IntArray, sharing: BoolArray, extra: int
-) -> IntArray:
-    """Backfill keys: kind x kept off the reserved type (ends late, more than the spare) x
-    sharing an accelerator."""
-    kept_off = late_on_reserved & (acc > extra)
-    return np.asarray(kind * 4 + kept_off * 2 + sharing, np.int64)
+def _keys(base: IntArray, late_on_reserved: BoolArray, acc: IntArray, extra: int) -> IntArray:
+    """Backfill keys: ``base`` (kind x 4 + sharing an accelerator) + 2 if kept off the
+    reserved type (ends late and asks for more than the spare)."""
+    return base + (late_on_reserved & (acc > extra)) * 2
 
 
 def _any_hopeful(
@@ -342,15 +340,15 @@ def _any_hopeful(
     )
 
 
-def whole_room(state: ClusterState) -> list[int]:
+def whole_room(state: ClusterState, node_sizes: list[int] | None = None) -> list[int]:
     """Per fleet type, the most whole accelerators one job could be given now, from counts
     alone: no more than are free, and fewer than (wholly free nodes + 1) x node size (a job
-    of n accelerators needs n // node size wholly free nodes)."""
+    of n accelerators needs n // node size wholly free nodes). ``node_sizes``: the types'
+    accelerators per node as a list, if the caller has it."""
+    sizes = state.type_node_size.tolist() if node_sizes is None else node_sizes
     return [
-        min(free, (full + 1) * int(size) - 1)
-        for free, full, size in zip(
-            state.type_free, state.type_full, state.type_node_size, strict=True
-        )
+        min(free, (full + 1) * size - 1)
+        for free, full, size in zip(state.type_free, state.type_full, sizes, strict=True)
     ]
 
 
@@ -543,8 +541,8 @@ class EasyBackfill:
         type they may use has room for (`whole_room`; passed over without trying: a later
         candidate of its key it would have marked asks for at least as much, and room only
         shrinks). Each step jumps to the next hopeful candidate and tries only that one.
-        Candidates are taken ``BACKFILL_CHUNK`` at a time, and the pass ends early once the
-        queue's summary shows that no waiting job can be hopeful any more."""
+        The first ``BACKFILL_CHUNK`` candidates are looked at first; the pass ends there if
+        the queue's summary shows that no waiting job can be hopeful any more."""
         decisions: list[Decision] = []
         free = state.free_accelerators()
         shared_room = state.has_shared_room()
@@ -557,9 +555,11 @@ class EasyBackfill:
         marks: list[int] = []  # per (kind, kept off): smallest request that did not fit
         unmarked = np.iinfo(np.int64).max
 
+        node_sizes = state.type_node_size.tolist()
+
         def limits() -> IntArray:
             """Per key, requests below it are hopeful: the mark, and for whole jobs the room."""
-            room = whole_room(state)
+            room = whole_room(state, node_sizes)
             limit = np.empty(2 * len(marks), np.int64)
             for half, mark in enumerate(marks):
                 types = kinds[half >> 1]
@@ -570,12 +570,14 @@ class EasyBackfill:
             return limit
 
         extra = reservation.extra
-        for chunk_start in range(0, len(candidates), BACKFILL_CHUNK):
+        for chunk_start, chunk_stop in ((0, BACKFILL_CHUNK), (BACKFILL_CHUNK, len(candidates))):
+            if chunk_start >= chunk_stop:
+                break
             if chunk_start and self._rest_hopeless(
                 queue, kind_of_mask, has_reserved, limits(), now, reservation
             ):
                 break
-            picked = np.asarray(candidates[chunk_start : chunk_start + BACKFILL_CHUNK], np.int64)
+            picked = np.asarray(candidates[chunk_start:chunk_stop], np.int64)
             acc = table.accelerators[picked]
             milli = table.gpu_milli[picked]
             sharing = milli < WHOLE_MILLI
@@ -584,7 +586,6 @@ class EasyBackfill:
             masks = table.allowed[picked]
             if masks[0] == masks[-1] and (masks == masks[0]).all():
                 kinds_here, firsts = [int(masks[0])], [int(picked[0])]
-                kind_at = np.zeros(len(picked), np.int64)
             else:
                 unique, first, kind_at = np.unique(masks, return_index=True, return_inverse=True)
                 kinds_here, firsts = unique.tolist(), picked[first].tolist()
@@ -595,10 +596,15 @@ class EasyBackfill:
                     kinds.append(types)
                     has_reserved.append(on_reserved)
                     marks += [unmarked, unmarked]
-            kind = np.array([kind_of_mask[m] for m in kinds_here], np.int64)[kind_at]
-            late_on_reserved = late & np.array(has_reserved)[kind]
-
-            key = _keys(kind, late_on_reserved, acc, sharing, reservation.extra)
+            if len(kinds_here) == 1:
+                only = kind_of_mask[kinds_here[0]]
+                base = sharing + only * 4
+                late_on_reserved = late if has_reserved[only] else np.zeros_like(late)
+            else:
+                kind = np.array([kind_of_mask[m] for m in kinds_here], np.int64)[kind_at]
+                base = kind * 4 + sharing
+                late_on_reserved = late & np.array(has_reserved)[kind]
+            key = _keys(base, late_on_reserved, acc, reservation.extra)
             limit = limits()
             position = 0
             while position < len(picked):
@@ -625,7 +631,7 @@ class EasyBackfill:
                 shared_room = state.has_shared_room()
                 if reservation.extra != extra:
                     extra = reservation.extra
-                    key = _keys(kind, late_on_reserved, acc, sharing, extra)
+                    key = _keys(base, late_on_reserved, acc, extra)
                 limit = limits()
         return decisions
 
