@@ -303,23 +303,25 @@ def replay(
     state = ClusterState(fleet, jobs)
     queue = JobQueue(jobs, policy.order_key)
     count = jobs.count
-    start_s = np.full(count, np.nan)
-    end_s = np.full(count, np.nan)
-    type_index = np.full(count, -1, np.int64)
-    nodes_used = np.zeros(count, np.int64)
-    domains = np.zeros(count, np.int64)
-    halls = np.zeros(count, np.int64)
-    sites = np.zeros(count, np.int64)
-    interruptions = np.zeros(count, np.int64)
-    rejected = np.zeros(count, bool)
-    migrations = np.zeros(count, np.int64)
-    held_s = np.zeros(count)
-    overhead_s = np.zeros(count)
-    checkpoint_overhead_s = np.zeros(count)
+    # Per-job records as Python lists while the replay runs (an element of a list is several
+    # times cheaper to read and update than one of a NumPy array); arrays at the end.
+    start_s = [math.nan] * count
+    end_s = [math.nan] * count
+    type_index = [-1] * count
+    nodes_used = [0] * count
+    domains = [0] * count
+    halls = [0] * count
+    sites = [0] * count
+    interruptions = [0] * count
+    rejected = [False] * count
+    migrations = [0] * count
+    held_s = [0.0] * count
+    overhead_s = [0.0] * count
+    checkpoint_overhead_s = [0.0] * count
     # A run of a job: first ``pending_s`` (restart after a failure, restore after a move; the
     # reason in ``pending_cause``), then ``remaining_s`` of work in blocks of ``interval_s``
     # each followed by a ``cost_s`` checkpoint write (none after the last block).
-    remaining_s = jobs.duration_s.astype(np.float64).copy()
+    remaining_s: list[float] = jobs.duration_s.astype(np.float64).tolist()
     pending_s = [0.0] * count
     pending_cause = [PLANNED] * count
     cost_default = failures.checkpoint_cost_s if failures is not None else 0.0
@@ -352,7 +354,7 @@ def replay(
         heapq.heappush(heap, (float(arrival_s[first]), ARRIVAL, next(counter), ARRIVAL, first, 0))
 
     # Failures: outages are read in time order like arrivals (one pending in the heap).
-    share = (jobs.accelerators * (jobs.gpu_milli / WHOLE_MILLI)).astype(np.float64)
+    share: list[float] = (jobs.accelerators * (jobs.gpu_milli / WHOLE_MILLI)).tolist()
     causes = len(failures.causes) if failures is not None else 0
     outage_node: list[int] = []
     outage_down: list[float] = []
@@ -367,12 +369,12 @@ def replay(
         if outage_node:
             heapq.heappush(heap, (outage_down[0], NODE_OFFLINE, next(counter), NODE_FAIL, 0, 0))
     restart_s = failures.restart_s if failures is not None else 0.0
-    node_outages = np.zeros(causes, np.int64)
-    cause_interruptions = np.zeros(causes, np.int64)
-    cause_rolled_back = np.zeros(causes)
-    cause_restart = np.zeros(causes)
-    job_lost_s = np.zeros(count)
-    in_repair = np.zeros(fleet.node_count, np.int64)
+    node_outages = [0] * causes
+    cause_interruptions = [0] * causes
+    cause_rolled_back = [0.0] * causes
+    cause_restart = [0.0] * causes
+    job_lost_s = [0.0] * count
+    in_repair = [0] * fleet.node_count
     repair_nodes = 0
     repair_accelerators = 0.0
     samples_repair_nodes: list[int] = []
@@ -382,7 +384,7 @@ def replay(
         spares_free = list(failures.spares_by_hall)
     else:
         spares_free = [failures.spares_per_hall if failures is not None else 0] * fleet.hall_count
-    node_hall = fleet.node_hall
+    node_hall: list[int] = fleet.node_hall.tolist()
     spares_in_use = 0
     spare_swaps = 0
     samples_spares: list[int] = []
@@ -597,7 +599,7 @@ def replay(
                     cause = outage_cause[payload]
                     node_outages[cause] += 1
                     nodes = np.array([node], np.int64)
-                    hall = int(node_hall[node])
+                    hall = node_hall[node]
                     repaired = outage_up[payload] > now
                     if not repaired or spares_free[hall] > 0:
                         # Nothing to repair (a software fault) or a spare stands in at once:
@@ -636,7 +638,7 @@ def replay(
                 allocation = state.allocations[payload]
                 restart_in_place(allocation, now, stop.cause, not stop.loses_work)
             elif kind == SPARE_BACK:  # the repaired node is the hall's spare now
-                spares_free[int(node_hall[payload])] += 1
+                spares_free[node_hall[payload]] += 1
                 spares_in_use -= 1
                 repair_nodes -= 1
             else:  # NODE_REPAIRED
@@ -704,17 +706,18 @@ def replay(
     for allocation in state.allocations.values():
         held_s[allocation.job] += horizon_s - allocation.start_s
         settle(allocation.job, horizon_s - allocation.start_s)
-    overhead_s += checkpoint_overhead_s
+    held = np.array(held_s)
+    checkpoint_overhead = np.array(checkpoint_overhead_s)
     failure_records = None
     if failures is not None:
         failure_records = FailureRecords(
             causes=failures.causes,
-            node_outages_by_cause=node_outages,
-            interruptions_by_cause=cause_interruptions,
-            rolled_back_accelerator_s_by_cause=cause_rolled_back,
-            restart_accelerator_s_by_cause=cause_restart,
-            job_run_s=held_s,
-            job_lost_s=job_lost_s,
+            node_outages_by_cause=np.array(node_outages, np.int64),
+            interruptions_by_cause=np.array(cause_interruptions, np.int64),
+            rolled_back_accelerator_s_by_cause=np.array(cause_rolled_back, np.float64),
+            restart_accelerator_s_by_cause=np.array(cause_restart, np.float64),
+            job_run_s=held,
+            job_lost_s=np.array(job_lost_s),
             repair_nodes=np.array(samples_repair_nodes, np.int64),
             repair_accelerators=np.array(samples_repair_accelerators),
             spares_in_use=np.array(samples_spares, np.int64),
@@ -730,19 +733,19 @@ def replay(
         placement=getattr(getattr(policy, "placement", None), "name", ""),
         horizon_s=horizon_s,
         records=JobRecords(
-            start_s,
-            end_s,
-            type_index,
-            nodes_used,
-            domains,
-            halls,
-            sites,
-            interruptions,
-            rejected,
-            migrations,
-            held_s,
-            overhead_s,
-            checkpoint_overhead_s,
+            np.array(start_s, np.float64),
+            np.array(end_s, np.float64),
+            np.array(type_index, np.int64),
+            np.array(nodes_used, np.int64),
+            np.array(domains, np.int64),
+            np.array(halls, np.int64),
+            np.array(sites, np.int64),
+            np.array(interruptions, np.int64),
+            np.array(rejected, bool),
+            np.array(migrations, np.int64),
+            held,
+            np.array(overhead_s) + checkpoint_overhead,
+            checkpoint_overhead,
         ),
         samples=Samples(
             time_s=np.array(samples_t),
