@@ -160,6 +160,20 @@ GIGAWATT_TARGET_RSS_GB = 8.0
 YEAR_S = 365.0 * 86_400.0
 
 
+def machine_check_s(repeats: int = 5) -> float:
+    """CPU seconds (median) of a fixed pure-Python loop: printed beside the gigawatt figures so
+    runs on different machines can be compared (the same code ran ~3.8x slower on one earlier
+    machine than on another)."""
+    times = []
+    for _ in range(repeats):
+        started = time.process_time()
+        total = 0
+        for i in range(2_000_000):
+            total += i * i % 7
+        times.append(time.process_time() - started)
+    return statistics.median(times)
+
+
 def gigawatt_fleet():  # type: ignore[no-untyped-def]
     """1,000,000 accelerators on four sites: GB300 NVL72 (4 per node, 72 per domain), TPU7x
     (4 per host, 9,216 per pod) and B200 HGX (8 per node), online in three waves."""
@@ -202,6 +216,10 @@ def gigawatt_case(
         Workload,
     )
 
+    print(
+        f"machine check: a fixed 2M-step pure-Python loop takes {machine_check_s():.3f} s CPU "
+        "(compare machines by this)"
+    )
     started = time.perf_counter()
     fleet = gigawatt_fleet()
     workload = Workload(
