@@ -553,6 +553,7 @@ class EasyBackfill:
         kinds: list[tuple[int, ...]] = []  # fleet types per kind
         has_reserved: list[bool] = []
         marks: list[int] = []  # per (kind, kept off): smallest request that did not fit
+        usable: list[tuple[int, ...]] = []  # per (kind, kept off): the types it may use
         unmarked = np.iinfo(np.int64).max
 
         node_sizes = state.type_node_size.tolist()
@@ -560,14 +561,11 @@ class EasyBackfill:
         def limits() -> IntArray:
             """Per key, requests below it are hopeful: the mark, and for whole jobs the room."""
             room = whole_room(state, node_sizes)
-            limit = np.empty(2 * len(marks), np.int64)
+            limit: list[int] = []
             for half, mark in enumerate(marks):
-                types = kinds[half >> 1]
-                kept_off = half & 1
-                most = max((room[t] for t in types if not (kept_off and t == reserved)), default=0)
-                limit[2 * half] = min(mark, most * WHOLE_MILLI + 1)  # whole accelerators
-                limit[2 * half + 1] = mark  # a share of one
-            return limit
+                most = max([room[t] for t in usable[half]], default=0)
+                limit += (min(mark, most * WHOLE_MILLI + 1), mark)  # whole; a share of one
+            return np.array(limit, np.int64)
 
         extra = reservation.extra
         for chunk_start, chunk_stop in ((0, BACKFILL_CHUNK), (BACKFILL_CHUNK, len(candidates))):
@@ -596,6 +594,7 @@ class EasyBackfill:
                     kinds.append(types)
                     has_reserved.append(on_reserved)
                     marks += [unmarked, unmarked]
+                    usable += [types, tuple(t for t in types if t != reserved)]
             if len(kinds_here) == 1:
                 only = kind_of_mask[kinds_here[0]]
                 base = sharing + only * 4
