@@ -96,8 +96,8 @@ def test_fast_gang_choice_equals_the_reference(
 
 # Hall kinds of one accelerator type (4 per node), as (nodes per domain, nodes per hall per
 # drawn unit): racks of 18 and of 40 (bucketed), pods of 300 (few big domains once the hall
-# has more than BUCKET_DOMAIN_NODES nodes), one-node domains (the type is then not placed as
-# runs: the NumPy path); the last drawn less often.
+# has more than BUCKET_DOMAIN_NODES nodes), one-node domains (placed as runs when every hall
+# of the type has them, else by the NumPy path); the last drawn less often.
 KINDS = [(18, 6), (40, 6), (300, 10), (1, 20)]
 KIND_DRAWS = [0, 0, 1, 1, 2, 2, 3]
 
@@ -179,6 +179,9 @@ def _several_halls_history(halls: list[tuple[int, int, int]], twin: bool, seed: 
             fast = placement.full_nodes(state, 0, whole).tolist()
             assert sorted(fast) == sorted(reference)
             assert sorted(topology._full_nodes_array(state, 0, whole).tolist()) == sorted(reference)
+            if state.type_one_node[0]:  # halls of one-node domains: the same order too
+                assert fast == reference
+                assert topology._full_nodes_array(state, 0, whole).tolist() == reference
             runs = placement.full_runs(state, 0, whole)
             assert (runs is not None) == state.type_runs[0]
             if runs is not None:

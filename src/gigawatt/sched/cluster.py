@@ -60,12 +60,15 @@ class Runs(NamedTuple):
     """Wholly free nodes picked for a gang, compactly: ``spans`` of consecutive nodes
     ``(first node, nodes)``, single ``nodes`` (picked one by one in partly used domains) and
     how many nodes per scale-up domain; ``nodes``: all of them as one array, when the
-    placement built it already."""
+    placement built it already. ``one_node_halls``: for a gang on halls of one-node domains
+    (B200 HGX), the nodes taken per hall (``per_domain`` is then 1 for each of its domains,
+    and the counters are set a span at a time, not domain by domain); None otherwise."""
 
     spans: list[tuple[int, int]]
     singles: list[int]
     per_domain: dict[int, int]
     nodes: IntArray | None = None
+    one_node_halls: dict[int, int] | None = None
 
     def array(self, every: IntArray) -> IntArray:
         """The nodes as one array (``every``: all node indices, sliced for the spans)."""
@@ -215,11 +218,23 @@ class ClusterState:
                 self.domain_buckets, self.hall_max_domain_nodes.tolist(), hall_domains, strict=True
             )
         ]
-        self.type_runs = [
-            bool(halls)
-            and all(self.domain_buckets[h] is not None or self.hall_few_domains[h] for h in halls)
+        # A type whose every hall has one-node domains (B200 HGX) has its gangs placed as runs
+        # too: spans of wholly free nodes, the counters set a span at a time.
+        self.type_one_node = [
+            bool(halls) and all(int(self.hall_max_domain_nodes[h]) == 1 for h in halls)
             for halls in self._type_halls
         ]
+        self.type_runs = [
+            one_node
+            or (
+                bool(halls)
+                and all(
+                    self.domain_buckets[h] is not None or self.hall_few_domains[h] for h in halls
+                )
+            )
+            for halls, one_node in zip(self._type_halls, self.type_one_node, strict=True)
+        ]
+        self._hall_first_node: list[int] = fleet.hall_first_node.tolist()
         # Shared accelerators: node -> free milli per shared slot (-1: slot retired).
         self.shared: dict[int, list[int]] = {}
         self.shared_nodes: list[dict[int, None]] = [{} for _ in range(types)]
@@ -577,9 +592,14 @@ class ClusterState:
 
     def _split_by_group(self, allocation: Allocation) -> tuple[list[int], list[float]]:
         """A multi-node allocation's accelerators per metrics group: (groups, accelerators)."""
-        if allocation.runs is not None:  # a group per domain: no pass over the nodes
+        runs = allocation.runs
+        if runs is not None:  # a group per domain (or hall): no pass over the nodes
             domain_group = self._domain_group
-            groups = {domain_group[d] for d in allocation.runs.per_domain}
+            if runs.one_node_halls is not None:
+                first_domain = self._hall_first_domain
+                groups = {domain_group[first_domain[h]] for h in runs.one_node_halls}
+            else:
+                groups = {domain_group[d] for d in runs.per_domain}
             groups.add(self._node_group[int(allocation.nodes[-1])])
             if len(groups) == 1:
                 return list(groups), [float(allocation.accelerators)]
@@ -793,7 +813,25 @@ class ClusterState:
         sign = -1 if take else 1
         self.type_free[t] += sign * size * total
         self.type_full[t] += sign * total
-        self._domains_change(runs.per_domain, sign)
+        if runs.one_node_halls is None:
+            self._domains_change(runs.per_domain, sign)
+            return
+        # One-node domains: a domain's count is its node's own state, set span by span (the
+        # numpy mirror in one call); the halls' counts from the tally per hall.
+        full = 0 if take else 1
+        domain_full = self._domain_full
+        node_domain = self._node_domain
+        for first, n in runs.spans:
+            domain = node_domain[first]
+            domain_full[domain : domain + n] = [full] * n
+        for node in singles:
+            domain_full[node_domain[node]] = full
+        self._domain_full_array[self.fleet.node_domain[nodes]] = full
+        hall_full = self._hall_full
+        dirty_halls = self._dirty_halls
+        for hall, n in runs.one_node_halls.items():
+            hall_full[hall] += sign * n
+            dirty_halls[hall] = None
 
     def _flip_full(self, t: int, nodes: IntArray, take: bool) -> None:
         """Nodes of type t go from wholly free to wholly used (``take``) or back: node counts

@@ -82,6 +82,8 @@ class TopologyPacking:
         for other types."""
         if not state.type_runs[type_index]:
             return None
+        if state.type_one_node[type_index]:
+            return _one_node_runs(state, type_index, count)
         if count <= state.type_max_domain_nodes[type_index]:
             domain = _tightest_domain(state, type_index, count)
             if domain >= 0:
@@ -101,9 +103,49 @@ class TopologyPacking:
         return _full_nodes_array(state, type_index, count)
 
 
+def _one_node_runs(state: ClusterState, type_index: int, count: int) -> Runs:
+    """``full_nodes``' choice for a type whose halls all have one-node domains (B200 HGX), as
+    runs: a one-node gang the lowest wholly free node of the type (the tightest domain, ties
+    to the lowest index); else the tightest hall that holds it, or the fullest halls of the
+    best-fitting site (``_fullest_halls``); the first ``count`` wholly free nodes of those
+    halls in that order, each hall's by index (as ``_full_nodes_array``)."""
+    if count <= 1:
+        hall_full = state._hall_full
+        halls = [h for h in state._type_halls[type_index] if hall_full[h] >= count][:1]
+    else:
+        hall = _tightest_hall(state, type_index, count)
+        halls = [hall] if hall >= 0 else _fullest_halls(state, type_index, count)
+    size = int(state.type_node_size[type_index])
+    first_node = state._hall_first_node
+    node_free = state.node_free
+    spans: list[tuple[int, int]] = []
+    parts: list[IntArray] = []
+    per_hall: dict[int, int] = {}
+    need = count
+    for hall in halls:
+        lo, hi = first_node[hall], first_node[hall + 1]
+        free = np.flatnonzero(node_free[lo:hi] == size)[:need] + lo
+        taken = len(free)
+        if not taken:
+            continue
+        breaks = np.flatnonzero(np.diff(free) != 1) + 1
+        starts = free[np.concatenate(([0], breaks))].tolist()
+        lengths = np.diff(np.concatenate(([0], breaks, [taken]))).tolist()
+        spans += zip(starts, lengths, strict=True)
+        parts.append(free)
+        per_hall[hall] = taken
+        need -= taken
+        if not need:
+            nodes = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            per_domain = dict.fromkeys(state.fleet.node_domain[nodes].tolist(), 1)
+            return Runs(spans, [], per_domain, nodes, per_hall)
+    raise ValueError("placement counted more free nodes than there are")
+
+
 def _full_nodes_array(state: ClusterState, type_index: int, count: int) -> IntArray:
     """``full_nodes``' choice with NumPy over the candidate domains and nodes (any type; used
-    for types whose halls are not placed as runs, e.g. halls of one-node domains)."""
+    for types whose halls are not placed as runs, e.g. halls of one-node domains beside
+    halls of bigger ones)."""
     fleet = state.fleet
     if count <= state.type_max_domain_nodes[type_index]:
         domains = state.type_domains[type_index]
