@@ -821,12 +821,17 @@ class ClusterState:
         full = 0 if take else 1
         domain_full = self._domain_full
         node_domain = self._node_domain
+        mirror = self._domain_full_array
+        few = len(runs.spans) <= SMALL_GANG_NODES  # a numpy slice per span beats fancy indexing
         for first, n in runs.spans:
             domain = node_domain[first]
             domain_full[domain : domain + n] = [full] * n
+            if few:
+                mirror[domain : domain + n] = full
         for node in singles:
             domain_full[node_domain[node]] = full
-        self._domain_full_array[self.fleet.node_domain[nodes]] = full
+        if not few or singles:
+            mirror[self.fleet.node_domain[nodes]] = full
         hall_full = self._hall_full
         dirty_halls = self._dirty_halls
         for hall, n in runs.one_node_halls.items():

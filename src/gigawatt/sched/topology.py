@@ -78,8 +78,8 @@ class TopologyPacking:
 
     def full_runs(self, state: ClusterState, type_index: int, count: int) -> Runs | None:
         """``full_nodes``' choice as runs of consecutive nodes and the nodes taken per domain,
-        where the type's halls keep domain buckets or have few domains (``type_runs``); None
-        for other types."""
+        where the type's halls keep domain buckets or have few domains, or all have one-node
+        domains (``type_runs``); None for other types."""
         if not state.type_runs[type_index]:
             return None
         if state.type_one_node[type_index]:
@@ -117,27 +117,31 @@ def _one_node_runs(state: ClusterState, type_index: int, count: int) -> Runs:
         halls = [hall] if hall >= 0 else _fullest_halls(state, type_index, count)
     size = int(state.type_node_size[type_index])
     first_node = state._hall_first_node
+    first_domain = state._hall_first_domain
     node_free = state.node_free
     spans: list[tuple[int, int]] = []
     parts: list[IntArray] = []
+    per_domain: dict[int, int] = {}
     per_hall: dict[int, int] = {}
     need = count
     for hall in halls:
         lo, hi = first_node[hall], first_node[hall + 1]
-        free = np.flatnonzero(node_free[lo:hi] == size)[:need] + lo
-        taken = len(free)
+        offsets = np.flatnonzero(node_free[lo:hi] == size)[:need]  # from the hall's first
+        taken = len(offsets)
         if not taken:
             continue
-        breaks = np.flatnonzero(np.diff(free) != 1) + 1
-        starts = free[np.concatenate(([0], breaks))].tolist()
-        lengths = np.diff(np.concatenate(([0], breaks, [taken]))).tolist()
-        spans += zip(starts, lengths, strict=True)
-        parts.append(free)
+        bounds = [0, *(np.flatnonzero(np.diff(offsets) != 1) + 1).tolist(), taken]
+        firsts = offsets[bounds[:-1]].tolist()
+        spans += [
+            (lo + first, stop - begin)
+            for first, begin, stop in zip(firsts, bounds[:-1], bounds[1:], strict=True)
+        ]
+        per_domain.update(dict.fromkeys((offsets + first_domain[hall]).tolist(), 1))
+        parts.append(offsets + lo)
         per_hall[hall] = taken
         need -= taken
         if not need:
             nodes = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            per_domain = dict.fromkeys(state.fleet.node_domain[nodes].tolist(), 1)
             return Runs(spans, [], per_domain, nodes, per_hall)
     raise ValueError("placement counted more free nodes than there are")
 
