@@ -130,14 +130,21 @@ def _one_node_runs(state: ClusterState, type_index: int, count: int) -> Runs:
         taken = len(offsets)
         if not taken:
             continue
-        bounds = [0, *(np.flatnonzero(np.diff(offsets) != 1) + 1).tolist(), taken]
-        firsts = offsets[bounds[:-1]].tolist()
-        spans += [
-            (lo + first, stop - begin)
-            for first, begin, stop in zip(firsts, bounds[:-1], bounds[1:], strict=True)
-        ]
-        per_domain.update(dict.fromkeys((offsets + first_domain[hall]).tolist(), 1))
-        parts.append(offsets + lo)
+        start = int(offsets[0])
+        if int(offsets[-1]) - start == taken - 1:  # consecutive: one span, no more NumPy
+            spans.append((lo + start, taken))
+            domain = first_domain[hall] + start
+            per_domain.update(dict.fromkeys(range(domain, domain + taken), 1))
+            parts.append(state._all_nodes[lo + start : lo + start + taken])
+        else:
+            bounds = [0, *(np.flatnonzero(np.diff(offsets) != 1) + 1).tolist(), taken]
+            firsts = offsets[bounds[:-1]].tolist()
+            spans += [
+                (lo + first, stop - begin)
+                for first, begin, stop in zip(firsts, bounds[:-1], bounds[1:], strict=True)
+            ]
+            per_domain.update(dict.fromkeys((offsets + first_domain[hall]).tolist(), 1))
+            parts.append(offsets + lo)
         per_hall[hall] = taken
         need -= taken
         if not need:
