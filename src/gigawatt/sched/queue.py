@@ -104,6 +104,8 @@ class JobQueue:
             self._entry[job] = (-1, 0.0)
         else:
             size, estimate = int(jobs.accelerators[job]), float(jobs.estimate_s[job])
+            if math.isnan(estimate):
+                estimate = math.inf  # never counted on to end in time (as EASY's pass)
             self._entry[job] = (size, estimate)
             estimates = self._whole.get(size)
             if estimates is None:
@@ -505,7 +507,7 @@ class EasyBackfill:
             if free == 0 and not shared_room:
                 break
             size = float(accelerators[job]) * float(milli[job])
-            late = now + estimate[job] > shadow_s
+            late = not now + estimate[job] <= shadow_s  # (an unknown estimate is late)
             mask = allowed[job]
             entry = types_of.get(mask)
             if entry is None:
@@ -580,7 +582,7 @@ class EasyBackfill:
             milli = table.gpu_milli[picked]
             sharing = milli < WHOLE_MILLI
             size = acc * milli
-            late = now + table.estimate_s[picked] > reservation.shadow_s
+            late = ~(now + table.estimate_s[picked] <= reservation.shadow_s)
             masks = table.allowed[picked]
             if masks[0] == masks[-1] and (masks == masks[0]).all():
                 kinds_here, firsts = [int(masks[0])], [int(picked[0])]
