@@ -154,6 +154,7 @@ class ClusterState:
                 raise ValueError(f"nodes of type {fleet.types[t]} must all have the same size")
             sizes[t] = of_type[0] if len(of_type) else 0
         self.type_node_size = sizes
+        self._type_node_size: list[int] = sizes.tolist()  # the same, as Python ints
         self.node_size = fleet.node_accelerators
         # Python lists mirror what the per-node hot path reads (numpy scalar access is slow).
         self._node_type: list[int] = fleet.node_type.tolist()

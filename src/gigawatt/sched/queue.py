@@ -342,15 +342,15 @@ def _any_hopeful(
     )
 
 
-def whole_room(state: ClusterState, node_sizes: list[int] | None = None) -> list[int]:
+def whole_room(state: ClusterState) -> list[int]:
     """Per fleet type, the most whole accelerators one job could be given now, from counts
     alone: no more than are free, and fewer than (wholly free nodes + 1) x node size (a job
-    of n accelerators needs n // node size wholly free nodes). ``node_sizes``: the types'
-    accelerators per node as a list, if the caller has it."""
-    sizes = state.type_node_size.tolist() if node_sizes is None else node_sizes
+    of n accelerators needs n // node size wholly free nodes)."""
     return [
         min(free, (full + 1) * size - 1)
-        for free, full, size in zip(state.type_free, state.type_full, sizes, strict=True)
+        for free, full, size in zip(
+            state.type_free, state.type_full, state._type_node_size, strict=True
+        )
     ]
 
 
@@ -558,11 +558,9 @@ class EasyBackfill:
         usable: list[tuple[int, ...]] = []  # per (kind, kept off): the types it may use
         unmarked = np.iinfo(np.int64).max
 
-        node_sizes = state.type_node_size.tolist()
-
         def limits() -> IntArray:
             """Per key, requests below it are hopeful: the mark, and for whole jobs the room."""
-            room = whole_room(state, node_sizes)
+            room = whole_room(state)
             limit: list[int] = []
             for half, mark in enumerate(marks):
                 most = max([room[t] for t in usable[half]], default=0)
