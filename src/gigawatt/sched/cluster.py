@@ -303,7 +303,10 @@ class ClusterState:
 
     def allowed_types(self, job: int) -> tuple[int, ...]:
         """Fleet type indices the job may run on, in fleet order."""
-        mask = self._job_allowed[job]
+        return self.mask_types(self._job_allowed[job])
+
+    def mask_types(self, mask: int) -> tuple[int, ...]:
+        """Fleet type indices an allowed type mask (``JobTable.allowed``) admits, in fleet order."""
         cached = self._allowed_cache.get(mask)
         if cached is None:
             if mask == 0:

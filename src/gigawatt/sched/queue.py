@@ -32,7 +32,7 @@ import numpy as np
 
 from gigawatt.fleet.nodes import IntArray
 from gigawatt.sched.cluster import Allocation, ClusterState, GangPlacement, make_placement
-from gigawatt.sched.jobs import WHOLE_MILLI, BoolArray, JobTable
+from gigawatt.sched.jobs import WHOLE_MILLI, BoolArray, FloatArray, JobTable
 
 #: How many waiting jobs behind a blocked head EASY tries per pass (Slurm's ``bf_max_job_test``
 #: plays this role; its documented default is 500).
@@ -58,6 +58,96 @@ class Decision:
 OrderKey = Callable[[JobTable, int], tuple[float, ...]]
 
 
+#: A removed job's request size in `QueueColumns` (never below a limit: never hopeful).
+GONE = np.iinfo(np.int64).max
+#: A (kind, kept off)'s mark before any of its requests failed in a pass.
+UNMARKED = GONE
+_COLUMNS = ("job", "size", "acc", "base", "estimate", "live")
+#: Candidates of a backfill pass: jobs, sizes (accelerators x GPU milli), accelerators,
+#: kind x 4 + sharing, estimated seconds.
+_Chunk = tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]
+
+
+class QueueColumns:
+    """The waiting jobs' backfill columns as NumPy arrays in queue order, kept by the queue as
+    jobs come and go, so a backfill pass slices them instead of gathering them from the job
+    table: ``job``; ``size`` (accelerators x GPU milli; ``GONE`` once removed); ``acc``;
+    ``base``: kind x 4 + 1 if it asks for a share of one accelerator (kind: the index of its
+    allowed type mask in ``JobQueue.kind_masks``); ``estimate`` (seconds) and ``live``. Rows
+    ``[0, n)`` are in use; a removed job's row stays, marked gone (``dead`` counts them),
+    until the queue compacts the arrays."""
+
+    def __init__(self, capacity: int) -> None:
+        capacity = max(capacity, 64)
+        self.job = np.zeros(capacity, np.int64)
+        self.size = np.full(capacity, GONE, np.int64)
+        self.acc = np.zeros(capacity, np.int64)
+        self.base = np.zeros(capacity, np.int64)
+        self.estimate = np.zeros(capacity, np.float64)
+        self.live = np.zeros(capacity, bool)
+        self.n = 0
+        self.dead = 0
+        self.row: dict[int, int] = {}  # job -> its row
+
+    def append(self, job: int, size: int, acc: int, base: int, estimate: float) -> None:
+        at = self.n
+        if at == len(self.job):
+            self._grow(2 * at)
+        self.job[at] = job
+        self.size[at] = size
+        self.acc[at] = acc
+        self.base[at] = base
+        self.estimate[at] = estimate
+        self.live[at] = True
+        self.row[job] = at
+        self.n = at + 1
+
+    def kill(self, job: int) -> None:
+        at = self.row.pop(job)
+        self.size[at] = GONE
+        self.live[at] = False
+        self.dead += 1
+
+    def _grow(self, capacity: int) -> None:
+        for name in _COLUMNS:
+            old = getattr(self, name)
+            new = (
+                np.full(capacity, GONE, np.int64)
+                if name == "size"
+                else np.zeros_like(old, shape=capacity)
+            )
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+
+    def compact(self) -> None:
+        """Drop the removed jobs' rows."""
+        keep = np.flatnonzero(self.live[: self.n])
+        n = len(keep)
+        for name in _COLUMNS:
+            column = getattr(self, name)
+            column[:n] = column[keep]
+            column[n : self.n] = GONE if name == "size" else 0
+        self.row = dict(zip(self.job[:n].tolist(), range(n), strict=True))
+        self.n = n
+        self.dead = 0
+
+    def stop_after(self, first: int, count: int) -> int:
+        """The row after the ``count``-th live row from row ``first`` on (or ``n``)."""
+        if count <= 0:
+            return first
+        stop = min(first + count + self.dead, self.n)
+        if self.dead == 0 or stop <= first:
+            return min(first + count, self.n)
+        live = np.cumsum(self.live[first:stop])
+        if live[-1] < count:
+            return stop
+        return first + int(np.searchsorted(live, count)) + 1
+
+
+#: Compact `QueueColumns` once this many removed rows have gathered.
+COMPACT_AFTER = 256
+
+
 class JobQueue:
     """Waiting jobs in a policy's order, and per tenant; remembers which jobs are new since
     the policy last looked (``recent``), so a pass after a mere arrival can be incremental."""
@@ -65,10 +155,11 @@ class JobQueue:
     def __init__(self, jobs: JobTable, key: OrderKey) -> None:
         self.jobs = jobs
         self._key = key
-        self._items: list[tuple[tuple[float, ...], int]] = []
+        # Entries are the order key with the job appended, one flat tuple (``entry[-1]`` is
+        # the job): flat tuples compare faster than (key, job) pairs.
+        self._items: list[tuple[float, ...]] = []
         self._order: list[int] = []  # the jobs of ``_items``, same order
-        self._by_tenant: dict[int, list[tuple[tuple[float, ...], int]]] = {}
-        self._keys: dict[int, tuple[float, ...]] = {}
+        self._by_tenant: dict[int, list[tuple[float, ...]]] = {}
         self.recent: list[int] = []
         # What a backfill pass can rule out without looking at the jobs one by one: per whole
         # accelerator count, the waiting jobs' estimated run times (sorted); and how many
@@ -76,8 +167,15 @@ class JobQueue:
         self._whole: dict[int, list[float]] = {}
         self._whole_sizes: list[int] = []  # keys of ``_whole``, sorted
         self._sharing = 0
-        self._entry: dict[int, tuple[int, float]] = {}  # job -> (size or -1 if sharing, estimate)
+        # job -> (entry, tenant, allowed mask, size or -1 if sharing, estimate): what
+        # ``remove`` needs, so it reads no table column
+        self._entry: dict[int, tuple[tuple[float, ...], int, int, int, float]] = {}
         self._masks: dict[int, int] = {}  # allowed type mask -> waiting jobs with it
+        # Every allowed type mask a job of this queue ever had, in order of first sight (a
+        # backfill pass's *kinds*); the columns once a policy asked for them.
+        self.kind_masks: list[int] = []
+        self._kind_of_mask: dict[int, int] = {}
+        self._columns: QueueColumns | None = None
 
     def __len__(self) -> int:
         return len(self._items)
@@ -86,27 +184,48 @@ class JobQueue:
         return iter(self._order)
 
     def __contains__(self, job: object) -> bool:
-        return job in self._keys
+        return job in self._entry
 
     def push(self, job: int) -> None:
         jobs = self.jobs
-        key = self._key(jobs, job)
-        self._keys[job] = key
-        at = bisect.bisect_right(self._items, (key, job))
-        self._items.insert(at, (key, job))
-        self._order.insert(at, job)
-        bisect.insort(self._by_tenant.setdefault(int(jobs.tenant[job]), []), (key, job))
+        entry = (*self._key(jobs, job), job)
+        items = self._items
+        last = not items or items[-1] < entry  # the usual arrival: last in order
+        if last:
+            items.append(entry)
+            self._order.append(job)
+        else:
+            at = bisect.bisect_right(items, entry)
+            items.insert(at, entry)
+            self._order.insert(at, job)
+            self._columns = None  # rebuilt when next asked for
+        tenant = int(jobs.tenant[job])
+        of_tenant = self._by_tenant.get(tenant)
+        if of_tenant is None:
+            self._by_tenant[tenant] = [entry]
+        elif not of_tenant or of_tenant[-1] < entry:
+            of_tenant.append(entry)
+        else:
+            bisect.insort(of_tenant, entry)
         self.recent.append(job)
         mask = int(jobs.allowed[job])
         self._masks[mask] = self._masks.get(mask, 0) + 1
-        if jobs.gpu_milli[job] < WHOLE_MILLI:
+        kind = self._kind_of_mask.get(mask)
+        if kind is None:
+            kind = self._kind_of_mask[mask] = len(self.kind_masks)
+            self.kind_masks.append(mask)
+        acc, milli = int(jobs.accelerators[job]), int(jobs.gpu_milli[job])
+        estimate = float(jobs.estimate_s[job])
+        if self._columns is not None and last:
+            self._columns.append(job, acc * milli, acc, kind * 4 + (milli < WHOLE_MILLI), estimate)
+        if milli < WHOLE_MILLI:
             self._sharing += 1
-            self._entry[job] = (-1, 0.0)
+            self._entry[job] = (entry, tenant, mask, -1, 0.0)
         else:
-            size, estimate = int(jobs.accelerators[job]), float(jobs.estimate_s[job])
+            size = acc
             if math.isnan(estimate):
                 estimate = math.inf  # never counted on to end in time (as EASY's pass)
-            self._entry[job] = (size, estimate)
+            self._entry[job] = (entry, tenant, mask, size, estimate)
             estimates = self._whole.get(size)
             if estimates is None:
                 estimates = self._whole[size] = []
@@ -114,19 +233,26 @@ class JobQueue:
             bisect.insort(estimates, estimate)
 
     def remove(self, job: int) -> None:
-        jobs = self.jobs
-        entry = (self._keys.pop(job), job)
-        at = bisect.bisect_left(self._items, entry)
-        del self._items[at]
-        del self._order[at]
-        of_tenant = self._by_tenant[int(jobs.tenant[job])]
-        del of_tenant[bisect.bisect_left(of_tenant, entry)]
-        mask = int(jobs.allowed[job])
+        entry, tenant, mask, size, estimate = self._entry.pop(job)
+        if self._columns is not None:
+            self._columns.kill(job)
+        items = self._items
+        if items[0] == entry:  # the head (an in-order start)
+            del items[0]
+            del self._order[0]
+        else:
+            at = bisect.bisect_left(items, entry)
+            del items[at]
+            del self._order[at]
+        of_tenant = self._by_tenant[tenant]
+        if of_tenant[0] == entry:
+            del of_tenant[0]
+        else:
+            del of_tenant[bisect.bisect_left(of_tenant, entry)]
         if self._masks[mask] == 1:
             del self._masks[mask]
         else:
             self._masks[mask] -= 1
-        size, estimate = self._entry.pop(job)
         if size < 0:
             self._sharing -= 1
         else:
@@ -150,6 +276,31 @@ class JobQueue:
         """The fewest whole accelerators a waiting job asks for (None: no such job)."""
         return self._whole_sizes[0] if self._whole_sizes else None
 
+    def columns(self) -> QueueColumns:
+        """The waiting jobs' `QueueColumns` (built on first use, then kept up to date; removed
+        rows compacted once ``COMPACT_AFTER`` gathered)."""
+        columns = self._columns
+        if columns is None:
+            jobs = self.jobs
+            order = np.array(self._order, np.int64)
+            columns = QueueColumns(2 * len(order))
+            n = len(order)
+            acc, milli = jobs.accelerators[order], jobs.gpu_milli[order]
+            columns.job[:n] = order
+            columns.size[:n] = acc * milli
+            columns.acc[:n] = acc
+            kind_of_mask = self._kind_of_mask
+            kind = [kind_of_mask[m] for m in jobs.allowed[order].tolist()]
+            columns.base[:n] = np.array(kind, np.int64) * 4 + (milli < WHOLE_MILLI)
+            columns.estimate[:n] = jobs.estimate_s[order]
+            columns.live[:n] = True
+            columns.row = dict(zip(self._order, range(n), strict=True))
+            columns.n = n
+            self._columns = columns
+        elif columns.dead >= COMPACT_AFTER:
+            columns.compact()
+        return columns
+
     def masks_within(self, masks: Container[int]) -> bool:
         """Whether every waiting job's allowed type mask is in ``masks``."""
         return all(mask in masks for mask in self._masks)
@@ -171,11 +322,11 @@ class JobQueue:
 
     def tenant_head(self, tenant: int) -> int | None:
         items = self._by_tenant.get(tenant)
-        return items[0][1] if items else None
+        return int(items[0][-1]) if items else None
 
     def tenant_jobs(self, tenant: int) -> list[int]:
         """The tenant's waiting jobs, in queue order."""
-        return [job for _, job in self._by_tenant.get(tenant, [])]
+        return [int(entry[-1]) for entry in self._by_tenant.get(tenant, [])]
 
     def tenants_waiting(self) -> list[int]:
         return [t for t, items in self._by_tenant.items() if items]
@@ -302,7 +453,7 @@ class DominantResourceFairness:
             if offset >= len(items):
                 blocked.add(tenant)
                 continue
-            job = items[offset][1]
+            job = int(items[offset][-1])
             allocation = state.place(job, self.placement, now)
             if allocation is None:
                 blocked.add(tenant)
@@ -376,6 +527,9 @@ class EasyBackfill:
         self._epoch = -1
         self._fleet_epoch = -1
         self._blocked = (-1, -1)  # (job, freed epoch) of the last job that did not fit in order
+        self._kind_cache: dict[
+            tuple[int, int], tuple[list[tuple[int, ...]], list[bool], list[tuple[int, ...]]]
+        ] = {}
 
     def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
         return _fifo_key(jobs, job)
@@ -430,13 +584,20 @@ class EasyBackfill:
             queue.recent.clear()
             self._epoch = state.freed_epoch
             return decisions
+        if full_pass and min(self.depth, len(queue) - head_index - 1) > PREFILTER_FROM:
+            queue.recent.clear()
+            chunks = self._queued(queue, head)
+            decisions += self._backfill_many(chunks, state, now, reservation, queue)
+            self._epoch = state.freed_epoch
+            return decisions
         if full_pass:
             candidates = queue.between(head_index + 1, head_index + 1 + self.depth)
         else:
             candidates = [j for j in queue.recent if j in queue and j != head]
         queue.recent.clear()
         if len(candidates) > PREFILTER_FROM:
-            decisions += self._backfill_many(candidates, state, now, reservation, queue)
+            chunks = self._listed(candidates, state, queue)
+            decisions += self._backfill_many(chunks, state, now, reservation, queue)
         else:
             decisions += self._backfill_few(candidates, state, now, reservation)
         self._epoch = state.freed_epoch
@@ -531,7 +692,7 @@ class EasyBackfill:
 
     def _backfill_many(
         self,
-        candidates: list[int],
+        chunks: Iterator[_Chunk],
         state: ClusterState,
         now: float,
         reservation: _Reservation,
@@ -543,20 +704,18 @@ class EasyBackfill:
         type they may use has room for (`whole_room`; passed over without trying: a later
         candidate of its key it would have marked asks for at least as much, and room only
         shrinks). Each step jumps to the next hopeful candidate and tries only that one.
-        The first ``BACKFILL_CHUNK`` candidates are looked at first; the pass ends there if
-        the queue's summary shows that no waiting job can be hopeful any more."""
+        The candidates come in ``chunks`` (the first ``BACKFILL_CHUNK`` of them first); the
+        pass ends after a chunk if the queue's summary shows that no waiting job can be
+        hopeful any more. Kinds are the queue's allowed type masks (``JobQueue.kind_masks``);
+        a key is kind x 4 + kept off x 2 + sharing."""
         decisions: list[Decision] = []
         free = state.free_accelerators()
         shared_room = state.has_shared_room()
-        table = state.jobs
         reserved = reservation.type_index
-        # Kinds of candidates: one per allowed mask; key = kind x kept off x sharing.
-        kind_of_mask: dict[int, int] = {}
-        kinds: list[tuple[int, ...]] = []  # fleet types per kind
-        has_reserved: list[bool] = []
-        marks: list[int] = []  # per (kind, kept off): smallest request that did not fit
-        usable: list[tuple[int, ...]] = []  # per (kind, kept off): the types it may use
-        unmarked = np.iinfo(np.int64).max
+        kinds, has_reserved, usable = self._kinds(queue, state, reserved)
+        all_reserved, none_reserved = all(has_reserved), not any(has_reserved)
+        reserved_by_kind = np.array(has_reserved)
+        marks = [UNMARKED] * len(usable)  # per (kind, kept off): smallest request that failed
 
         def limits() -> IntArray:
             """Per key, requests below it are hopeful: the mark, and for whole jobs the room."""
@@ -567,43 +726,18 @@ class EasyBackfill:
                 limit += (min(mark, most * WHOLE_MILLI + 1), mark)  # whole; a share of one
             return np.array(limit, np.int64)
 
-        extra = reservation.extra
-        for chunk_start, chunk_stop in ((0, BACKFILL_CHUNK), (BACKFILL_CHUNK, len(candidates))):
-            if chunk_start >= chunk_stop:
+        for number, (picked, size, acc, base, estimate) in enumerate(chunks):
+            if number and self._rest_hopeless(queue, has_reserved, limits(), now, reservation):
                 break
-            if chunk_start and self._rest_hopeless(
-                queue, kind_of_mask, has_reserved, limits(), now, reservation
-            ):
-                break
-            picked = np.asarray(candidates[chunk_start:chunk_stop], np.int64)
-            acc = table.accelerators[picked]
-            milli = table.gpu_milli[picked]
-            sharing = milli < WHOLE_MILLI
-            size = acc * milli
-            late = ~(now + table.estimate_s[picked] <= reservation.shadow_s)
-            masks = table.allowed[picked]
-            if masks[0] == masks[-1] and (masks == masks[0]).all():
-                kinds_here, firsts = [int(masks[0])], [int(picked[0])]
+            late = ~(now + estimate <= reservation.shadow_s)  # (an unknown estimate is late)
+            if all_reserved:
+                late_on_reserved = late
+            elif none_reserved:
+                late_on_reserved = np.zeros_like(late)
             else:
-                unique, first, kind_at = np.unique(masks, return_index=True, return_inverse=True)
-                kinds_here, firsts = unique.tolist(), picked[first].tolist()
-            for mask, job in zip(kinds_here, firsts, strict=True):
-                if mask not in kind_of_mask:
-                    kind_of_mask[mask] = len(kinds)
-                    types, on_reserved = self._types_of(state, job, reserved)
-                    kinds.append(types)
-                    has_reserved.append(on_reserved)
-                    marks += [unmarked, unmarked]
-                    usable += [types, tuple(t for t in types if t != reserved)]
-            if len(kinds_here) == 1:
-                only = kind_of_mask[kinds_here[0]]
-                base = sharing + only * 4
-                late_on_reserved = late if has_reserved[only] else np.zeros_like(late)
-            else:
-                kind = np.array([kind_of_mask[m] for m in kinds_here], np.int64)[kind_at]
-                base = kind * 4 + sharing
-                late_on_reserved = late & np.array(has_reserved)[kind]
-            key = _keys(base, late_on_reserved, acc, reservation.extra)
+                late_on_reserved = late & reserved_by_kind[base >> 2]
+            extra = reservation.extra
+            key = _keys(base, late_on_reserved, acc, extra)
             limit = limits()
             position = 0
             while position < len(picked):
@@ -634,19 +768,72 @@ class EasyBackfill:
                 limit = limits()
         return decisions
 
+    def _kinds(
+        self, queue: JobQueue, state: ClusterState, reserved: int
+    ) -> tuple[list[tuple[int, ...]], list[bool], list[tuple[int, ...]]]:
+        """Per kind (the queue's allowed type masks): its fleet types and whether the reserved
+        type is among them; per (kind, kept off): the types it may use."""
+        cache_key = (reserved, len(queue.kind_masks))
+        cached = self._kind_cache.get(cache_key)
+        if cached is None:
+            kinds = [state.mask_types(mask) for mask in queue.kind_masks]
+            has_reserved = [reserved in types for types in kinds]
+            usable: list[tuple[int, ...]] = []
+            for types in kinds:
+                usable += [types, tuple(t for t in types if t != reserved)]
+            cached = self._kind_cache[cache_key] = (kinds, has_reserved, usable)
+        return cached
+
+    @staticmethod
+    def _listed(candidates: list[int], state: ClusterState, queue: JobQueue) -> Iterator[_Chunk]:
+        """``candidates`` as chunks of `_backfill_many` (gathered from the job table)."""
+        table = state.jobs
+        kind_of_mask = queue._kind_of_mask
+        for begin, stop in ((0, BACKFILL_CHUNK), (BACKFILL_CHUNK, len(candidates))):
+            if begin >= stop:
+                return
+            picked = np.asarray(candidates[begin:stop], np.int64)
+            acc = table.accelerators[picked]
+            milli = table.gpu_milli[picked]
+            masks = table.allowed[picked]
+            if masks[0] == masks[-1] and (masks == masks[0]).all():
+                kind: IntArray | int = kind_of_mask[int(masks[0])]
+            else:
+                unique, inverse = np.unique(masks, return_inverse=True)
+                kind = np.array([kind_of_mask[m] for m in unique.tolist()], np.int64)[inverse]
+            base = kind * 4 + (milli < WHOLE_MILLI)
+            yield picked, acc * milli, acc, base, table.estimate_s[picked]
+
+    def _queued(self, queue: JobQueue, head: int) -> Iterator[_Chunk]:
+        """The ``depth`` waiting jobs behind ``head`` as chunks of `_backfill_many`: slices of
+        the queue's columns (removed rows in them are never hopeful)."""
+        columns = queue.columns()
+        first = columns.row[head] + 1
+        stop = columns.stop_after(first, self.depth)
+        for begin, end in ((first, first + BACKFILL_CHUNK), (first + BACKFILL_CHUNK, stop)):
+            end = min(end, stop)
+            if begin >= end:
+                return
+            yield (
+                columns.job[begin:end],
+                columns.size[begin:end],
+                columns.acc[begin:end],
+                columns.base[begin:end],
+                columns.estimate[begin:end],
+            )
+
     @staticmethod
     def _rest_hopeless(
         queue: JobQueue,
-        kind_of_mask: dict[int, int],
         has_reserved: list[bool],
         limit: IntArray,
         now: float,
         reservation: _Reservation,
     ) -> bool:
         """No waiting job can be hopeful under these limits (then the pass is over): none
-        shares an accelerator, every waiting job's allowed mask is a kind already seen, and
-        `_any_hopeful` finds no whole request under the limits."""
-        if queue.sharing or not queue.masks_within(kind_of_mask):
+        shares an accelerator and `_any_hopeful` finds no whole request under the limits
+        (every waiting job's allowed mask is one of the kinds the limits cover)."""
+        if queue.sharing:
             return False
         whole = limit[0::2]  # per (kind, kept off): requests below are hopeful
         most = (whole - 1) // WHOLE_MILLI  # ... in accelerators
