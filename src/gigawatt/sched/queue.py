@@ -23,6 +23,7 @@ ends. The queue keeps the policy's order (``policy.order_key``).
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
@@ -722,13 +723,17 @@ class EasyBackfill:
             room = whole_room(state)
             limit: list[int] = []
             for half, mark in enumerate(marks):
-                most = max([room[t] for t in usable[half]], default=0)
+                most = max(map(room.__getitem__, usable[half]), default=0)
                 limit += (min(mark, most * WHOLE_MILLI + 1), mark)  # whole; a share of one
             return np.array(limit, np.int64)
 
-        for number, (picked, size, acc, base, estimate) in enumerate(chunks):
+        for number in itertools.count():
             if number and self._rest_hopeless(queue, has_reserved, limits(), now, reservation):
                 break
+            chunk = next(chunks, None)
+            if chunk is None:
+                break
+            picked, size, acc, base, estimate = chunk
             late = ~(now + estimate <= reservation.shadow_s)  # (an unknown estimate is late)
             if all_reserved:
                 late_on_reserved = late
@@ -809,18 +814,25 @@ class EasyBackfill:
         the queue's columns (removed rows in them are never hopeful)."""
         columns = queue.columns()
         first = columns.row[head] + 1
-        stop = columns.stop_after(first, self.depth)
-        for begin, end in ((first, first + BACKFILL_CHUNK), (first + BACKFILL_CHUNK, stop)):
-            end = min(end, stop)
-            if begin >= end:
-                return
-            yield (
-                columns.job[begin:end],
-                columns.size[begin:end],
-                columns.acc[begin:end],
-                columns.base[begin:end],
-                columns.estimate[begin:end],
-            )
+        if self.depth < BACKFILL_CHUNK:
+            end = columns.stop_after(first, self.depth)
+        else:  # no more live rows than the depth
+            end = min(first + BACKFILL_CHUNK, columns.n)
+        if first < end:
+            yield self._rows(columns, first, end)
+        stop = columns.stop_after(first, self.depth)  # only if the pass goes on
+        if end < stop:
+            yield self._rows(columns, end, stop)
+
+    @staticmethod
+    def _rows(columns: QueueColumns, begin: int, end: int) -> _Chunk:
+        return (
+            columns.job[begin:end],
+            columns.size[begin:end],
+            columns.acc[begin:end],
+            columns.base[begin:end],
+            columns.estimate[begin:end],
+        )
 
     @staticmethod
     def _rest_hopeless(

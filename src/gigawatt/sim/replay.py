@@ -554,7 +554,10 @@ def replay(
         now = heap[0][0]
         if next_sample < now:
             sample_until(now)
-        # An instant of only failures of idle nodes frees nothing and queues nothing: the last
+        # The policy is asked again only when what it decides from changed: a job arrived or
+        # ended, nodes came or went (planned), a failure interrupted jobs, a wake-up fell due.
+        # An instant of only failures of idle nodes, in-place restarts, spares coming back or
+        # stale ends (of runs cut or moved since) frees nothing and queues nothing: the last
         # admit's answer stands (less capacity never lets more start), so it is skipped.
         changed = False
         while heap and heap[0][0] == now:
@@ -565,10 +568,12 @@ def replay(
                     wake_at = math.inf
                     changed = True
                 continue
-            changed = changed or (kind != NODE_FAIL and kind != JOB_STOP)
+            if kind != END and kind != NODE_FAIL and kind != JOB_STOP and kind != SPARE_BACK:
+                changed = True
             if kind == END:
                 if run != runs[payload] or payload not in state.allocations:
                     continue  # the job was interrupted or moved after this end was scheduled
+                changed = True
                 finished = state.release(payload, now)
                 held_s[payload] += now - finished.start_s
                 spend_pending(payload, pending_s[payload])
