@@ -71,12 +71,23 @@ def main() -> None:
         help="gigawatt case with failures: spare nodes per hall (N) or share (P%%); default as "
         "`gigawatt simulate`: the model's pool, else 2%% of each hall",
     )
+    parser.add_argument(
+        "--checkpoint",
+        default=None,
+        help="gigawatt case: the frontier training runs' checkpoint interval (`auto`, seconds or "
+        "a duration like 1h); default the workload's (`auto`)",
+    )
     args = parser.parse_args()
     if args.repeats is None:
         args.repeats = 1 if args.gigawatt else 5
     if args.gigawatt:
         gigawatt_case(
-            args.jobs, args.days * 86_400.0, args.failures or None, args.spares, args.repeats
+            args.jobs,
+            args.days * 86_400.0,
+            args.failures or None,
+            args.spares,
+            args.repeats,
+            args.checkpoint,
         )
         return
 
@@ -197,6 +208,7 @@ def gigawatt_case(
     failures: str | None = None,
     spares: str | None = None,
     repeats: int = 1,
+    checkpoint: str | None = None,
 ) -> None:
     """Plan-free synthetic fleet, the default tenants' generators sized to about a million
     jobs a year, the first ``job_count`` arrivals, EASY backfill + topology-aware placement."""
@@ -225,7 +237,15 @@ def gigawatt_case(
     workload = Workload(
         seed=1,
         tenants=[
-            Tenant(name="training", entitlement=0.5, workloads=[FrontierTraining()]),
+            Tenant(
+                name="training",
+                entitlement=0.5,
+                workloads=[
+                    FrontierTraining()
+                    if checkpoint is None
+                    else FrontierTraining(checkpoint_interval_s=checkpoint)
+                ],
+            ),
             Tenant(
                 name="inference",
                 entitlement=0.3,
@@ -311,7 +331,8 @@ def gigawatt_case(
         f"{lost.interruptions:,} job interruptions ({lost.planned_interruptions:,} planned), "
         f"{on_result.events:,} events, {lost.lost_accelerator_h:,.0f} accelerator-h lost, "
         f"goodput {lost.goodput:.1%}, {lost.spare_swaps:,} spare swaps "
-        f"({spares or 'default'} spares); replay (medians) "
+        f"({spares or 'default'} spares, frontier checkpoints {checkpoint or 'auto'}); replay "
+        f"(medians) "
         f"{on_seconds:.1f} s vs {seconds:.1f} s off: ratio {on_seconds / seconds:.2f} wall, "
         f"{on_cpu_seconds / cpu_seconds:.2f} CPU ({on_cpu_seconds:.1f} vs {cpu_seconds:.1f} s; "
         f"issue bar <= 1.25: {'met' if on_cpu_seconds <= 1.25 * cpu_seconds else 'MISSED'})"

@@ -43,9 +43,12 @@ def test_auto_is_nan_in_the_model_and_auto_when_written_back() -> None:
     assert '"checkpoint_interval_s":"auto"' in spec.model_dump_json()
     again = FrontierTraining.model_validate_json(spec.model_dump_json())
     assert math.isnan(again.checkpoint_interval_s)
-    # Existing scenarios keep their meaning: defaults and plain seconds are unchanged.
-    assert FrontierTraining().checkpoint_interval_s == 3600.0
+    # Defaults: frontier runs at their Young/Daly interval (a fixed hour loses most of the work
+    # of a 100k+ gang; docs/failures.md), research every 30 minutes; plain seconds stay seconds.
+    assert math.isnan(FrontierTraining().checkpoint_interval_s)
+    assert FrontierTraining().model_dump()["checkpoint_interval_s"] == "auto"
     assert ResearchPool().checkpoint_interval_s == 1800.0
+    assert FrontierTraining(checkpoint_interval_s=3600).checkpoint_interval_s == 3600.0
 
 
 @pytest.mark.parametrize("bad", ["sometimes", "30 parsecs", 0, -60, "0m", True, None, math.inf])

@@ -9,10 +9,11 @@ each field's type, default and constraints taken from the pydantic JSON schema.
 from __future__ import annotations
 
 import inspect
+import math
 import sys
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from gigawatt.scenario import checks, load, models
 
@@ -127,6 +128,9 @@ def _default(model: type[BaseModel], name: str) -> str:
         value.model_dump(exclude_defaults=True) if isinstance(value, BaseModel) else value
     ):
         return "empty"
+    if isinstance(value, float) and math.isnan(value):  # a sentinel: shown as serialized
+        adapter: TypeAdapter[Any] = TypeAdapter(Annotated[field.annotation, *field.metadata])  # type: ignore[arg-type]
+        value = adapter.dump_python(value, mode="json")
     if isinstance(value, str):
         return f"`{value}`"
     return f"`{_number(value)}`"
