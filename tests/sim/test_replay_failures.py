@@ -301,6 +301,20 @@ def test_auto_checkpoint_interval_is_young_daly_from_the_jobs_mtti() -> None:
     assert plain.records.checkpoint_overhead_s.tolist() == [0.0]
 
 
+def test_auto_with_free_checkpoints_saves_continuously() -> None:
+    # Checkpoint cost 0: the Young/Daly optimum tends to 0 (save all the time); the job loses
+    # only the restart, like a stateless one, and writes cost nothing.
+    model = load_failure_model("llama3-2024")
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 2, 4, 1, 0.0)])
+    failures = NodeFailures(_outages([0], [40.0], [5000.0], [0]), ("gpu",), 10.0, 0.0, model)
+    result = replay(fleet, _one_job(100.0, math.nan, 0.0, False), make_queue_policy("fifo"),
+                    10_000.0, 100.0, None, failures)  # fmt: skip
+    assert result.records.end_s.tolist() == [40.0 + 10.0 + 60.0]
+    assert result.records.checkpoint_overhead_s.tolist() == [0.0]
+    records = result.failures
+    assert records is not None and records.job_lost_s.tolist() == [10.0]
+
+
 def test_a_hall_spare_replaces_a_failed_node_at_once_until_the_pool_is_empty() -> None:
     fleet = build_fleet([HallBlock("s", "h", "gpu", 2, 4, 1, 0.0)])
     jobs = simple_jobs(np.array([0.0, 0.0]), np.array([100.0, 100.0]), np.array([4, 4]))

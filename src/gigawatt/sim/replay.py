@@ -428,6 +428,8 @@ def replay(
         work = float(remaining_s[job])
         if delta > 0 and tau < math.inf and work > tau:  # undo run_wall_s' estimate
             checkpoint_overhead_s[job] -= (math.ceil(work / tau) - 1) * delta
+        if tau == 0.0:  # auto with free checkpoints: saved continuously, nothing lost
+            return training, 0.0
         if tau < math.inf:
             blocks = math.floor(training / (tau + delta))
             tail = training - blocks * (tau + delta)
@@ -451,7 +453,14 @@ def replay(
                 domain = node * max(int(state.type_max_domain_nodes[type_index]), 1)
                 rate = job_rates(model, JobShape(accelerators, node, domain)).unplanned_per_s
                 mtti_s = 1.0 / rate if rate > 0 else math.inf
-                cached = daly_interval_s(cost_s[job], mtti_s) if cost_s[job] > 0 else math.inf
+                # Free checkpoints (cost 0): the optimum is to save continuously (interval 0:
+                # nothing to roll back); a job that never fails never needs to (inf).
+                if mtti_s == math.inf:
+                    cached = math.inf
+                elif cost_s[job] > 0:
+                    cached = daly_interval_s(cost_s[job], mtti_s)
+                else:
+                    cached = 0.0
             auto_intervals[key] = cached
         return cached
 
