@@ -438,6 +438,23 @@ def print_replay(summary: ReplaySummary, title: str) -> None:
             f"{failures.repair_nodes_max:,} ({failures.out_of_service_share:.2%} of capacity).",
             highlight=False,
         )
+        if failures.mtti_by_size:
+            mtti = Table(
+                box=box.SIMPLE_HEAD,
+                title="MTTI by job size (wall hours running per unplanned interruption)",
+                title_justify="left",
+            )
+            for header in ("accelerators", "jobs", "hours running", "interruptions", "MTTI h"):
+                mtti.add_column(header, justify="right", no_wrap=True)
+            for row in failures.mtti_by_size:
+                mtti.add_row(
+                    f"{row.accelerators_from:,}-{row.accelerators_to:,}",
+                    f"{row.jobs:,}",
+                    f"{row.run_h:,.0f}",
+                    f"{row.interruptions:,}",
+                    "-" if row.mtti_h is None else f"{row.mtti_h:,.1f}",
+                )
+            console.print(mtti)
 
 
 def _pct_or_dash(value: float) -> str:

@@ -439,3 +439,33 @@ def test_planned_stops_repeat_exactly_with_the_same_seed() -> None:
     assert np.array_equal(runs[0].records.end_s, runs[1].records.end_s, equal_nan=True)
     assert runs[0].records.interruptions.sum() > 0
     assert not np.array_equal(runs[0].records.end_s, runs[2].records.end_s, equal_nan=True)
+
+
+def test_mtti_by_job_size_counts_unplanned_interruptions_per_band() -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 5, 4, 1, 0.0)])
+    # A 4-accelerator job (band 1-8) and a 16-accelerator one (band 9-64) fill the 5 nodes.
+    jobs = simple_jobs(np.zeros(2), np.array([400.0, 400.0]), np.array([4, 16]))
+    object.__setattr__(jobs, "checkpoint_s", np.array([10.0, 10.0]))
+    # Every node fails once (spares stand in: restarts in place); planned stops come on top.
+    outages = _outages([0, 1, 2, 3, 4], [30.0, 40.0, 50.0, 60.0, 70.0], [900.0] * 5, [0] * 5)
+    failures = NodeFailures(
+        outages, ("gpu", "maintenance"), 5.0, spares_per_hall=10,
+        job_stops=(JobStop(1, 1 / 40.0, loses_work=False),), seed=3,
+    )  # fmt: skip
+    result = replay(fleet, jobs, make_queue_policy("fifo"), 5000.0, 50.0, None, failures)
+    records = result.failures
+    assert records is not None
+    planned = records.interruptions_by_cause[1]
+    assert planned > 0  # the stops happened, and are not counted below
+    assert records.job_unplanned.sum() == 5 == result.records.interruptions.sum() - planned
+    rows = summarize_replay(result).failures.mtti_by_size  # type: ignore[union-attr]
+    assert [(r.accelerators_from, r.accelerators_to, r.jobs) for r in rows] == [
+        (1, 8, 1),
+        (9, 64, 1),
+    ]
+    for row, job in zip(rows, (0, 1), strict=True):
+        assert row.interruptions == records.job_unplanned[job]
+        assert math.isclose(row.run_h, records.job_run_s[job] / 3600.0)
+        assert row.mtti_h is not None and math.isclose(row.mtti_h, row.run_h / row.interruptions)
+    # The gang on four nodes is cut four times as often as the one-node job.
+    assert records.job_unplanned.tolist() == [1, 4]

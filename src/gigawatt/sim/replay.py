@@ -239,6 +239,9 @@ class FailureRecords:
     spares_per_hall: int = 0
     #: Per cause: True for planned job stops (they checkpoint first and lose only the restart).
     planned_by_cause: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    #: Per job: interruptions that lost work or time unplanned (failures, and job stops that
+    #: lose work), for MTTI per job size; empty when not recorded.
+    job_unplanned: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 @dataclass(frozen=True)
@@ -374,6 +377,7 @@ def replay(
     cause_rolled_back = [0.0] * causes
     cause_restart = [0.0] * causes
     job_lost_s = [0.0] * count
+    job_unplanned = [0] * count
     in_repair = [0] * fleet.node_count
     repair_nodes = 0
     repair_accelerators = 0.0
@@ -481,6 +485,8 @@ def replay(
             pending_s[job] = restart_s  # paid when it runs again
             pending_cause[job] = cause
             cause_interruptions[cause] += 1
+            if not saves_work:
+                job_unplanned[job] += 1
             cause_rolled_back[cause] += unsaved * share[job]
         else:
             pending_s[job] = max(pending_s[job] - ran, 0.0)
@@ -738,6 +744,7 @@ def replay(
             spare_swaps=spare_swaps,
             spares_per_hall=failures.spares_per_hall,
             planned_by_cause=planned_by_cause,
+            job_unplanned=np.array(job_unplanned, np.int64),
         )
 
     return ReplayResult(

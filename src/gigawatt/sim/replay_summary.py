@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -62,6 +62,45 @@ class CauseSummary:
 
 
 @dataclass(frozen=True)
+class MttiRow:
+    """Jobs of one size band: how long they ran and how often failures cut them; MTTI = wall
+    hours running / unplanned interruptions (None: none seen)."""
+
+    accelerators_from: int
+    accelerators_to: int
+    jobs: int  # that ran within the horizon
+    run_h: float  # wall hours running, summed over the jobs (not accelerator-weighted)
+    interruptions: int  # unplanned (failures; job stops that lose work)
+    mtti_h: float | None
+
+
+#: Job size bands of ``FailureSummary.mtti_by_size`` (accelerators, upper bounds): a job's MTTI
+#: falls about in proportion to its size, so the bands grow by 8x.
+MTTI_BANDS = (8, 64, 512, 4_096, 32_768, 262_144, 2_097_152)
+
+
+def mtti_by_size(result: ReplayResult) -> list[MttiRow]:
+    """Observed MTTI per job size band (bands with jobs that ran); empty if not recorded."""
+    records = result.failures
+    if records is None or len(records.job_unplanned) == 0:
+        return []
+    size = result.jobs.accelerators
+    ran = records.job_run_s > 0
+    rows: list[MttiRow] = []
+    low = 1
+    for high in MTTI_BANDS:
+        mine = ran & (size >= low) & (size <= high)
+        if mine.any():
+            run_h = float(records.job_run_s[mine].sum()) / HOUR_S
+            cuts = int(records.job_unplanned[mine].sum())
+            rows.append(
+                MttiRow(low, high, int(mine.sum()), run_h, cuts, run_h / cuts if cuts else None)
+            )
+        low = high + 1
+    return rows
+
+
+@dataclass(frozen=True)
 class FailureSummary:
     """Failures over the replay. Goodput = useful training time / time held while running
     (useful = held minus rolled-back work, restart time, checkpoint writes and migration
@@ -88,6 +127,7 @@ class FailureSummary:
     spares_in_use_mean: float = 0.0  # over the samples, all halls
     spares_in_use_max: int = 0
     planned_interruptions: int = 0  # of ``interruptions``: planned job stops (no work lost)
+    mtti_by_size: list[MttiRow] = field(default_factory=list)  # observed, per job size band
 
 
 def job_goodput(result: ReplayResult) -> np.ndarray:
@@ -161,6 +201,7 @@ def summarize_failures(result: ReplayResult) -> FailureSummary:
         else 0.0,
         spares_in_use_max=int(records.spares_in_use.max()) if len(records.spares_in_use) else 0,
         planned_interruptions=int(records.interruptions_by_cause[planned].sum()),
+        mtti_by_size=mtti_by_size(result),
     )
 
 
