@@ -42,6 +42,18 @@ from gigawatt.scenario import GigawattError, scenario_catalog
 DEFAULT_FAILURE_MODEL = "llama3-2024"
 
 
+def useful_utilization(sim_summary: dict[str, Any]) -> float:
+    """The replay's utilization as finance means it (its default 0.85 is FGD allocation x Llama 3
+    goodput): busy / online accelerator-hours, and with failures times the goodput (rolled-back
+    work, restarts and checkpoint writes earn nothing) and the share of capacity in service
+    (accelerators in repair earn nothing)."""
+    utilization = float(sim_summary["utilization"])
+    failures = sim_summary.get("failures")
+    if failures and math.isfinite(failures["goodput"]):
+        utilization *= failures["goodput"] * (1.0 - failures["out_of_service_share"])
+    return utilization
+
+
 def _finite(value: Any) -> Any:
     """JSON has no NaN: non-finite floats become null (e.g. a tenant with no finished job)."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -237,7 +249,7 @@ def run(
             )
 
     mark = time.perf_counter()
-    utilization = sim_summary["utilization"] if simulated_utilization and sim_summary else None
+    utilization = useful_utilization(sim_summary) if simulated_utilization and sim_summary else None
     try:
         fin, fin_summary = run_finance(loaded, utilization)
     except (FinanceInputError, ValidationError) as exc:
@@ -285,6 +297,7 @@ def run(
             ),
         },
         "finance_utilization": "simulated" if utilization is not None else "scenario",
+        "finance_utilization_value": utilization,
         "notes": notes,
         "plan": plan_summary,
         "finance": fin_summary,

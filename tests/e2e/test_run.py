@@ -138,6 +138,28 @@ def test_summary_sections_equal_the_separate_commands(demo_run: tuple[Path, str]
     assert summary["finance_utilization"] == "scenario"
 
 
+def test_simulated_utilization_for_finance_is_the_useful_share(tmp_path: Path) -> None:
+    # With failures, finance gets what earns: busy / online x goodput x the share in service
+    # (finance's default 0.85 is allocation x goodput the same way), and the reproduce
+    # command gives the same finance section.
+    result = gigawatt_run(
+        str(DEMO), "--out", str(tmp_path), "--months", "4", "--simulated-utilization"
+    )
+    assert result.returncode == 0, result.stderr
+    summary = _summary(tmp_path)
+    sim, failures = summary["simulate"], summary["simulate"]["failures"]
+    assert failures["goodput"] < 1 and failures["interruptions"] > 0
+    expected = sim["utilization"] * failures["goodput"] * (1 - failures["out_of_service_share"])
+    assert summary["finance_utilization"] == "simulated"
+    assert summary["finance_utilization_value"] == pytest.approx(expected, rel=1e-12)
+    assert summary["finance_utilization_value"] < sim["utilization"]
+    command = summary["reproduce"]["finance"].split()
+    assert command[:2] == ["gigawatt", "finance"] and "--utilization" in command
+    alone = gigawatt(*command[1:])
+    assert alone.returncode == 0, alone.stderr
+    assert summary["finance"]["verdict"] == json.loads(alone.stdout)["verdict"]
+
+
 def test_each_headline_points_at_its_number(demo_run: tuple[Path, str]) -> None:
     summary = _summary(demo_run[0])
     by_key = {h["key"]: h for h in summary["headlines"]}
