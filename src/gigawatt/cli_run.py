@@ -250,6 +250,12 @@ def run(
 
     mark = time.perf_counter()
     utilization = useful_utilization(sim_summary) if simulated_utilization and sim_summary else None
+    if utilization is not None and not utilization > 0:
+        notes.append(
+            "--simulated-utilization: nothing was used in the simulated window (utilization 0), "
+            "so finance keeps the scenario's utilization."
+        )
+        utilization = None
     try:
         fin, fin_summary = run_finance(loaded, utilization)
     except (FinanceInputError, ValidationError) as exc:

@@ -160,6 +160,18 @@ def test_simulated_utilization_for_finance_is_the_useful_share(tmp_path: Path) -
     assert summary["finance"]["verdict"] == json.loads(alone.stdout)["verdict"]
 
 
+def test_simulated_utilization_with_nothing_used_keeps_the_scenarios(tmp_path: Path) -> None:
+    # The demo has nothing online in its first two months: no utilization to take.
+    result = gigawatt_run(
+        str(DEMO), "--out", str(tmp_path), "--months", "2", "--simulated-utilization"
+    )
+    assert result.returncode == 0, result.stderr
+    summary = _summary(tmp_path)
+    assert summary["simulate"]["utilization"] == 0
+    assert summary["finance_utilization"] == "scenario"
+    assert any("finance keeps the scenario's utilization" in n for n in summary["notes"])
+
+
 def test_each_headline_points_at_its_number(demo_run: tuple[Path, str]) -> None:
     summary = _summary(demo_run[0])
     by_key = {h["key"]: h for h in summary["headlines"]}
