@@ -894,12 +894,8 @@ class ClusterState:
             domain = d0 + int(candidates[pick(per_domain[candidates])])
             first = int(fleet.domain_first_node[domain])
             stop = int(fleet.domain_first_node[domain + 1])
-        if stop - first <= SMALL_SCAN_NODES:  # a plain scan beats numpy's call overhead
-            free_list = self._node_free
-            size_list = self._node_size
-            for node in range(first, stop):
-                if free_list[node] == size_list[node]:
-                    return node
+        if stop - first <= SMALL_SCAN_NODES:  # list.index's C scan beats numpy's call overhead
+            return self._node_free.index(self._node_size[first], first, stop)  # a hall is one type
         free = self.node_free[first:stop]
         return first + int(np.argmax(free == self.node_size[first:stop]))
 
