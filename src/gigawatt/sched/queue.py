@@ -727,8 +727,9 @@ class EasyBackfill:
                 limit += (min(mark, most * WHOLE_MILLI + 1), mark)  # whole; a share of one
             return np.array(limit, np.int64)
 
+        limit = limits()  # kept current below: marks in place, recomputed after a start
         for number in itertools.count():
-            if number and self._rest_hopeless(queue, has_reserved, limits(), now, reservation):
+            if number and self._rest_hopeless(queue, has_reserved, limit, now, reservation):
                 break
             chunk = next(chunks, None)
             if chunk is None:
@@ -743,7 +744,6 @@ class EasyBackfill:
                 late_on_reserved = late & reserved_by_kind[base >> 2]
             extra = reservation.extra
             key = _keys(base, late_on_reserved, acc, extra)
-            limit = limits()
             position = 0
             while position < len(picked):
                 if free == 0 and not shared_room:
@@ -847,10 +847,10 @@ class EasyBackfill:
         (every waiting job's allowed mask is one of the kinds the limits cover)."""
         if queue.sharing:
             return False
-        whole = limit[0::2]  # per (kind, kept off): requests below are hopeful
-        most = (whole - 1) // WHOLE_MILLI  # ... in accelerators
+        # per (kind, kept off): whole requests below the limit are hopeful; in accelerators
+        most = [(whole - 1) // WHOLE_MILLI for whole in limit.tolist()[0::2]]
         return not _any_hopeful(
-            queue, int(most[1::2].max()), int(most[0::2].max()), all(has_reserved), now, reservation
+            queue, max(most[1::2]), max(most[0::2]), all(has_reserved), now, reservation
         )
 
 
