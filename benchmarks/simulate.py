@@ -80,6 +80,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.repeats is None:
         args.repeats = 1 if args.gigawatt else 5
+    if args.checkpoint is not None:
+        from pydantic import ValidationError
+
+        from gigawatt.workload.settings import FrontierTraining
+
+        try:
+            FrontierTraining(checkpoint_interval_s=args.checkpoint)
+        except ValidationError as error:
+            parser.error(f"--checkpoint: {error.errors()[0]['msg']}")
     if args.gigawatt:
         gigawatt_case(
             args.jobs,
