@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -168,10 +168,9 @@ class JobQueue:
         self._whole: dict[int, list[float]] = {}
         self._whole_sizes: list[int] = []  # keys of ``_whole``, sorted
         self._sharing = 0
-        # job -> (entry, tenant, allowed mask, size or -1 if sharing, estimate): what
-        # ``remove`` needs, so it reads no table column
-        self._entry: dict[int, tuple[tuple[float, ...], int, int, int, float]] = {}
-        self._masks: dict[int, int] = {}  # allowed type mask -> waiting jobs with it
+        # job -> (entry, tenant, size or -1 if sharing, estimate): what ``remove`` needs, so
+        # it reads no table column
+        self._entry: dict[int, tuple[tuple[float, ...], int, int, float]] = {}
         # Every allowed type mask a job of this queue ever had, in order of first sight (a
         # backfill pass's *kinds*); the columns once a policy asked for them.
         self.kind_masks: list[int] = []
@@ -210,7 +209,6 @@ class JobQueue:
             bisect.insort(of_tenant, entry)
         self.recent.append(job)
         mask = int(jobs.allowed[job])
-        self._masks[mask] = self._masks.get(mask, 0) + 1
         kind = self._kind_of_mask.get(mask)
         if kind is None:
             kind = self._kind_of_mask[mask] = len(self.kind_masks)
@@ -221,12 +219,12 @@ class JobQueue:
             self._columns.append(job, acc * milli, acc, kind * 4 + (milli < WHOLE_MILLI), estimate)
         if milli < WHOLE_MILLI:
             self._sharing += 1
-            self._entry[job] = (entry, tenant, mask, -1, 0.0)
+            self._entry[job] = (entry, tenant, -1, 0.0)
         else:
             size = acc
             if math.isnan(estimate):
                 estimate = math.inf  # never counted on to end in time (as EASY's pass)
-            self._entry[job] = (entry, tenant, mask, size, estimate)
+            self._entry[job] = (entry, tenant, size, estimate)
             estimates = self._whole.get(size)
             if estimates is None:
                 estimates = self._whole[size] = []
@@ -234,7 +232,7 @@ class JobQueue:
             bisect.insort(estimates, estimate)
 
     def remove(self, job: int) -> None:
-        entry, tenant, mask, size, estimate = self._entry.pop(job)
+        entry, tenant, size, estimate = self._entry.pop(job)
         if self._columns is not None:
             self._columns.kill(job)
         items = self._items
@@ -250,10 +248,6 @@ class JobQueue:
             del of_tenant[0]
         else:
             del of_tenant[bisect.bisect_left(of_tenant, entry)]
-        if self._masks[mask] == 1:
-            del self._masks[mask]
-        else:
-            self._masks[mask] -= 1
         if size < 0:
             self._sharing -= 1
         else:
@@ -301,10 +295,6 @@ class JobQueue:
         elif columns.dead >= COMPACT_AFTER:
             columns.compact()
         return columns
-
-    def masks_within(self, masks: Container[int]) -> bool:
-        """Whether every waiting job's allowed type mask is in ``masks``."""
-        return all(mask in masks for mask in self._masks)
 
     @property
     def sharing(self) -> int:
