@@ -518,9 +518,6 @@ class EasyBackfill:
         self._epoch = -1
         self._fleet_epoch = -1
         self._blocked = (-1, -1)  # (job, freed epoch) of the last job that did not fit in order
-        self._kind_cache: dict[
-            tuple[int, int], tuple[list[tuple[int, ...]], list[bool], list[tuple[int, ...]]]
-        ] = {}
 
     def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
         return _fifo_key(jobs, job)
@@ -768,16 +765,12 @@ class EasyBackfill:
     ) -> tuple[list[tuple[int, ...]], list[bool], list[tuple[int, ...]]]:
         """Per kind (the queue's allowed type masks): its fleet types and whether the reserved
         type is among them; per (kind, kept off): the types it may use."""
-        cache_key = (reserved, len(queue.kind_masks))
-        cached = self._kind_cache.get(cache_key)
-        if cached is None:
-            kinds = [state.mask_types(mask) for mask in queue.kind_masks]
-            has_reserved = [reserved in types for types in kinds]
-            usable: list[tuple[int, ...]] = []
-            for types in kinds:
-                usable += [types, tuple(t for t in types if t != reserved)]
-            cached = self._kind_cache[cache_key] = (kinds, has_reserved, usable)
-        return cached
+        kinds = [state.mask_types(mask) for mask in queue.kind_masks]  # cached by the state
+        has_reserved = [reserved in types for types in kinds]
+        usable: list[tuple[int, ...]] = []
+        for types in kinds:
+            usable += [types, tuple(t for t in types if t != reserved)]
+        return kinds, has_reserved, usable
 
     @staticmethod
     def _listed(candidates: list[int], state: ClusterState, queue: JobQueue) -> Iterator[_Chunk]:
