@@ -38,8 +38,10 @@ from gigawatt.econ.financials import (
     summarize_financials,
 )
 from gigawatt.econ.inputs import FinanceInputError
+from gigawatt.econ.payback import PAYBACK, TERMS, month_text
 from gigawatt.econ.settings import FinanceSettings, UncertaintySettings
 from gigawatt.plan import plan_scenario
+from gigawatt.report.payback_text import distribution_line, verdict_line, year_break_even_line
 from gigawatt.scenario import Scenario, scenario_catalog
 
 _load = load_or_exit
@@ -84,15 +86,9 @@ def _table(title: str, columns: list[str], left: int = 1) -> Table:
 def print_finance(summary: dict[str, Any], name: str) -> None:
     """Rich read-out: verdict, cost per accelerator-hour, yearly P&L, incentives."""
     console.rule(f"[bold]{name}: finance")
-    v = summary["verdict"]
     cost = summary["cost_per_accelerator_hour"]
     fleet = cost["fleet"]
-    irr = f"{100 * v['irr']:.1f}%" if v["irr"] is not None else "none"
-    console.print(
-        f"NPV ${_b(v['npv_usd'])}B at WACC {100 * v['wacc']:.2f}% (valued {v['valuation_month']}), "
-        f"IRR {irr}, break-even {v['break_even_month'] or 'not within the horizon'}, "
-        f"payback {v['payback_month'] or 'not within the horizon'}."
-    )
+    console.print(verdict_line(summary["verdict"]), highlight=False)
     console.print(
         f"Cost per accelerator-hour: ${_h(fleet['all_in_usd_per_hour'])} all-in, "
         f"${_h(fleet['at_utilization_usd_per_hour'])} at {100 * cost['utilization']:.0f}% "
@@ -146,10 +142,7 @@ def print_finance(summary: dict[str, Any], name: str) -> None:
         )
     console.print(years)
     for need in summary["revenue_needed_to_break_even"]:
-        console.print(
-            f"To break even in {need['year']}: revenue ${_b(need['revenue_needed_usd'])}B needed, "
-            f"${_b(need['revenue_assumed_usd'])}B assumed."
-        )
+        console.print(year_break_even_line(need), highlight=False)
     if summary["incentives"]:
         effects = _table(
             "Incentives: effect of having each one, alone (TCO, $/h and capex: negative = saves)",
@@ -209,7 +202,7 @@ def print_comparison(summaries: list[dict[str, Any]]) -> None:
     assumes (the bubble question)."""
     table = _table(
         "Revenue needed to break even vs revenue assumed (USD billions a year)",
-        ["program", "year", "needed", "assumed", "gap", "NPV", "break-even"],
+        ["program", "year", "needed", "assumed", "gap", "NPV", PAYBACK.label.lower()],
         left=2,
     )
     from gigawatt.econ.comparison import compare_programs
@@ -238,7 +231,7 @@ def print_comparison(summaries: list[dict[str, Any]]) -> None:
                 _b(need["revenue_assumed_usd"]),
                 _b(need["gap_usd"]),
                 _b(v["npv_usd"]),
-                v["break_even_month"] or "not in horizon",
+                month_text(v["payback_month"], v["horizon_end"]),
             )
         table.add_section()
     console.print(table)
@@ -365,12 +358,12 @@ def print_sweep(summary: dict[str, Any], seconds: float, engine: str) -> None:
             f"p90 {pct['p90']}; {sim['samples_without_online_capacity']} samples had nothing "
             "online in the simulated window (kept the sampled utilization)."
         )
-    be = summary["break_even"]
-    shares = ", ".join(f"{y} {100 * s:.0f}%" for y, s in be["share_by_year"].items())
     console.print(
-        f"Break-even: median {be['quantiles']['p50'] or 'never'}; by year {shares or '-'}; "
-        f"never within the horizon {100 * be['share_never']:.0f}%."
+        "The scenario as given: " + verdict_line(summary["scenario_verdict"]),
+        highlight=False,
     )
+    for term in TERMS:
+        console.print(distribution_line(term.label, summary["milestones"][term.key]))
     table = _table(
         "Which input matters most: NPV with one input at its p10 / p90, others at the median",
         [

@@ -179,7 +179,8 @@ def test_each_headline_points_at_its_number(demo_run: tuple[Path, str]) -> None:
     assert by_key["capex_total_usd"]["value"] == plan["capex_total_usd"]
     assert by_key["npv_usd"]["value"] == fin["verdict"]["npv_usd"]
     assert by_key["irr"]["value"] == fin["verdict"]["irr"]
-    assert by_key["break_even_month"]["value"] == fin["verdict"]["break_even_month"]
+    for key in ("operating_profit_month", "payback_month"):
+        assert by_key[key]["value"] == fin["verdict"][key]
     fleet = fin["cost_per_accelerator_hour"]["fleet"]
     assert by_key["cost_per_accelerator_hour_usd"]["value"] == fleet["all_in_usd_per_hour"]
     assert by_key["simulated_utilization"]["value"] == sim["utilization"]

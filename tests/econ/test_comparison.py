@@ -33,7 +33,8 @@ def test_compare_files_match_finance_json_of_each_scenario(tmp_path: Path) -> No
         alone = json.loads(runner.invoke(app, ["finance", str(path), "--json"]).output)
         assert program["label"] == path.stem
         assert program["npv_usd"] == alone["verdict"]["npv_usd"]
-        assert program["break_even_month"] == alone["verdict"]["break_even_month"]
+        for key in ("operating_profit_month", "payback_month"):
+            assert program[key] == alone["verdict"][key]
         expected = {n["year"]: n for n in alone["revenue_needed_to_break_even"]}
         for row in program["revenue_needed_to_break_even"]:
             if row["status"] == "in_horizon":
@@ -54,7 +55,7 @@ def test_year_beyond_the_horizon_says_so_instead_of_a_number() -> None:
             "irr": None,
             "wacc": 0.08,
             "valuation_month": "2025-06",
-            "break_even_month": None,
+            "operating_profit_month": None,
             "payback_month": None,
         },
         "totals_usd": {"capex": 5.0},

@@ -290,27 +290,32 @@ def test_npv_is_zero_at_the_irr_and_payback_follows_the_cumulative_cash(
     assert cumulative[k] >= 0 > cumulative[k - 1]
 
 
-def test_break_even_month_is_profitable_from_then_on(tiny_catalog: Catalog) -> None:
+def test_first_operating_profit_is_the_first_month_of_positive_operating_income(
+    tiny_catalog: Catalog,
+) -> None:
     plan = small_plan(tiny_catalog)
     flat = {"price_per_h100e_hour_usd": 3.0, "price_decline_per_year": 0.0}
     fin = run(plan, settings(revenue=flat))
-    assert fin.verdict.break_even_month is not None
-    k = plan.months.index(fin.verdict.break_even_month)
-    trailing = [fin.cash.net_income[max(0, j - 11) : j + 1].sum() for j in range(len(plan.months))]
-    assert all(t >= 0 for t in trailing[k:])
-    assert trailing[k - 1] < 0 or fin.cash.revenue[k - 1] == 0
+    assert fin.verdict.operating_profit_month is not None
+    k = plan.months.index(fin.verdict.operating_profit_month)
+    operating = fin.cash.ebitda - fin.cash.book_depreciation
+    assert operating[k] > 0 and (operating[:k] <= 0).all()
 
 
-def test_profits_that_fade_below_zero_are_no_break_even(tiny_catalog: Catalog) -> None:
+def test_profits_that_fade_below_zero_keep_their_first_operating_profit(
+    tiny_catalog: Catalog,
+) -> None:
+    # The milestone is the *first* month: a later loss does not undo it (the yearly P&L and
+    # each year's break-even revenue say when the profits fade).
     fading = {"price_per_h100e_hour_usd": 3.0, "price_decline_per_year": 0.3}
     fin = run(small_plan(tiny_catalog), settings(revenue=fading))
     assert (fin.cash.net_income > 0).any() and fin.cash.net_income[-1] < 0
-    assert fin.verdict.break_even_month is None
+    assert fin.verdict.operating_profit_month is not None
 
 
-def test_cheap_compute_never_breaks_even(tiny_catalog: Catalog) -> None:
+def test_cheap_compute_never_reaches_a_milestone(tiny_catalog: Catalog) -> None:
     fin = run(small_plan(tiny_catalog), settings(revenue={"price_per_h100e_hour_usd": 0.2}))
-    assert fin.verdict.break_even_month is None
+    assert fin.verdict.operating_profit_month is None
     assert fin.verdict.payback_month is None
     assert fin.verdict.npv_usd < 0
 

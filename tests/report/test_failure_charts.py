@@ -106,15 +106,24 @@ def test_sweep_fan_bands_are_the_sweep_quantiles() -> None:
         "npv_usd": quantiles(1e9),
         "irr": quantiles(0.01),
         "cost_per_accelerator_hour_usd": quantiles(0.1),
-        "break_even": {"share_by_year": {"2028": 0.25, "2029": 0.5}, "share_never": 0.25},
+        "milestones": {
+            key: {
+                "share_by_year": {"2028": 0.25, "2029": 0.5},
+                "share_never": 0.25,
+                "quantiles": {"p10": "2028-02", "p50": "2029-01", "p90": None},
+                "horizon_end": "2030-12",
+            }
+            for key in ("operating_profit_month", "payback_month")
+        },
         "tornado_npv": [
             {"input": "price", "npv_at_low_usd": -1e9, "npv_at_high_usd": 3e9},
         ],
         "median_sample_npv_usd": 1e9,
     }
-    fan, break_even, tornado = build_sweep_figures(sweep)
+    fan, operating, payback, tornado = build_sweep_figures(sweep)
     npv_bands = [t for t in fan.data if t.type == "bar" and t.y[0].startswith("NPV")]
     assert [(t.base[0], t.base[0] + t.x[0]) for t in npv_bands] == [(5, 95), (10, 90), (25, 75)]
-    assert list(break_even.data[1].y) == [25.0, 75.0]
-    assert "never: 25%" in break_even.data[1].name
+    assert list(payback.data[1].y) == [25.0, 75.0]
+    assert "never: 25%" in payback.data[1].name and "median 2029-01" in payback.data[1].name
+    assert "First operating profit" in operating.layout.title.text
     assert list(tornado.data[0].x) == [-2.0] and list(tornado.data[1].x) == [2.0]

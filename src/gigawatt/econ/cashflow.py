@@ -1,11 +1,11 @@
-"""Monthly P&L and cash flow, and the verdict: NPV, IRR, payback, break-even month, and the
-revenue a year needs to break even.
+"""Monthly P&L and cash flow, and the verdict: NPV, IRR, the payback milestones
+(`gigawatt.econ.payback`) and the revenue a year needs to break even.
 
 Two views, as in corporate finance practice:
 - the *project* (unlevered) free cash flow, EBITDA - capex - income tax as if all-equity,
   discounted at the after-tax WACC (which carries the debt tax shield): NPV, IRR, payback;
 - the *book* P&L with straight-line depreciation and the interest on the debt share of capex:
-  net income, break-even month, revenue needed to break even in a year.
+  operating income, net income, revenue needed to break even in a year.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from gigawatt.econ.cost import Costs
 from gigawatt.econ.financing import annuity_interest, irr, monthly_rate, npv
 from gigawatt.econ.inputs import FinanceInputs
+from gigawatt.econ.payback import operating_profit_index, payback_index
 from gigawatt.econ.revenue import RevenueStreams
 
 FloatArray = NDArray[np.float64]
@@ -45,12 +46,13 @@ class CashFlow:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Does it pay back? Months as dates; None when it does not happen within the horizon."""
+    """Does it pay back? The milestones of `gigawatt.econ.payback.TERMS` as months; None
+    when one does not happen within the horizon."""
 
     npv_usd: float
     irr: float | None
+    operating_profit_month: dt.date | None
     payback_month: dt.date | None
-    break_even_month: dt.date | None
     valuation_month: dt.date
     wacc: float
 
@@ -113,45 +115,23 @@ def build_cash_flow(costs: Costs, revenue: RevenueStreams, inputs: FinanceInputs
     )
 
 
-def stays_nonnegative_from(values: FloatArray, after: int = 0) -> int | None:
-    """First index >= `after` from which `values` stay >= 0 to the end; None if the last
-    value is negative."""
-    negative = np.nonzero(values < 0)[0]
-    start = int(negative[-1]) + 1 if len(negative) else 0
-    start = max(start, after)
-    return start if start < len(values) else None
-
-
 def verdict(cash: CashFlow, inputs: FinanceInputs, valuation_index: int) -> Verdict:
-    """NPV at the WACC (valued at month `valuation_index`), IRR, payback (cumulative free cash
-    flow turns >= 0) and break-even: the month from which the book net income of the trailing
-    twelve months stays >= 0 to the end of the horizon (profitable from then on, as
-    "break-even in 2028" is meant; a year, so one weak month does not undo it)."""
+    """NPV at the WACC (valued at month `valuation_index`), IRR, and the milestones of
+    `gigawatt.econ.payback`: the first month of positive operating income (EBIT) and payback
+    (cumulative free cash flow >= 0 after the first outlay)."""
     flows = cash.free_cash_flow.copy()
     flows[-1] += cash.terminal_value_usd
     r_m = monthly_rate(inputs.wacc)
     value = npv(flows, r_m, first_period=-valuation_index)
     rate = irr(flows)
-    cumulative = np.cumsum(cash.free_cash_flow)
-    payback = None
-    negative = np.nonzero(cumulative < 0)[0]
-    if len(negative):
-        after = int(negative[0])
-        for k in range(after, len(cumulative)):
-            if cumulative[k] >= 0:
-                payback = k
-                break
-    revenue_months = np.nonzero(cash.revenue > 0)[0]
-    break_even = None
-    if len(revenue_months):
-        trailing_year = np.convolve(cash.net_income, np.ones(12))[: len(cash.net_income)]
-        break_even = stays_nonnegative_from(trailing_year, after=int(revenue_months[0]))
+    operating = operating_profit_index(cash.ebit)
+    payback = payback_index(cash.free_cash_flow)
     months = cash.months
     return Verdict(
         npv_usd=value,
         irr=rate,
+        operating_profit_month=months[operating] if operating is not None else None,
         payback_month=months[payback] if payback is not None else None,
-        break_even_month=months[break_even] if break_even is not None else None,
         valuation_month=months[valuation_index],
         wacc=inputs.wacc,
     )
@@ -193,4 +173,5 @@ def revenue_needed(cash: CashFlow, year: int) -> dict[str, float] | None:
         "revenue_needed_usd": float(costs),
         "revenue_assumed_usd": float(assumed),
         "gap_usd": float(costs - assumed),
+        "covered": bool(assumed >= costs),
     }

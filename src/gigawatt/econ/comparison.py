@@ -1,5 +1,5 @@
 """The bubble question: several programs side by side on the revenue each needs a year to break
-even by a given year, next to the revenue it assumes, plus NPV and break-even month.
+even by a given year, next to the revenue it assumes, plus NPV and the payback milestones.
 
 Pure: finance summaries (`summarize_financials`) in, a JSON-ready dict out. Every number is
 copied from a summary, nothing is recomputed, so ``compare.json`` equals ``finance --json``.
@@ -14,6 +14,8 @@ for any other year the entry says why (``status``) and carries no number: a plan
 from __future__ import annotations
 
 from typing import Any
+
+from gigawatt.econ.payback import TERMS
 
 #: What one "revenue needed" entry means, written into compare.json.
 DEFINITION = (
@@ -85,8 +87,7 @@ def compare_programs(
                 "irr": v["irr"],
                 "wacc": v["wacc"],
                 "valuation_month": v["valuation_month"],
-                "break_even_month": v["break_even_month"],
-                "payback_month": v["payback_month"],
+                **{term.key: v[term.key] for term in TERMS},
                 "capex_usd": summary["totals_usd"]["capex"],
                 "revenue_needed_to_break_even": rows,
             }

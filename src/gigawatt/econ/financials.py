@@ -22,6 +22,7 @@ from gigawatt.econ.cost import Costs, build_costs, cost_per_accelerator_hour
 from gigawatt.econ.defaults import FinanceDefaults
 from gigawatt.econ.financing import monthly_rate, npv
 from gigawatt.econ.inputs import FinanceInputs, resolve_inputs
+from gigawatt.econ.payback import TERMS
 from gigawatt.econ.revenue import RevenueStreams, fleet_revenue
 from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan.buildout import Buildout
@@ -191,8 +192,8 @@ def summarize_financials(
             "irr": v.irr,
             "wacc": v.wacc,
             "valuation_month": _month(v.valuation_month),
-            "payback_month": _month(v.payback_month),
-            "break_even_month": _month(v.break_even_month),
+            **{term.key: _month(getattr(v, term.key)) for term in TERMS},
+            "horizon_end": _month(costs.months[-1]),
             "terminal_value_usd": cash.terminal_value_usd,
         },
         "cost_per_accelerator_hour": {
@@ -263,6 +264,7 @@ def monthly_rows(fin: Financials) -> list[dict[str, Any]]:
                 "book_depreciation_usd": float(cash.book_depreciation[k]),
                 "interest_usd": float(cash.interest[k]),
                 "income_tax_usd": float(cash.income_tax[k]),
+                "operating_income_usd": float(cash.ebit[k]),
                 "net_income_usd": float(cash.net_income[k]),
                 "free_cash_flow_usd": float(cash.free_cash_flow[k]),
             }

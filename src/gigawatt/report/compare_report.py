@@ -1,5 +1,5 @@
 """The bubble-question page (``compare.html``): scenarios side by side on revenue needed to
-break even vs assumed, NPV and break-even month. Self-contained: plotly.js embedded once,
+break even vs assumed, NPV and the payback milestones. Self-contained: plotly.js embedded once,
 nothing loaded over the network. Input: `gigawatt.econ.comparison.compare_programs`."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import datetime as dt
 import html
 from typing import Any
 
+from gigawatt.econ.payback import TERMS, month_text
 from gigawatt.report.finance_charts import comparison_npv_figure, comparison_revenue_figure
 from gigawatt.report.plan_report import REPORT_CSS, figure_html
 
@@ -18,7 +19,7 @@ def _b(usd: float | None) -> str:
 
 def comparison_table_html(comparison: dict[str, Any]) -> str:
     """One row per scenario and target year: needed, assumed, gap (USD billions a year), with
-    NPV, IRR and break-even month; a year outside the horizon shows its note instead."""
+    NPV, IRR and the payback milestones; a year outside the horizon shows its note instead."""
     rows = []
     for p in comparison["programs"]:
         irr = "none" if p["irr"] is None else f"{100 * p['irr']:.1f}%"
@@ -33,13 +34,19 @@ def comparison_table_html(comparison: dict[str, Any]) -> str:
             rows.append(
                 f"<tr><td>{html.escape(p['label'])}</td><td>{r['year']}</td>{numbers}"
                 f"<td>{_b(p['npv_usd'])}</td><td>{irr}</td>"
-                f"<td>{html.escape(p['break_even_month'] or 'not within the horizon')}</td>"
-                f"<td>{p['horizon']['first_month']} to {p['horizon']['last_month']}</td></tr>"
+                + "".join(
+                    f"<td>{html.escape(month_text(p[t.key], p['horizon']['last_month']))}</td>"
+                    for t in TERMS
+                )
+                + f"<td>{p['horizon']['first_month']} to {p['horizon']['last_month']}</td></tr>"
             )
     return (
         "<table><tr><th>Scenario</th><th>Break even by</th><th>Needed $B/yr</th>"
         "<th>Assumed $B/yr</th><th>Gap $B/yr</th><th>NPV $B</th><th>IRR</th>"
-        "<th>Break-even month</th><th>Horizon</th></tr>" + "".join(rows) + "</table>"
+        + "".join(f"<th>{html.escape(t.label)}</th>" for t in TERMS)
+        + "<th>Horizon</th></tr>"
+        + "".join(rows)
+        + "</table>"
     )
 
 

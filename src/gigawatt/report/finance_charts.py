@@ -10,15 +10,22 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from gigawatt.econ.payback import OPERATING_PROFIT, PAYBACK, TERMS, month_text
+
 BILLION = 1e9
 
 #: Titles, in report order; the e2e test checks each appears in report.html.
 COST_BY_SITE_TITLE = "Cost per accelerator-hour by site and contract, over the horizon (USD)"
 COST_BY_SITE_MONTH_TITLE = "Cost per accelerator-hour by site and month, all-in (USD)"
 PNL_TITLE = "Yearly P&L and cash flow: revenue, costs, net income, free cash (USD billions)"
-CASH_TITLE = "Cumulative free cash flow, with the break-even and payback months marked"
+CASH_TITLE = (
+    "Cumulative free cash flow and operating income, with the first operating profit and "
+    "payback months marked"
+)
 INCENTIVES_TITLE = "Incentives: effect of each one alone on NPV and TCO (USD billions)"
-REVENUE_NEEDED_TITLE = "Revenue needed a year to break even by a given year vs revenue assumed"
+REVENUE_NEEDED_TITLE = (
+    "Break-even revenue of a year (its opex + depreciation + interest) vs assumed"
+)
 
 
 def _style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 420) -> go.Figure:
@@ -116,16 +123,15 @@ def yearly_pnl_figure(summary: dict[str, Any]) -> go.Figure:
 
 
 def cumulative_cash_figure(monthly: list[dict[str, Any]], summary: dict[str, Any]) -> go.Figure:
-    """Cumulative free cash flow (running sum of the monthly rows) and cumulative net income,
-    with vertical markers at the verdict's break-even and payback months."""
+    """Cumulative free cash flow (running sum of the monthly rows) and monthly operating
+    income, with vertical markers at the verdict's milestones (`gigawatt.econ.payback`)."""
     months = [r["month"] for r in monthly]
     cash, income = [], []
-    total_cash = total_income = 0.0
+    total_cash = 0.0
     for r in monthly:
         total_cash += r["free_cash_flow_usd"]
-        total_income += r["net_income_usd"]
         cash.append(total_cash / BILLION)
-        income.append(total_income / BILLION)
+        income.append(r["operating_income_usd"] / BILLION)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -141,21 +147,20 @@ def cumulative_cash_figure(monthly: list[dict[str, Any]], summary: dict[str, Any
         go.Scatter(
             x=months,
             y=income,
-            name="cumulative net income",
+            name="operating income a month",
             mode="lines",
             line={"color": "#2a9d55", "dash": "dot"},
-            hovertemplate="net income: $%{y:,.2f}B",
+            hovertemplate="operating income: $%{y:,.2f}B",
         )
     )
     verdict = summary["verdict"]
     low, high = min(cash + income + [0.0]), max(cash + income + [0.0])
-    for key, label, color in (
-        ("break_even_month", "break-even", "#2a9d55"),
-        ("payback_month", "payback", "#1f5fa8"),
-    ):
+    colors = {OPERATING_PROFIT.key: "#2a9d55", PAYBACK.key: "#1f5fa8"}
+    for term in TERMS:
+        key, label, color = term.key, term.label.lower(), colors.get(term.key, "#555")
         month = verdict.get(key)
         if month and month in months:
-            value = cash[months.index(month)] if key == "payback_month" else 0.0
+            value = cash[months.index(month)] if key == PAYBACK.key else 0.0
             fig.add_trace(
                 go.Scatter(
                     x=[month, month],
@@ -168,12 +173,12 @@ def cumulative_cash_figure(monthly: list[dict[str, Any]], summary: dict[str, Any
             )
             fig.add_annotation(
                 x=month,
-                y=value if key == "payback_month" else high,
+                y=value if key == PAYBACK.key else high,
                 text=f"{label} {month}",
                 showarrow=True,
                 arrowhead=2,
                 ax=40,
-                ay=-30 if key == "payback_month" else 20,
+                ay=-30 if key == PAYBACK.key else 20,
             )
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
     fig.update_layout(hovermode="x unified")
@@ -306,16 +311,18 @@ def comparison_revenue_figure(comparison: dict[str, Any]) -> go.Figure:
 
 
 def comparison_npv_figure(comparison: dict[str, Any]) -> go.Figure:
-    """Bars: NPV of each scenario (USD billions), its break-even month in the hover and label."""
+    """Bars: NPV of each scenario (USD billions), its payback month in the hover and label."""
     programs = comparison["programs"]
+    paybacks = [month_text(p[PAYBACK.key], p["horizon"]["last_month"]) for p in programs]
     fig = go.Figure()
     fig.add_bar(
         x=[p["label"] for p in programs],
         y=[p["npv_usd"] / BILLION for p in programs],
-        text=[f"break-even {p['break_even_month'] or 'not in horizon'}" for p in programs],
+        text=[f"{PAYBACK.label.lower()} {text}" for text in paybacks],
         textposition="outside",
-        customdata=[p["break_even_month"] or "not within the horizon" for p in programs],
-        hovertemplate="%{x}: NPV $%{y:,.1f}B; break-even %{customdata}<extra></extra>",
+        customdata=paybacks,
+        hovertemplate=f"%{{x}}: NPV $%{{y:,.1f}}B; {PAYBACK.label.lower()} %{{customdata}}"
+        "<extra></extra>",
         name="NPV",
         marker_color=["#2a9d55" if p["npv_usd"] >= 0 else "#c0392b" for p in programs],
     )

@@ -97,7 +97,7 @@ _UNITS = {
     "cost_per_accelerator_hour_usd": "usd_per_hour",
     "cost_per_used_accelerator_hour_usd": "usd_per_hour",
     "irr": "share",
-    "break_even_month": "month",
+    "operating_profit_month": "month",
     "payback_month": "month",
     "simulated_utilization": "share",
     "mean_queue_length": "number",

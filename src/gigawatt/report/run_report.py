@@ -13,6 +13,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from gigawatt.econ.payback import OPERATING_PROFIT, PAYBACK, TERMS, month_text
 from gigawatt.plan.buildout import Buildout
 from gigawatt.report.failure_charts import (
     gang_spread_figure,
@@ -28,6 +29,11 @@ from gigawatt.report.finance_charts import (
     incentives_figure,
     revenue_needed_figure,
     yearly_pnl_figure,
+)
+from gigawatt.report.payback_text import (
+    distribution_line,
+    verdict_line,
+    year_break_even_line,
 )
 from gigawatt.report.plan_report import (
     REPORT_CSS,
@@ -91,7 +97,7 @@ def run_headlines(
     plan: dict[str, Any], finance: dict[str, Any], simulate: dict[str, Any] | None
 ) -> list[Headline]:
     """The overview: capacity online at each year end, capex, cost per accelerator-hour,
-    NPV, IRR, break-even and payback, incentives' effect, and (when simulated) utilization,
+    NPV, IRR, the payback milestones (`gigawatt.econ.payback`), incentives' effect, and (when simulated) utilization,
     queue and waits. `source` paths point into summary.json's plan/finance/simulate sections."""
     out: list[Headline] = []
     previous: tuple[int, float] | None = None
@@ -168,26 +174,21 @@ def run_headlines(
             ("finance.yearly[].free_cash_flow",),
         )
     )
-    out.append(
-        Headline(
-            "break_even_month",
-            "Break-even month",
-            v["break_even_month"],
-            v["break_even_month"] or "not in horizon",
-            "finance.verdict.break_even_month",
-            ("finance_monthly.csv net_income_usd",),
+    sources = {
+        OPERATING_PROFIT.key: ("finance_monthly.csv operating_income_usd",),
+        PAYBACK.key: ("finance_monthly.csv free_cash_flow_usd",),
+    }
+    for term in TERMS:
+        out.append(
+            Headline(
+                term.key,
+                term.label,
+                v[term.key],
+                month_text(v[term.key], v.get("horizon_end")),
+                f"finance.verdict.{term.key}",
+                sources.get(term.key, ()),
+            )
         )
-    )
-    out.append(
-        Headline(
-            "payback_month",
-            "Payback month",
-            v["payback_month"],
-            v["payback_month"] or "not in horizon",
-            "finance.verdict.payback_month",
-            ("finance_monthly.csv free_cash_flow_usd",),
-        )
-    )
     effects = finance["incentives"]
     for enabled, label in ((True, "Incentives taken: NPV effect"), (False, "Incentives not taken")):
         chosen = [e for e in effects if e["enabled"] is enabled]
@@ -366,8 +367,8 @@ def report_sections(tables: RunTables) -> list[tuple[str, str, list[go.Figure]]]
     )
     sections.append(
         (
-            "P&L, cash flow and break-even",
-            "",
+            "P&L, cash flow and payback",
+            _payback_note(fin),
             [yearly_pnl_figure(fin), cumulative_cash_figure(tables.finance_monthly, fin)],
         )
     )
@@ -375,7 +376,11 @@ def report_sections(tables: RunTables) -> list[tuple[str, str, list[go.Figure]]]
         sections.append(("Incentives' effect", _incentive_table(fin), [incentives_figure(fin)]))
     if fin["revenue_needed_to_break_even"]:
         sections.append(
-            ("Revenue needed to break even vs assumed", "", [revenue_needed_figure(fin)])
+            (
+                "Break-even revenue of a year vs assumed",
+                _break_even_note(fin),
+                [revenue_needed_figure(fin)],
+            )
         )
     if tables.sweep is not None:
         sw = tables.sweep
@@ -383,11 +388,43 @@ def report_sections(tables: RunTables) -> list[tuple[str, str, list[go.Figure]]]
             f"<p class='muted'>From <code>sweep/sweep.json</code>: {sw['samples']:,} samples of "
             "the scenario's uncertain inputs (plan + finance each). P(NPV &gt; 0) = "
             f"{100 * (sw.get('probability_npv_positive') or 0):.0f}%.</p>"
+            + _sweep_milestones_html(sw)
         )
         sections.append(
             ("Sweep: distribution of outcomes (fan charts)", note, build_sweep_figures(sw))
         )
     return sections
+
+
+def _payback_note(finance: dict[str, Any]) -> str:
+    """The verdict in `gigawatt finance`'s words, and what each milestone means."""
+    terms = "".join(
+        f"<li><b>{html.escape(t.label)}</b>: {html.escape(t.definition)}.</li>" for t in TERMS
+    )
+    return f"<p>{html.escape(verdict_line(finance['verdict']))}</p><ul class='muted'>{terms}</ul>"
+
+
+def _sweep_milestones_html(sweep: dict[str, Any]) -> str:
+    """The sweep's milestone distributions ("never" counted), in `gigawatt sweep`'s words."""
+    if "milestones" not in sweep:
+        return ""
+    items = [
+        distribution_line(term.label, sweep["milestones"][term.key])
+        for term in TERMS
+        if term.key in sweep["milestones"]
+    ]
+    if "scenario_verdict" in sweep:
+        items.insert(0, "The scenario as given: " + verdict_line(sweep["scenario_verdict"]))
+    return "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in items) + "</ul>"
+
+
+def _break_even_note(finance: dict[str, Any]) -> str:
+    """Each target year's book break-even test, in the words `gigawatt finance` prints."""
+    lines = "".join(
+        f"<li>{html.escape(year_break_even_line(n))}</li>"
+        for n in finance["revenue_needed_to_break_even"]
+    )
+    return f"<ul>{lines}</ul>"
 
 
 def _failure_sections(

@@ -1,6 +1,6 @@
 """Sweep charts (Plotly), built from ``sweep.json`` (`gigawatt sweep --out DIR`, the summary
 of `gigawatt.sweep.summary.summarize_sweep`): quantile fans of NPV, IRR and cost per
-accelerator-hour, the break-even month's distribution over the years, and the NPV tornado.
+accelerator-hour, each payback milestone's distribution over the years, and the NPV tornado.
 Nothing is recomputed: the quantiles are the sweep's own."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from gigawatt.econ.payback import TERMS, PaybackTerm, month_text
 from gigawatt.report.simulate_charts import _style
 
 #: Titles, in report order.
 FAN_TITLE = "Sweep: spread of outcomes over the samples (bands p5-p95, p10-p90, p25-p75; median)"
-BREAK_EVEN_TITLE = "Sweep: share of samples broken even by each year end (cumulative %)"
 TORNADO_TITLE = "Sweep: NPV swing when one input moves from its p10 to its p90 (USD billions)"
 
 _BANDS = (("p5", "p95", 0.18), ("p10", "p90", 0.3), ("p25", "p75", 0.5))
@@ -86,10 +86,12 @@ def fan_figure(sweep: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def break_even_figure(sweep: dict[str, Any]) -> go.Figure:
-    """Bars: share of samples whose break-even month falls in each year; line: cumulative
-    share by each year end; the share never breaking even within the horizon in the legend."""
-    by_year = sweep["break_even"]["share_by_year"]
+def milestone_figure(sweep: dict[str, Any], term: PaybackTerm) -> go.Figure:
+    """Bars: share of samples whose milestone (`gigawatt.econ.payback`) falls in each year;
+    line: cumulative share by each year end; the share that never gets there within the
+    horizon in the legend (the quantiles count it: a median is never when > 50% never do)."""
+    distribution = sweep["milestones"][term.key]
+    by_year = distribution["share_by_year"]
     years = list(by_year)
     shares = [100 * by_year[y] for y in years]
     cumulative: list[float] = []
@@ -97,15 +99,17 @@ def break_even_figure(sweep: dict[str, Any]) -> go.Figure:
     for share in shares:
         running += share
         cumulative.append(running)
+    label = term.label.lower()
+    median = month_text(distribution["quantiles"]["p50"], distribution.get("horizon_end"))
     fig = go.Figure()
-    fig.add_bar(x=years, y=shares, name="break even in the year", hovertemplate="%{x}: %{y:.1f}%")
+    fig.add_bar(x=years, y=shares, name=f"{label} in the year", hovertemplate="%{x}: %{y:.1f}%")
     fig.add_trace(
         go.Scatter(
             x=years,
             y=cumulative,
             name=(
-                "broken even by the year end "
-                f"(never: {100 * sweep['break_even']['share_never']:.0f}%)"
+                f"{label} by the year end (never: {100 * distribution['share_never']:.0f}%; "
+                f"median {median})"
             ),
             mode="lines+markers",
             line={"color": "black"},
@@ -115,7 +119,12 @@ def break_even_figure(sweep: dict[str, Any]) -> go.Figure:
     fig.update_layout(hovermode="x unified")
     fig.update_yaxes(range=[0, 105])
     fig.update_xaxes(type="category")
-    return _style(fig, BREAK_EVEN_TITLE, "Year", "Samples (%)")
+    return _style(fig, milestone_title(term), "Year", "Samples (%)")
+
+
+def milestone_title(term: PaybackTerm) -> str:
+    """The title of a milestone's sweep chart."""
+    return f"Sweep: share of samples reaching '{term.label}' by each year end (cumulative %)"
 
 
 def tornado_figure(sweep: dict[str, Any]) -> go.Figure:
@@ -141,7 +150,7 @@ def tornado_figure(sweep: dict[str, Any]) -> go.Figure:
 
 def build_sweep_figures(sweep: dict[str, Any]) -> list[go.Figure]:
     """The sweep's charts in report order (the tornado only when the sweep has one)."""
-    figures = [fan_figure(sweep), break_even_figure(sweep)]
+    figures = [fan_figure(sweep), *(milestone_figure(sweep, term) for term in TERMS)]
     if sweep.get("tornado_npv"):
         figures.append(tornado_figure(sweep))
     return figures

@@ -11,7 +11,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gigawatt.econ.financials import compute_financials, summarize_financials
+from gigawatt.econ.inputs import resolve_inputs
 from gigawatt.econ.settings import Distribution, UncertaintySettings
+from gigawatt.plan.planner import plan_scenario
 from gigawatt.sweep.engines import ENGINES, Progress, SweepEngine, get_engine
 from gigawatt.sweep.evaluate import OUTPUTS, SweepBase, evaluate, evaluate_batch
 from gigawatt.sweep.sampling import draw, quantile_values
@@ -62,6 +65,22 @@ def simulated_utilization_summary(results: list[dict[str, float]]) -> dict[str, 
     }
 
 
+def horizon_months(base: SweepBase) -> int:
+    """Months from the program start to the end of the plan horizon."""
+    return base.scenario.program.horizon_months
+
+
+def scenario_verdict(base: SweepBase) -> dict[str, Any]:
+    """The scenario as given (no input perturbed, no simulation): the verdict `gigawatt
+    finance` prints (NPV, IRR, payback milestones), so a reader can place the distributions
+    around it and check that the two agree."""
+    buildout = plan_scenario(base.scenario, base.catalog)
+    inputs = resolve_inputs(base.settings, base.defaults, base.utilization)
+    fin = compute_financials(buildout, inputs, base.scenario.program.start)
+    verdict: dict[str, Any] = summarize_financials(fin)["verdict"]
+    return verdict
+
+
 def run_sweep(
     base: SweepBase,
     uncertainty: UncertaintySettings,
@@ -104,8 +123,14 @@ def run_sweep(
         npv_high = evaluate(tornado_base, {**median, name: high[name]})["npv_usd"]
         swings[name] = (low[name], high[name], npv_low, npv_high)
     summary = summarize_sweep(
-        names, values, results, base.scenario.program.start, tornado(base_npv, swings)
+        names,
+        values,
+        results,
+        base.scenario.program.start,
+        tornado(base_npv, swings),
+        horizon_months=horizon_months(base),
     )
+    summary["scenario_verdict"] = scenario_verdict(base)
     if simulated is not None:
         summary["simulated_utilization"] = simulated
     summary["method"] = method or uncertainty.method

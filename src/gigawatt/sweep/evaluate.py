@@ -23,6 +23,7 @@ from gigawatt.catalog.models import Catalog
 from gigawatt.econ.defaults import FinanceDefaults
 from gigawatt.econ.financials import compute_financials
 from gigawatt.econ.inputs import FinanceInputs, resolve_inputs
+from gigawatt.econ.payback import TERMS, PaybackTerm
 from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan.calendar import add_months, months_between
 from gigawatt.plan.planner import phase_construction_start, plan_scenario, site_pue
@@ -33,7 +34,7 @@ from gigawatt.sweep.simulated import SimulationSettings, simulated_utilization
 OUTPUTS = (
     "npv_usd",
     "irr",
-    "break_even_months",
+    "operating_profit_months",
     "payback_months",
     "cost_per_accelerator_hour_usd",
     "cost_per_used_accelerator_hour_usd",
@@ -42,6 +43,12 @@ OUTPUTS = (
     "tco_usd",
     "plan_errors",
 )
+
+
+def milestone_column(term: PaybackTerm) -> str:
+    """The results column of a payback milestone: months after the program start (NaN:
+    never within the horizon), e.g. ``payback_months``."""
+    return term.key.removesuffix("_month") + "_months"
 
 
 @dataclass(frozen=True)
@@ -154,8 +161,10 @@ def evaluate(
     return {
         "npv_usd": fin.verdict.npv_usd,
         "irr": fin.verdict.irr if fin.verdict.irr is not None else math.nan,
-        "break_even_months": _months_after(start, fin.verdict.break_even_month),
-        "payback_months": _months_after(start, fin.verdict.payback_month),
+        **{
+            milestone_column(term): _months_after(start, getattr(fin.verdict, term.key))
+            for term in TERMS
+        },
         "cost_per_accelerator_hour_usd": cost["all_in_usd_per_hour"] or math.nan,
         "cost_per_used_accelerator_hour_usd": cost["at_utilization_usd_per_hour"] or math.nan,
         "revenue_usd": float(fin.cash.revenue.sum()),

@@ -1,4 +1,5 @@
-"""What a sweep says: distributions of NPV and break-even, and which input matters most
+"""What a sweep says: distributions of NPV, IRR, cost and the payback milestones
+(`gigawatt.econ.payback`: "never" counts in their quantiles), and which input matters most
 (tornado: each input alone at its 10th and 90th percentile, the others at their medians;
 and the Spearman rank correlation of each input with NPV over all samples)."""
 
@@ -12,10 +13,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from gigawatt.plan.calendar import add_months
+from gigawatt.econ.payback import QUANTILES, TERMS, milestone_distribution
+from gigawatt.sweep.evaluate import milestone_column
 
 FloatArray = NDArray[np.float64]
-QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 
 
 def _quantiles(values: FloatArray) -> dict[str, float | None]:
@@ -29,27 +30,6 @@ def _quantiles(values: FloatArray) -> dict[str, float | None]:
     }
     out["mean"] = float(finite.mean())
     return out
-
-
-def break_even_distribution(months_after: FloatArray, start: dt.date) -> dict[str, Any]:
-    """Share of samples breaking even in each year, never (within the horizon), and
-    quantiles as months (YYYY-MM)."""
-    n = len(months_after)
-    finite = months_after[np.isfinite(months_after)]
-    by_year: dict[str, float] = {}
-    for m in finite:
-        year = str(add_months(start, int(m)).year)
-        by_year[year] = by_year.get(year, 0.0) + 1.0 / n
-    quantiles = {
-        key: (add_months(start, round(v)).strftime("%Y-%m") if v is not None else None)
-        for key, v in _quantiles(months_after).items()
-        if key != "mean"
-    }
-    return {
-        "share_by_year": dict(sorted(by_year.items())),
-        "share_never": float((n - finite.size) / n) if n else 0.0,
-        "quantiles": quantiles,
-    }
 
 
 def spearman(inputs: FloatArray, output: FloatArray, names: list[str]) -> dict[str, float | None]:
@@ -93,19 +73,28 @@ def summarize_sweep(
     results: list[dict[str, float]],
     start: dt.date,
     tornado_rows: list[dict[str, float | str]],
+    horizon_months: int | None = None,
 ) -> dict[str, Any]:
-    """JSON-ready sweep summary."""
+    """JSON-ready sweep summary: quantiles of NPV, IRR and cost; per payback milestone its
+    distribution (`milestone_distribution`); the tornado and rank correlations."""
     npv = np.array([r["npv_usd"] for r in results], dtype=float)
     cost = np.array([r["cost_per_accelerator_hour_usd"] for r in results], dtype=float)
     irr = np.array([r["irr"] for r in results], dtype=float)
-    break_even = np.array([r["break_even_months"] for r in results], dtype=float)
+    milestones = {
+        term.key: milestone_distribution(
+            np.array([r[milestone_column(term)] for r in results], dtype=float),
+            start,
+            horizon_months,
+        )
+        for term in TERMS
+    }
     return {
         "samples": len(results),
         "npv_usd": _quantiles(npv),
         "probability_npv_positive": float((npv > 0).mean()) if len(npv) else None,
         "irr": _quantiles(irr),
         "cost_per_accelerator_hour_usd": _quantiles(cost),
-        "break_even": break_even_distribution(break_even, start),
+        "milestones": milestones,
         "tornado_npv": tornado_rows,
         "spearman_with_npv": spearman(inputs, npv, names),
     }
