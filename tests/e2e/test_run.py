@@ -113,7 +113,7 @@ def test_run_writes_plan_finance_simulate_files_and_one_report(demo_run: tuple[P
 
 def test_run_prints_the_overview(demo_run: tuple[Path, str]) -> None:
     _, stdout = demo_run
-    for label in ("Capex", "Cost per accelerator-hour", "NPV", "IRR", "Break-even month"):
+    for label in ("Capex", "Cost per accelerator-hour", "NPV", "IRR", "Payback"):
         assert label in stdout
     assert "Simulated utilization" in stdout
     assert "Incentives" in stdout
@@ -283,7 +283,8 @@ def test_unknown_failure_model_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_report_shows_sweep_fan_charts_when_a_sweep_ran(tmp_path: Path) -> None:
-    from gigawatt.report.sweep_charts import BREAK_EVEN_TITLE, FAN_TITLE, TORNADO_TITLE
+    from gigawatt.econ.payback import TERMS
+    from gigawatt.report.sweep_charts import FAN_TITLE, TORNADO_TITLE, milestone_title
 
     sweep = gigawatt("sweep", str(DEMO), "--samples", "16", "--engine", "serial",
                      "--out", str(tmp_path / "sweep"))  # fmt: skip
@@ -291,7 +292,7 @@ def test_report_shows_sweep_fan_charts_when_a_sweep_ran(tmp_path: Path) -> None:
     result = gigawatt_run(str(DEMO), "--out", str(tmp_path), "--no-simulate")
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "report.html").read_text().replace("\\u002f", "/")
-    for title in (FAN_TITLE, BREAK_EVEN_TITLE, TORNADO_TITLE):
+    for title in (FAN_TITLE, *(milestone_title(t) for t in TERMS), TORNADO_TITLE):
         assert title.split(" (")[0] in page, title
     assert "16 samples" in page
 
