@@ -6,7 +6,7 @@
 Prints the median wall time of one experiment (default workload, tune 1.3, seed 42; 10,866
 arrivals on 1,213 nodes) per policy, with FGD held to the issue's target (< 2 s on a 2-core
 machine). The baseline is the plain node-by-node reference implementation of the same policy
-(`gigawatt.sched.reference`), timed on the first ``--baseline-pods`` arrivals of the same
+(`gigawatt.fgd.reference`), timed on the first ``--baseline-pods`` arrivals of the same
 experiment next to the vectorized engine on those pods: the ratio is the speed-up the vectorized
 scoring buys. For scale: the paper's artifact takes about 10 minutes per experiment on 2 vCPU.
 """
@@ -20,13 +20,13 @@ import time
 
 import numpy as np
 
-from gigawatt.sched.fragmentation import typical_shapes
-from gigawatt.sched.placement import PolicyContext, make_policy
-from gigawatt.sched.pods import spec_accepts
-from gigawatt.sched.reference import reference_policy
-from gigawatt.sim.arrivals import artifact_arrivals
-from gigawatt.sim.experiment import PAPER_POLICIES, run_packing_experiment
-from gigawatt.sim.packing import pack_arrivals
+from gigawatt.fgd.arrivals import artifact_arrivals
+from gigawatt.fgd.experiment import PAPER_POLICIES, run_packing_experiment
+from gigawatt.fgd.fragmentation import typical_shapes
+from gigawatt.fgd.packing import pack_arrivals
+from gigawatt.fgd.placement import PolicyContext, make_policy
+from gigawatt.fgd.pods import spec_accepts
+from gigawatt.fgd.reference import reference_policy
 from gigawatt.traces import get_trace
 
 TARGET_S = 2.0

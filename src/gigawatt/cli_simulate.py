@@ -31,15 +31,15 @@ import gigawatt.sched.topology  # noqa: F401  (registers the fleet placements)
 from gigawatt.cli_console import console, err_console
 from gigawatt.cli_console import fail as _fail
 from gigawatt.failures.load import FailureModelError, available_models, load_failure_model
+from gigawatt.fgd.arrivals import PAPER_TUNE_RATIO
+from gigawatt.fgd.experiment import PAPER_POLICIES, run_packing_experiment
+from gigawatt.fgd.placement import policy_names
 from gigawatt.fleet.topology import fleet_from_buildout
 from gigawatt.plan import plan_scenario
 from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
 from gigawatt.sched.cluster import placement_names
 from gigawatt.sched.defrag import Defragmenting
-from gigawatt.sched.placement import policy_names
 from gigawatt.sched.queue import make_queue_policy, queue_policy_names
-from gigawatt.sim.arrivals import PAPER_TUNE_RATIO
-from gigawatt.sim.experiment import PAPER_POLICIES, run_packing_experiment
 from gigawatt.sim.replay import ReplayResult, fleet_failures, replay
 from gigawatt.sim.replay_summary import ReplaySummary, job_goodput, summarize_replay
 from gigawatt.traces import (

@@ -13,7 +13,7 @@ from gigawatt.fleet.topology import HallBlock, build_fleet
 from gigawatt.sched import topology
 from gigawatt.sched.cluster import Allocation, ClusterState, make_placement
 from gigawatt.sched.jobs import simple_jobs
-from gigawatt.sched.reference import reference_full_nodes
+from gigawatt.sched.topology_reference import reference_full_nodes
 
 
 def recount_matches(state: ClusterState) -> None:

@@ -1,5 +1,5 @@
 """Topology packing's fast gang choice (domain buckets, Python scans) agrees with the plain
-reference (`sched.reference.reference_full_nodes`) on random fleets and random histories, and
+reference (`sched.topology_reference.reference_full_nodes`) on random fleets and random histories, and
 the state's wholly-free counters always equal a recount from the nodes."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from gigawatt.fleet.topology import HallBlock, build_fleet
 from gigawatt.sched import topology
 from gigawatt.sched.cluster import ClusterState, make_placement
 from gigawatt.sched.jobs import simple_jobs
-from gigawatt.sched.reference import reference_full_nodes
+from gigawatt.sched.topology_reference import reference_full_nodes
 
 # (accelerators per node, nodes per domain): an NVL72-like rack, one-node domains, a bigger
 # rack, a small one, a TPU-like pod (halls of few big domains, scanned with numpy).

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from gigawatt.cli_simulate import RunSummary, run_experiments
-from gigawatt.sim.experiment import PAPER_POLICIES, PAPER_SEEDS
+from gigawatt.fgd.experiment import PAPER_POLICIES, PAPER_SEEDS
 from gigawatt.traces.fgd_expected import expected_curves, expected_workloads
 
 TOLERANCE_PP = 0.5

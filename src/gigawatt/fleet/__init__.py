@@ -1,8 +1,7 @@
-"""The fleet as arrays: trace node specs and placement state (packing), and the physical tree
-built from a plan (`topology`)."""
+"""The fleet as arrays: the physical tree built from a plan (site > hall > scale-up domain >
+node > accelerator, with online dates; `topology`) and the host shapes it packs accelerators into
+(`hosts`)."""
 
-from gigawatt.fleet.nodes import MAX_GPUS_PER_NODE, MILLI_PER_GPU, NodeSpecs
-from gigawatt.fleet.state import FleetState
 from gigawatt.fleet.topology import (
     Fleet,
     HallBlock,
@@ -12,12 +11,8 @@ from gigawatt.fleet.topology import (
 )
 
 __all__ = [
-    "MAX_GPUS_PER_NODE",
-    "MILLI_PER_GPU",
     "Fleet",
-    "FleetState",
     "HallBlock",
-    "NodeSpecs",
     "build_fleet",
     "fleet_from_buildout",
     "uniform_fleet",

@@ -1,1 +1,2 @@
-"""Scheduling policies: placement (which node, which GPUs) behind one interface, by name."""
+"""Gang scheduling on a planned fleet: jobs, cluster state, queue policies, topology-aware
+placement, reservations and defragmentation (the FGD pod-packing experiment is `gigawatt.fgd`)."""

@@ -31,9 +31,8 @@ from typing import Protocol
 
 import numpy as np
 
-from gigawatt.fleet.nodes import IntArray
 from gigawatt.sched.cluster import Allocation, ClusterState, GangPlacement, make_placement
-from gigawatt.sched.jobs import WHOLE_MILLI, BoolArray, FloatArray, JobTable
+from gigawatt.sched.jobs import WHOLE_MILLI, BoolArray, FloatArray, IntArray, JobTable
 
 #: How many waiting jobs behind a blocked head EASY tries per pass (Slurm's ``bf_max_job_test``
 #: plays this role; its documented default is 500).

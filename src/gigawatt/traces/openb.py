@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gigawatt.fleet.nodes import MILLI_PER_GPU, NodeSpecs
-from gigawatt.sched.pods import ANY_GPU_SPEC, PodSpecs
+from gigawatt.fgd.nodes import MILLI_PER_GPU, NodeSpecs
+from gigawatt.fgd.pods import ANY_GPU_SPEC, PodSpecs
 from gigawatt.traces.reader import Trace, TraceError, TraceInfo, register_trace, traces_dir
 
 GPU_NODE_LIST = "openb_node_list_gpu_node.csv"

@@ -14,10 +14,10 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from gigawatt.datafiles import data_dir
-from gigawatt.fleet.nodes import NodeSpecs
+from gigawatt.fgd.nodes import NodeSpecs
+from gigawatt.fgd.pods import PodSpecs
 from gigawatt.fleet.topology import Fleet
 from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
-from gigawatt.sched.pods import PodSpecs
 from gigawatt.workload.generators import RateShape
 
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gigawatt.fleet import MILLI_PER_GPU, FleetState, NodeSpecs
+from gigawatt.fgd.nodes import MILLI_PER_GPU, NodeSpecs
+from gigawatt.fgd.state import FleetState
 
 
 def two_nodes() -> NodeSpecs:

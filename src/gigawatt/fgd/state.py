@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.fleet.nodes import MAX_GPUS_PER_NODE, MILLI_PER_GPU, IntArray, NodeSpecs
+from gigawatt.fgd.nodes import MAX_GPUS_PER_NODE, MILLI_PER_GPU, IntArray, NodeSpecs
 
 #: Columns of ``FleetState.affinity_pods``: column 0 counts GPU-sharing pods on the node,
 #: column k (1..8) counts pods holding k whole GPUs (the artifact's "share-gpu" / "k-gpu" tags).

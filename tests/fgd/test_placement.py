@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gigawatt.fleet import FleetState, NodeSpecs
-from gigawatt.sched.placement import (
+from gigawatt.fgd import experiment as _experiment  # noqa: F401  (registers the policies)
+from gigawatt.fgd.nodes import NodeSpecs
+from gigawatt.fgd.placement import (
     UnknownPolicyError,
     feasible_nodes,
     make_policy,
@@ -15,8 +16,8 @@ from gigawatt.sched.placement import (
     select_node,
     tightest_gpu,
 )
-from gigawatt.sched.pods import PodShape, spec_accepts
-from gigawatt.sim import experiment as _experiment  # noqa: F401  (registers the policies)
+from gigawatt.fgd.pods import PodShape, spec_accepts
+from gigawatt.fgd.state import FleetState
 
 
 def nodes() -> NodeSpecs:

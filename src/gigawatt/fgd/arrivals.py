@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gigawatt.fleet.nodes import MILLI_PER_GPU, IntArray, NodeSpecs
-from gigawatt.sched.pods import PodSpecs
-from gigawatt.sim.gorand import GoRand
+from gigawatt.fgd.gorand import GoRand
+from gigawatt.fgd.nodes import MILLI_PER_GPU, IntArray, NodeSpecs
+from gigawatt.fgd.pods import PodSpecs
 
 #: The paper's workload inflation: arrived GPU requests reach 1.3 x the cluster's GPUs.
 PAPER_TUNE_RATIO = 1.3

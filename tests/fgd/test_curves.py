@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gigawatt.sim.metrics import by_arrived_percent
+from gigawatt.fgd.curves import by_arrived_percent
 
 
 def test_buckets_average_attempts_by_rounded_arrived_percent_and_borrow_neighbours() -> None:

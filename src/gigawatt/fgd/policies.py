@@ -3,7 +3,7 @@
 Each reproduces the score plugin of the paper's artifact (github.com/hkust-adsl/
 kubernetes-scheduler-simulator, ``pkg/simulator/plugin/*_score.go``) with the configuration its
 experiments used (``experiments/run_scripts/generate_run_scripts.py``): the formulas, the integer
-truncations and the GPU selection. `gigawatt.sched.reference` holds the same policies written
+truncations and the GPU selection. `gigawatt.fgd.reference` holds the same policies written
 node by node; tests check both agree.
 """
 
@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gigawatt.fleet.nodes import MAX_GPUS_PER_NODE, MILLI_PER_GPU, IntArray
-from gigawatt.fleet.state import AFFINITY_SHARE, FleetState
-from gigawatt.sched.fragmentation import FloatArray, node_fragmentation
-from gigawatt.sched.placement import (
+from gigawatt.fgd.fragmentation import FloatArray, node_fragmentation
+from gigawatt.fgd.nodes import MAX_GPUS_PER_NODE, MILLI_PER_GPU, IntArray
+from gigawatt.fgd.placement import (
     MAX_NODE_SCORE,
     IntSource,
     PolicyContext,
@@ -24,7 +23,8 @@ from gigawatt.sched.placement import (
     first_free_gpus,
     register_policy,
 )
-from gigawatt.sched.pods import PodShape
+from gigawatt.fgd.pods import PodShape
+from gigawatt.fgd.state import AFFINITY_SHARE, FleetState
 
 #: Largest node of the openb cluster, used by the artifact to put CPU and GPU on one scale
 #: (``MaxSpecCpu``, ``MaxSpecGpu`` in ``pkg/type/open-gpu-share/utils/const.go``).

@@ -1,4 +1,4 @@
-"""Static node specs of a GPU cluster, one array element per node."""
+"""Static node specs of a trace's GPU cluster (openb), one array element per node."""
 
 from __future__ import annotations
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gigawatt.fleet import FleetState
-from gigawatt.sched.fragmentation import idle_weight_sum, node_fragmentation, typical_shapes
-from gigawatt.sched.pods import spec_accepts
-from gigawatt.sched.reference import NodeView, fragmentation_one
+from gigawatt.fgd.fragmentation import idle_weight_sum, node_fragmentation, typical_shapes
+from gigawatt.fgd.pods import spec_accepts
+from gigawatt.fgd.reference import NodeView, fragmentation_one
+from gigawatt.fgd.state import FleetState
 from gigawatt.traces import get_trace
 
 

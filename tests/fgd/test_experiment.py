@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gigawatt.sim.arrivals import artifact_arrivals
-from gigawatt.sim.experiment import run_packing_experiment
+from gigawatt.fgd.arrivals import artifact_arrivals
+from gigawatt.fgd.experiment import run_packing_experiment
 from gigawatt.traces import get_trace, traces_dir
 
 

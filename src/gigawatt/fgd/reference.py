@@ -1,6 +1,6 @@
 """The placement policies written plainly, node by node and GPU by GPU.
 
-This is the readable version of `gigawatt.sched.policies` (and of `node_fragmentation`), kept as
+This is the readable version of `gigawatt.fgd.policies` (and of `node_fragmentation`), kept as
 the reference the vectorized code is tested against. It follows the artifact's Go code
 (``pkg/simulator/plugin/*_score.go``, ``pkg/utils/frag.go``) statement by statement, including the
 order of floating-point sums. It is far too slow for whole experiments; use it on small cases.
@@ -13,10 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gigawatt.fleet.nodes import MILLI_PER_GPU, IntArray
-from gigawatt.fleet.state import FleetState
-from gigawatt.sched.cluster import ClusterState
-from gigawatt.sched.fragmentation import (
+from gigawatt.fgd.fragmentation import (
     NO_ACCESS,
     Q1_LACK_BOTH,
     Q2_LACK_GPU,
@@ -26,9 +23,11 @@ from gigawatt.sched.fragmentation import (
     XR_LACK_CPU,
     TypicalShapes,
 )
-from gigawatt.sched.placement import MAX_NODE_SCORE, IntSource, PolicyContext
-from gigawatt.sched.pods import PodShape
-from gigawatt.sched.policies import MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, RandomFit
+from gigawatt.fgd.nodes import MILLI_PER_GPU, IntArray
+from gigawatt.fgd.placement import MAX_NODE_SCORE, IntSource, PolicyContext
+from gigawatt.fgd.pods import PodShape
+from gigawatt.fgd.policies import MAX_SPEC_CPU_MILLI, MAX_SPEC_GPU_MILLI, RandomFit
+from gigawatt.fgd.state import FleetState
 
 
 @dataclass(frozen=True)
@@ -221,64 +220,3 @@ def reference_policy(name: str, context: PolicyContext) -> ReferencePolicy | Ran
     if name == "random":
         return RandomFit(context)
     return ReferencePolicy(context, name, normalize=name == "bestfit")
-
-
-def reference_full_nodes(state: ClusterState, type_index: int, count: int) -> list[int]:
-    """Topology packing's choice of ``count`` wholly free nodes (`sched.topology`), written
-    plainly: wholly free nodes are counted from the nodes themselves (not the state's
-    counters), candidates sorted with Python's sort. Order of preference: one domain (fewest
-    wholly free nodes that still holds it), one hall (fewest; its domains fullest first), one
-    site (fewest; its halls fullest first), the fleet; ties to the lowest index, or to the
-    earlier position where the fast code keeps a list's order."""
-    fleet = state.fleet
-    size = int(state.type_node_size[type_index])
-    node_free = state.node_free.tolist()
-
-    def wholly_free(domain: int) -> list[int]:
-        first, stop = int(fleet.domain_first_node[domain]), int(fleet.domain_first_node[domain + 1])
-        return [n for n in range(first, stop) if node_free[n] == size]
-
-    halls = [h for h in range(fleet.hall_count) if int(fleet.hall_type[h]) == type_index]
-    domains_of = {
-        h: list(range(int(fleet.hall_first_domain[h]), int(fleet.hall_first_domain[h + 1])))
-        for h in halls
-    }
-    full = {d: len(wholly_free(d)) for h in halls for d in domains_of[h]}
-    hall_full = {h: sum(full[d] for d in domains_of[h]) for h in halls}
-    biggest = max(
-        (int(fleet.domain_first_node[d + 1] - fleet.domain_first_node[d]) for d in full), default=0
-    )
-
-    def take(domains: list[int]) -> list[int]:
-        nodes = [n for d in domains for n in wholly_free(d)]
-        assert len(nodes) >= count, "placement counted more free nodes than there are"
-        return nodes[:count]
-
-    def fullest_first(domains: list[int]) -> list[int]:
-        order = sorted(range(len(domains)), key=lambda i: (-full[domains[i]], i))
-        return [domains[i] for i in order]
-
-    if count <= biggest:
-        fits = sorted((full[d], d) for d in full if full[d] >= count)
-        if fits:
-            return take([fits[0][1]])
-    fits = sorted((hall_full[h], h) for h in halls if hall_full[h] >= count)
-    if fits:
-        return take(fullest_first(domains_of[fits[0][1]]))
-    sites = sorted({int(fleet.hall_site[h]) for h in halls})
-    per_site = {s: sum(hall_full[h] for h in halls if int(fleet.hall_site[h]) == s) for s in sites}
-    site_fits = sorted((per_site[s], s) for s in sites if per_site[s] >= count)
-    candidates = (
-        [h for h in halls if int(fleet.hall_site[h]) == site_fits[0][1]] if site_fits else halls
-    )
-    order = sorted(range(len(candidates)), key=lambda i: (-hall_full[candidates[i]], i))
-    chosen, covered = [], 0
-    for i in order:
-        chosen.append(candidates[i])
-        covered += hall_full[candidates[i]]
-        if covered >= count:
-            break
-    hall_domains = [d for h in chosen for d in domains_of[h]]
-    if all(int(state.hall_max_domain_nodes[h]) == 1 for h in chosen):
-        return take(hall_domains)
-    return take(fullest_first(hall_domains))

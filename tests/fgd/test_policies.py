@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gigawatt.sched.fragmentation import typical_shapes
-from gigawatt.sched.placement import PolicyContext, make_policy
-from gigawatt.sched.pods import spec_accepts
-from gigawatt.sched.reference import reference_policy
-from gigawatt.sim import experiment as _experiment  # noqa: F401  (registers the policies)
-from gigawatt.sim.arrivals import artifact_arrivals
-from gigawatt.sim.experiment import PAPER_POLICIES
-from gigawatt.sim.gorand import GoRand
-from gigawatt.sim.packing import pack_arrivals
+from gigawatt.fgd import experiment as _experiment  # noqa: F401  (registers the policies)
+from gigawatt.fgd.arrivals import artifact_arrivals
+from gigawatt.fgd.experiment import PAPER_POLICIES
+from gigawatt.fgd.fragmentation import typical_shapes
+from gigawatt.fgd.gorand import GoRand
+from gigawatt.fgd.packing import pack_arrivals
+from gigawatt.fgd.placement import PolicyContext, make_policy
+from gigawatt.fgd.pods import spec_accepts
+from gigawatt.fgd.reference import reference_policy
 from gigawatt.traces import get_trace
 
 PODS = 300

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gigawatt.fleet.nodes import NodeSpecs
-from gigawatt.sched import policies as _policies  # noqa: F401  (registers the six policies)
-from gigawatt.sched.fragmentation import DEFAULT_POPULARITY_PERCENT, typical_shapes
-from gigawatt.sched.placement import PolicyContext, make_policy
-from gigawatt.sched.pods import PodSpecs, spec_accepts
-from gigawatt.sim.arrivals import PAPER_TUNE_RATIO, artifact_arrivals
-from gigawatt.sim.metrics import Curves, fragmentation_series, paper_curves
-from gigawatt.sim.packing import PackingRecord, pack_arrivals
+from gigawatt.fgd import policies as _policies  # noqa: F401  (registers the six policies)
+from gigawatt.fgd.arrivals import PAPER_TUNE_RATIO, artifact_arrivals
+from gigawatt.fgd.curves import Curves, fragmentation_series, paper_curves
+from gigawatt.fgd.fragmentation import DEFAULT_POPULARITY_PERCENT, typical_shapes
+from gigawatt.fgd.nodes import NodeSpecs
+from gigawatt.fgd.packing import PackingRecord, pack_arrivals
+from gigawatt.fgd.placement import PolicyContext, make_policy
+from gigawatt.fgd.pods import PodSpecs, spec_accepts
 
 #: The paper's policies in its figure order, with the artifact's folder labels.
 PAPER_POLICIES = {

@@ -6,13 +6,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gigawatt.fleet import FleetState, NodeSpecs
-from gigawatt.sched.fragmentation import typical_shapes
-from gigawatt.sched.placement import PolicyContext, make_policy
-from gigawatt.sched.pods import PodSpecs, spec_accepts
-from gigawatt.sim.experiment import PAPER_POLICIES
-from gigawatt.sim.gorand import GoRand
-from gigawatt.sim.packing import NO_NODE, pack_arrivals
+from gigawatt.fgd.experiment import PAPER_POLICIES
+from gigawatt.fgd.fragmentation import typical_shapes
+from gigawatt.fgd.gorand import GoRand
+from gigawatt.fgd.nodes import NodeSpecs
+from gigawatt.fgd.packing import NO_NODE, pack_arrivals
+from gigawatt.fgd.placement import PolicyContext, make_policy
+from gigawatt.fgd.pods import PodSpecs, spec_accepts
+from gigawatt.fgd.state import FleetState
 
 pod_strategy = st.tuples(
     st.integers(1000, 40_000),  # cpu milli

@@ -2,7 +2,7 @@
 
 This is the experiment of the FGD paper (Weng et al., ATC'23, Sec. 6): the question is how much
 of the cluster's GPU a policy manages to allocate as the arrived demand grows to 130% of it.
-The engine is the shared scheduler steps of `gigawatt.sched.placement` in a loop; it caches the
+The engine is the shared scheduler steps of `gigawatt.fgd.placement` in a loop; it caches the
 scores of node-local policies per (node, pod shape) and recomputes only the node a placement
 changed, so an openb run takes about a second.
 """
@@ -14,16 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.fleet.nodes import MAX_GPUS_PER_NODE, IntArray, NodeSpecs
-from gigawatt.fleet.state import FleetState
-from gigawatt.sched.placement import (
+from gigawatt.fgd.nodes import MAX_GPUS_PER_NODE, IntArray, NodeSpecs
+from gigawatt.fgd.placement import (
     IntSource,
     PlacementPolicy,
     feasible_nodes,
     normalize_min_max,
     select_node,
 )
-from gigawatt.sched.pods import PodSpecs, shape_table
+from gigawatt.fgd.pods import PodSpecs, shape_table
+from gigawatt.fgd.state import FleetState
 
 NO_NODE = -1
 

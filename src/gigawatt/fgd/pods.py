@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.fleet.nodes import MILLI_PER_GPU, IntArray
+from gigawatt.fgd.nodes import MILLI_PER_GPU, IntArray
 
 #: ``gpu_specs[0]`` is always the empty spec: any GPU model will do.
 ANY_GPU_SPEC = ""

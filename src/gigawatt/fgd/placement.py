@@ -22,10 +22,10 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.fleet.nodes import MILLI_PER_GPU, IntArray, NodeSpecs
-from gigawatt.fleet.state import FleetState
-from gigawatt.sched.fragmentation import TypicalShapes
-from gigawatt.sched.pods import PodShape
+from gigawatt.fgd.fragmentation import TypicalShapes
+from gigawatt.fgd.nodes import MILLI_PER_GPU, IntArray, NodeSpecs
+from gigawatt.fgd.pods import PodShape
+from gigawatt.fgd.state import FleetState
 
 MIN_NODE_SCORE = 0
 MAX_NODE_SCORE = 100
@@ -36,7 +36,7 @@ class UnknownPolicyError(KeyError):
 
 
 class IntSource(Protocol):
-    """Where a randomized policy draws from (`gigawatt.sim.gorand.GoRand` in simulations)."""
+    """Where a randomized policy draws from (`gigawatt.fgd.gorand.GoRand` in simulations)."""
 
     def intn(self, n: int) -> int: ...
 

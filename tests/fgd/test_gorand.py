@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gigawatt.sim.gorand import GoRand
+from gigawatt.fgd.gorand import GoRand
 
 # Printed by: rand.Seed(seed); rand.Int(); rand.Intn(8152), Intn(1213), Intn(3), Intn(1<<20),
 # Intn(1000000007); Shuffle of 0..19; Perm(15); Int63()  (go1.19.8 linux/amd64)

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gigawatt.fleet.nodes import MILLI_PER_GPU
-from gigawatt.fleet.state import FleetState
-from gigawatt.sched.fragmentation import (
+from gigawatt.fgd.fragmentation import (
     FloatArray,
     TypicalShapes,
     idle_weight_sum,
     node_fragmentation,
 )
-from gigawatt.sim.packing import NO_NODE, PackingRecord
+from gigawatt.fgd.nodes import MILLI_PER_GPU
+from gigawatt.fgd.packing import NO_NODE, PackingRecord
+from gigawatt.fgd.state import FleetState
 
 #: The paper's x axis: arrived GPU requests as % of the cluster's GPUs, 0..130.
 ARRIVED_PERCENT = np.arange(0, 131)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gigawatt.fleet.nodes import IntArray
-from gigawatt.sched.pods import PodSpecs
+from gigawatt.fgd.nodes import IntArray
+from gigawatt.fgd.pods import PodSpecs
 
 FloatArray = NDArray[np.float64]
 
