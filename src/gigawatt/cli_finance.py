@@ -31,17 +31,20 @@ from gigawatt.cli_console import fail as _fail
 from gigawatt.econ.defaults import load_finance_defaults, load_uncertainty_defaults
 from gigawatt.econ.financials import (
     Financials,
-    finance_buildout,
-    incentive_effects,
+    finance_summary,
     monthly_rows,
     site_month_rows,
-    summarize_financials,
 )
 from gigawatt.econ.inputs import FinanceInputError
 from gigawatt.econ.payback import PAYBACK, TERMS, month_text
 from gigawatt.econ.settings import FinanceSettings, UncertaintySettings
 from gigawatt.plan import plan_scenario
-from gigawatt.report.payback_text import distribution_line, verdict_line, year_break_even_line
+from gigawatt.report.payback_text import (
+    distribution_line,
+    irr_text,
+    verdict_line,
+    year_break_even_line,
+)
 from gigawatt.scenario import Scenario, scenario_catalog
 
 _load = load_or_exit
@@ -94,6 +97,7 @@ def print_finance(summary: dict[str, Any], name: str) -> None:
         f"${_h(fleet['at_utilization_usd_per_hour'])} at {100 * cost['utilization']:.0f}% "
         "utilization."
     )
+    print_ownership(summary)
     sites = _table(
         "Cost per accelerator-hour by site / contract (USD)",
         ["source", "TCO $B", "accelerator-hours (B)", "all-in", "at utilization"],
@@ -163,21 +167,65 @@ def print_finance(summary: dict[str, Any], name: str) -> None:
         console.print(f"[yellow]warning[/] {warning}", highlight=False)
 
 
+def print_ownership(summary: dict[str, Any]) -> None:
+    """Owned vs contracted, side by side, the sentence saying which part carries the result,
+    and the price each contract's hours are valued at."""
+    ownership = summary.get("ownership")
+    if not ownership or not ownership["parts"]:
+        return
+    table = _table(
+        "Owned vs contracted: each part financed alone (USD billions; $ per accelerator-hour)",
+        [
+            "part",
+            "capex",
+            "contract payments",
+            "revenue",
+            "value / used h",
+            "cost / h",
+            "NPV",
+            "IRR",
+            *(t.label.lower() for t in TERMS),
+        ],
+    )
+    end = summary["verdict"].get("horizon_end")
+    for part in ownership["parts"]:
+        table.add_row(
+            part["id"],
+            _b(part["capex_usd"]),
+            _b(part["contract_payments_usd"]),
+            _b(part["revenue_usd"]),
+            _h(part["value_per_used_accelerator_hour_usd"]),
+            _h(part["cost_per_accelerator_hour_usd"]),
+            _b(part["npv_usd"]),
+            irr_text(part["irr"]),
+            *(month_text(part[t.key], end) for t in TERMS),
+        )
+    console.print(table)
+    console.print(ownership["headline"], highlight=False)
+    for part in ownership["parts"]:
+        price = part.get("valued_at")
+        if price:
+            console.print(
+                f"{part['id']}: its {price['accelerator']} hours are valued at "
+                f"${price['usd_per_hour']:,.2f} an hour in {price['reference_month']}, falling "
+                f"{100 * price['decline_per_year']:.0f}% a year: {price['basis']}",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
 def run_finance(
     scenario: Scenario, utilization: float | None = None
 ) -> tuple[Financials, dict[str, Any]]:
     """Plan and finance a loaded scenario; returns the financials and the JSON summary."""
-    settings = finance_settings_of(scenario)
-    defaults = load_finance_defaults()
     buildout = plan_scenario(scenario, scenario_catalog(scenario))
-    start = scenario.program.start
-    fin = finance_buildout(
-        buildout, settings, defaults, valuation_month=start, utilization=utilization
+    fin, summary = finance_summary(
+        buildout,
+        finance_settings_of(scenario),
+        load_finance_defaults(),
+        valuation_month=scenario.program.start,
+        utilization=utilization,
     )
-    effects = incentive_effects(
-        buildout, settings, defaults, fin, valuation_month=start, utilization=utilization
-    )
-    summary = summarize_financials(fin, effects)
     summary = {"name": scenario.program.name, **summary}
     return fin, summary
 

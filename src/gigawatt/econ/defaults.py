@@ -44,6 +44,7 @@ class FinanceDefaults(BaseModel):
     investment_tax_credit_rate: Sourced
     bonus_depreciation_share: Sourced
     price_per_h100e_hour_usd: Sourced
+    market_price_per_accelerator_hour_usd: dict[str, Sourced] = {}
     price_decline_per_year: Sourced
     utilization: Sourced
 

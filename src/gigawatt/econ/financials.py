@@ -23,7 +23,7 @@ from gigawatt.econ.defaults import FinanceDefaults
 from gigawatt.econ.financing import monthly_rate, npv
 from gigawatt.econ.inputs import FinanceInputs, resolve_inputs
 from gigawatt.econ.payback import TERMS
-from gigawatt.econ.revenue import RevenueStreams, fleet_revenue
+from gigawatt.econ.revenue import RevenueStreams, fleet_revenue, reference_prices
 from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan.buildout import Buildout
 from gigawatt.plan.calendar import months_between
@@ -160,6 +160,32 @@ def incentive_effects(
     return effects
 
 
+def finance_summary(
+    buildout: Buildout,
+    settings: FinanceSettings,
+    defaults: FinanceDefaults,
+    *,
+    valuation_month: dt.date | None = None,
+    utilization: float | None = None,
+) -> tuple[Financials, dict[str, Any]]:
+    """Everything `gigawatt finance` reports for one plan: the financials and the JSON
+    summary (`summarize_financials`, with the incentives' effects), the price each
+    accelerator's hours are valued at (``prices``), and the owned sites and each contract
+    financed alone (``ownership``, `gigawatt.econ.ownership`)."""
+    from gigawatt.econ.ownership import ownership_split
+
+    fin = finance_buildout(
+        buildout, settings, defaults, valuation_month=valuation_month, utilization=utilization
+    )
+    effects = incentive_effects(
+        buildout, settings, defaults, fin, valuation_month=valuation_month, utilization=utilization
+    )
+    summary = summarize_financials(fin, effects)
+    summary["prices"] = reference_prices(buildout, fin.inputs)
+    summary["ownership"] = ownership_split(buildout, fin.inputs, fin, valuation_month)
+    return fin, summary
+
+
 def _month(value: dt.date | None) -> str | None:
     return value.strftime("%Y-%m") if value else None
 
@@ -176,7 +202,11 @@ def summarize_financials(
     resolved = {
         f.name: getattr(inputs, f.name)
         for f in fields(inputs)
-        if f.name not in ("sources", "reserved", "customers")
+        if f.name not in ("sources", "reserved", "customers", "market_prices")
+    }
+    resolved["market_prices"] = {
+        acc: {"usd_per_hour": usd, "month": month.strftime("%Y-%m"), "source": source}
+        for acc, (usd, month, source) in inputs.market_prices.items()
     }
     resolved["price_reference_month"] = inputs.price_reference_month.strftime("%Y-%m")
     resolved["reserved"] = [c.model_dump(mode="json") for c in inputs.reserved]

@@ -66,10 +66,14 @@ def npv(cash_flows: FloatArray, monthly: float, first_period: int = 0) -> float:
 
 
 def irr(cash_flows: FloatArray) -> float | None:
-    """Internal rate of return, a year, of monthly `cash_flows`; None when NPV has no sign
-    change on (-99%, +10,000%) a year (e.g. the flows never pay back)."""
+    """Internal rate of return, a year, of monthly `cash_flows`; None when the flows are not an
+    investment (the first nonzero flow is not an outlay: a rate of return on money that was
+    never put in means nothing) or NPV has no sign change on (-99%, +10,000%) a year (e.g.
+    the flows never pay back)."""
     flows = np.asarray(cash_flows, dtype=float)
     if not (np.any(flows > 0) and np.any(flows < 0)):
+        return None
+    if flows[np.nonzero(flows)[0][0]] > 0:
         return None
 
     def value(annual: float) -> float:

@@ -58,6 +58,9 @@ class FinanceInputs:
     terminal_value: str
     capitalize_construction_interest: bool
     break_even_years: tuple[int, ...]
+    #: accelerator -> (USD per accelerator-hour, the month it holds, its source): sourced
+    #: market prices used where the scenario gives no price for the accelerator.
+    market_prices: dict[str, tuple[float, dt.date, str]] = field(default_factory=dict)
     sources: dict[str, str] = field(
         default_factory=dict
     )  # input name -> "default: source" / "scenario"
@@ -199,5 +202,14 @@ def resolve_inputs(
         terminal_value=settings.terminal_value,
         capitalize_construction_interest=settings.capitalize_construction_interest,
         break_even_years=tuple(settings.break_even_years),
+        market_prices={
+            acc: (
+                float(entry.value),
+                dt.date.fromisoformat(entry.date[:7] + "-01"),
+                f"{entry.source} ({entry.date})" + (f"; {entry.note}" if entry.note else ""),
+            )
+            for acc, entry in defaults.market_price_per_accelerator_hour_usd.items()
+            if acc not in rev.price_per_accelerator_hour_usd
+        },
         sources=sources,
     )

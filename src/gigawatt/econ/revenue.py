@@ -56,6 +56,53 @@ def price_path(
     return inputs.price_level_factor * (1.0 - decline) ** years
 
 
+def reference_price(
+    inputs: FinanceInputs, accelerator: str, h100e_per_unit: float
+) -> tuple[float, str]:
+    """The price of one hour of `accelerator` at the reference month (before the sweep's
+    price level factor), USD, and where it comes from: the scenario's own price; else a
+    sourced market price (`market_price_per_accelerator_hour_usd`, moved from its own month
+    to the reference month along the accelerator's price decline); else the H100-hour price
+    times its H100-equivalents."""
+    if accelerator in inputs.price_per_accelerator_hour_usd:
+        return inputs.price_per_accelerator_hour_usd[accelerator], "scenario"
+    if accelerator in inputs.market_prices:
+        value, month, source = inputs.market_prices[accelerator]
+        decline = inputs.price_decline_by_accelerator.get(
+            accelerator, inputs.price_decline_per_year
+        )
+        years = months_between(month, inputs.price_reference_month) / 12.0
+        return value * (1.0 - decline) ** years, (
+            f"${value:,.2f} in {month:%Y-%m} (default: {source})"
+        )
+    h100 = inputs.price_per_h100e_hour_usd
+    return h100 * h100e_per_unit, (
+        f"{h100e_per_unit:.2f} H100-equivalents x ${h100:,.2f} per H100-hour "
+        f"({inputs.sources.get('price_per_h100e_hour_usd', 'scenario')})"
+    )
+
+
+def reference_prices(buildout: Buildout, inputs: FinanceInputs) -> dict[str, dict[str, object]]:
+    """Per accelerator in the plan: its price an hour at the reference month and its basis
+    (`reference_price`), JSON-ready, for the summary's statement of prices."""
+    per_unit: dict[str, float] = {}
+    for row in buildout.timeline:
+        if row.accelerators > 0:
+            per_unit[row.accelerator] = row.h100e / row.accelerators
+    out: dict[str, dict[str, object]] = {}
+    for acc in sorted(per_unit):
+        price, basis = reference_price(inputs, acc, per_unit[acc])
+        out[acc] = {
+            "usd_per_hour": price,
+            "reference_month": inputs.price_reference_month.strftime("%Y-%m"),
+            "decline_per_year": inputs.price_decline_by_accelerator.get(
+                acc, inputs.price_decline_per_year
+            ),
+            "basis": basis,
+        }
+    return out
+
+
 def fleet_revenue(
     buildout: Buildout, inputs: FinanceInputs, valuation_month: dt.date | None = None
 ) -> RevenueStreams:
@@ -75,12 +122,7 @@ def fleet_revenue(
             continue
         capacity[row.accelerator][month_index[row.month]] += row.accelerators
         h100e_per_unit[row.accelerator] = row.h100e / row.accelerators
-    base_price = {
-        acc: inputs.price_per_accelerator_hour_usd.get(
-            acc, inputs.price_per_h100e_hour_usd * h100e_per_unit[acc]
-        )
-        for acc in capacity
-    }
+    base_price = {acc: reference_price(inputs, acc, h100e_per_unit[acc])[0] for acc in capacity}
 
     remaining = {acc: cap.copy() for acc, cap in capacity.items()}
     reserved = np.zeros(n)

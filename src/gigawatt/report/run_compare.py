@@ -99,6 +99,7 @@ _UNITS = {
     "irr": "share",
     "operating_profit_month": "month",
     "payback_month": "month",
+    "carried_by": "text",
     "simulated_utilization": "share",
     "mean_queue_length": "number",
     "failure_interruptions": "count",

@@ -32,6 +32,7 @@ from gigawatt.report.finance_charts import (
 )
 from gigawatt.report.payback_text import (
     distribution_line,
+    irr_text,
     verdict_line,
     year_break_even_line,
 )
@@ -187,6 +188,19 @@ def run_headlines(
                 month_text(v[term.key], v.get("horizon_end")),
                 f"finance.verdict.{term.key}",
                 sources.get(term.key, ()),
+            )
+        )
+    ownership = finance.get("ownership")
+    if ownership and ownership["parts"]:
+        carrier = next(p for p in ownership["parts"] if p["id"] == ownership["carried_by"])
+        out.append(
+            Headline(
+                "carried_by",
+                "Carries the result" if v["npv_usd"] > 0 else "Carries the loss",
+                ownership["carried_by"],
+                f"{ownership['carried_by']} ({_usd(carrier['npv_usd'])} of {_usd(v['npv_usd'])})",
+                "finance.ownership.carried_by",
+                ("finance.ownership.parts[]", "finance.ownership.headline", "finance.prices"),
             )
         )
     effects = finance["incentives"]
@@ -372,6 +386,8 @@ def report_sections(tables: RunTables) -> list[tuple[str, str, list[go.Figure]]]
             [yearly_pnl_figure(fin), cumulative_cash_figure(tables.finance_monthly, fin)],
         )
     )
+    if fin.get("ownership") and fin["ownership"]["parts"]:
+        sections.append(("Owned vs contracted", ownership_html(fin), []))
     if fin["incentives"]:
         sections.append(("Incentives' effect", _incentive_table(fin), [incentives_figure(fin)]))
     if fin["revenue_needed_to_break_even"]:
@@ -394,6 +410,48 @@ def report_sections(tables: RunTables) -> list[tuple[str, str, list[go.Figure]]]
             ("Sweep: distribution of outcomes (fan charts)", note, build_sweep_figures(sw))
         )
     return sections
+
+
+def ownership_html(finance: dict[str, Any]) -> str:
+    """The owned sites and each contract financed alone, side by side with the program; the
+    sentence saying which part carries the result; the price each part's hours earn."""
+    ownership = finance["ownership"]
+    end = finance["verdict"].get("horizon_end")
+
+    def hour(value: float | None) -> str:
+        return "-" if value is None else f"${value:,.2f}"
+
+    rows = "".join(
+        f"<tr><td>{html.escape(p['id'])}</td><td>{_usd(p['capex_usd'])}</td>"
+        f"<td>{_usd(p['contract_payments_usd'])}</td><td>{_usd(p['revenue_usd'])}</td>"
+        f"<td>{hour(p['value_per_used_accelerator_hour_usd'])}</td>"
+        f"<td>{hour(p['cost_per_accelerator_hour_usd'])}</td><td>{_usd(p['npv_usd'])}</td>"
+        f"<td>{html.escape(irr_text(p['irr']))}</td>"
+        + "".join(f"<td>{html.escape(month_text(p[t.key], end))}</td>" for t in TERMS)
+        + "</tr>"
+        for p in ownership["parts"]
+    )
+    header = (
+        "<tr><th>Part</th><th>Capex</th><th>Contract payments</th><th>Revenue (value of use)"
+        "</th><th>Value / used h</th><th>Cost / h</th><th>NPV</th><th>IRR</th>"
+        + "".join(f"<th>{html.escape(t.label)}</th>" for t in TERMS)
+        + "</tr>"
+    )
+    prices = "".join(
+        f"<li><code>{html.escape(acc)}</code>: ${p['usd_per_hour']:,.2f} an hour in "
+        f"{p['reference_month']}, falling {100 * p['decline_per_year']:.0f}% a year; "
+        f"{html.escape(str(p['basis']))}</li>"
+        for acc, p in finance.get("prices", {}).items()
+    )
+    return (
+        f"<p><b>{html.escape(ownership['headline'])}</b></p>"
+        f"<table>{header}{rows}</table>"
+        "<p class='muted'>Each part is financed alone under the program's inputs (taxed alone), "
+        f"so the parts' NPVs add up to {_usd(ownership['parts_npv_sum_usd'])}, not exactly the "
+        f"program's {_usd(ownership['program_npv_usd'])}. The owned part is the program without "
+        "its contracts. What an hour of each accelerator is valued at:</p>"
+        f"<ul class='muted'>{prices}</ul>"
+    )
 
 
 def _payback_note(finance: dict[str, Any]) -> str:
