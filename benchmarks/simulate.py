@@ -278,8 +278,8 @@ def gigawatt_case(
     )
     node_failures = None
     if failures is not None:
-        from gigawatt.cli_simulate import parse_spares
         from gigawatt.failures.load import load_failure_model
+        from gigawatt.failures.spares import parse_spares
         from gigawatt.sim.replay import fleet_failures
 
         model = load_failure_model(failures)

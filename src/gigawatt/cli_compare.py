@@ -17,6 +17,7 @@ from rich.table import Table
 
 from gigawatt.cli_console import console
 from gigawatt.cli_console import fail as _fail
+from gigawatt.outputs.replay import read_series
 from gigawatt.report.files import write_json_atomic, write_text_atomic
 from gigawatt.report.run_compare import (
     RunOutputs,
@@ -35,17 +36,6 @@ class RunFolderError(ValueError):
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def _series(path: Path) -> dict[str, list[float]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        columns: list[list[float]] = [[] for _ in header]
-        for row in reader:
-            for k, cell in enumerate(row):
-                columns[k].append(float(cell) if cell else float("nan"))
-    return dict(zip(header, columns, strict=True))
 
 
 def read_run_folder(folder: Path, label: str | None = None) -> RunOutputs:
@@ -89,7 +79,7 @@ def read_run_folder(folder: Path, label: str | None = None) -> RunOutputs:
                 row["month"]: float(row["free_cash_flow_usd"] or 0.0)
                 for row in _rows(folder / "finance_monthly.csv")
             }
-        series = _series(series_path) if series_path.is_file() else None
+        series = read_series(series_path) if series_path.is_file() else None
     except (OSError, KeyError, ValueError) as exc:
         raise RunFolderError(f"{folder}: a table does not read ({exc})") from None
     name = summary.get("name") if kind == "run" else None

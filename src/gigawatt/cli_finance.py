@@ -28,17 +28,11 @@ from rich.table import Table
 
 from gigawatt.cli_console import console, err_console, load_or_exit
 from gigawatt.cli_console import fail as _fail
-from gigawatt.econ.defaults import load_finance_defaults, load_uncertainty_defaults
-from gigawatt.econ.financials import (
-    Financials,
-    finance_summary,
-    monthly_rows,
-    site_month_rows,
-)
+from gigawatt.econ.defaults import load_finance_defaults
+from gigawatt.econ.financials import Financials, monthly_rows, site_month_rows
 from gigawatt.econ.inputs import FinanceInputError
 from gigawatt.econ.payback import PAYBACK, TERMS, month_text
-from gigawatt.econ.settings import FinanceSettings, UncertaintySettings
-from gigawatt.plan import plan_scenario
+from gigawatt.pipeline import Pipeline
 from gigawatt.report.payback_text import (
     distribution_line,
     irr_text,
@@ -48,27 +42,6 @@ from gigawatt.report.payback_text import (
 from gigawatt.scenario import Scenario, scenario_catalog
 
 _load = load_or_exit
-
-
-def finance_settings_of(scenario: Scenario) -> FinanceSettings:
-    """The scenario's ``finance:`` section, or the defaults before the field is wired."""
-    value = getattr(scenario, "finance", None)
-    return value if isinstance(value, FinanceSettings) else FinanceSettings()
-
-
-def uncertainty_of(scenario: Scenario) -> UncertaintySettings:
-    """The scenario's ``uncertainty:`` section; with no inputs, the bundled default inputs."""
-    value = getattr(scenario, "uncertainty", None)
-    settings = value if isinstance(value, UncertaintySettings) else UncertaintySettings()
-    if settings.inputs:
-        return settings
-    return settings.model_copy(
-        update={
-            "inputs": UncertaintySettings.model_validate(
-                {"inputs": load_uncertainty_defaults()}
-            ).inputs
-        }
-    )
 
 
 def _b(usd: float | None) -> str:
@@ -217,17 +190,10 @@ def print_ownership(summary: dict[str, Any]) -> None:
 def run_finance(
     scenario: Scenario, utilization: float | None = None
 ) -> tuple[Financials, dict[str, Any]]:
-    """Plan and finance a loaded scenario; returns the financials and the JSON summary."""
-    buildout = plan_scenario(scenario, scenario_catalog(scenario))
-    fin, summary = finance_summary(
-        buildout,
-        finance_settings_of(scenario),
-        load_finance_defaults(),
-        valuation_month=scenario.program.start,
-        utilization=utilization,
-    )
-    summary = {"name": scenario.program.name, **summary}
-    return fin, summary
+    """Plan and finance a loaded scenario (`gigawatt.pipeline.Pipeline.finance`); returns the
+    financials and the JSON summary."""
+    finance = Pipeline(scenario, utilization=utilization).finance
+    return finance.financials, finance.summary
 
 
 def _utilization_option(value: float | None, from_file: Path | None) -> float | None:
@@ -472,7 +438,7 @@ def sweep(
 ) -> None:
     """Run many plan+finance samples over the scenario's uncertain inputs; with --simulate,
     each sample is also replayed and financed at its simulated utilization."""
-    from gigawatt.sweep import SweepBase, get_engine, run_sweep
+    from gigawatt.sweep import SweepBase, get_engine, run_sweep, scenario_uncertainty
     from gigawatt.sweep.simulated import SimulationSettings
 
     loaded = _load(scenario)
@@ -483,13 +449,13 @@ def sweep(
     except ValueError as exc:
         raise _fail(str(exc)) from None
     try:
-        uncertainty = uncertainty_of(loaded)
+        uncertainty = scenario_uncertainty(loaded)
     except ValidationError as exc:
         raise _fail(f"bundled uncertainty defaults are invalid: {exc}") from None
     base = SweepBase(
         loaded,
         scenario_catalog(loaded),
-        finance_settings_of(loaded),
+        loaded.finance,
         load_finance_defaults(),
         simulation=SimulationSettings(months=sim_months) if simulate else None,
     )

@@ -13,45 +13,33 @@ with every section and the headline numbers' sources; one self-contained ``repor
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from pydantic import ValidationError
 from rich.table import Table
 
 from gigawatt.cli_console import console, load_or_exit
 from gigawatt.cli_console import fail as _fail
-from gigawatt.cli_finance import run_finance, write_finance_outputs
+from gigawatt.cli_finance import write_finance_outputs
+from gigawatt.cli_simulate import simulate_pipeline
 from gigawatt.econ.financials import monthly_rows, site_month_rows
 from gigawatt.econ.inputs import FinanceInputError
-from gigawatt.plan import plan_scenario, summarize
+from gigawatt.outputs.replay import series_table, write_replay
+from gigawatt.pipeline import DEFAULT_FAILURE_MODEL, Pipeline, Simulation, SimulationOptions
 from gigawatt.report.files import write_json_atomic, write_text_atomic
+from gigawatt.report.plan_files import write_plan_tables
 from gigawatt.report.plan_terminal import print_plan
 from gigawatt.report.run_report import Headline, RunTables, render_run_report, run_headlines
-from gigawatt.scenario import GigawattError, scenario_catalog
-
-#: The failure model `gigawatt run` replays with by default: Meta's Llama 3 pre-training
-#: interruption mix (data/failures/llama3-2024.yaml, "The Llama 3 Herd of Models", Table 5).
-DEFAULT_FAILURE_MODEL = "llama3-2024"
-
-
-def useful_utilization(sim_summary: dict[str, Any]) -> float:
-    """The replay's utilization as finance means it (its default 0.85 is FGD allocation x Llama 3
-    goodput): busy / online accelerator-hours, and with failures times the goodput (rolled-back
-    work, restarts and checkpoint writes earn nothing) and the share of capacity in service
-    (accelerators in repair earn nothing)."""
-    utilization = float(sim_summary["utilization"])
-    failures = sim_summary.get("failures")
-    if failures and math.isfinite(failures["goodput"]):
-        utilization *= failures["goodput"] * (1.0 - failures["out_of_service_share"])
-    return utilization
+from gigawatt.scenario import GigawattError
+from gigawatt.sched.queue import make_queue_policy
+from gigawatt.workload.tenants import tenant_kinds
 
 
 def _finite(value: Any) -> Any:
@@ -65,86 +53,35 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _write_plan_tables(out: Path, buildout: Any, summary: dict[str, Any]) -> list[Path]:
-    """The plan's timeline.csv and capex.csv (the run writes its own summary and report)."""
-    from gigawatt.report.plan_files import write_plan_tables
-
-    return write_plan_tables(out, buildout)
-
-
-def _read_series(path: Path) -> dict[str, list[float]]:
-    """series.csv as columns of floats (the table the simulation charts are built from)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        columns: list[list[float]] = [[] for _ in header]
-        for row in reader:
-            for k, cell in enumerate(row):
-                columns[k].append(float(cell))
-    return dict(zip(header, columns, strict=True))
-
-
-def _tenant_kinds(scenario: Path, seed: int) -> dict[str, str]:
-    """Tenant name -> the kinds of work it runs ("frontier_training", "inference",
-    "research"; joined by "+" when several), from the scenario's workload (or the default
-    tenants the replay uses when the scenario names none)."""
-    from gigawatt.cli_simulate import scenario_workload
-    from gigawatt.scenario import load_scenario
-
-    workload = scenario_workload(load_scenario(scenario), seed)
-    return {t.name: "+".join(dict.fromkeys(w.kind for w in t.workloads)) for t in workload.tenants}
-
-
-def _simulate(
-    scenario: Path,
-    out: Path,
-    queue: str,
-    placement: str,
-    months: int,
-    seed: int,
-    failures: str | None,
-) -> tuple[dict[str, Any], dict[str, list[float]], dict[str, Sequence[Any]], list[Path]]:
-    """Replay the scenario with `gigawatt simulate SCENARIO`'s own functions (node failures
-    from the failure model `failures` when given); write its files under `out/simulate/`;
-    returns (summary dict, series columns, the jobs table's tenant, arrival and start
-    columns, paths written)."""
-    from dataclasses import asdict
-
-    from gigawatt.cli_simulate import run_scenario, write_replay
-    from gigawatt.sched.queue import make_queue_policy
-
-    make_queue_policy(queue, placement)  # fail fast on unknown names
-    result, summary, seconds = run_scenario(
-        scenario, queue, placement, months, seed, True, 6.0, console.is_terminal, failures
-    )
-    written = write_replay(out / "simulate", result, summary, seconds)
-    data = asdict(summary) | {
-        "replay_seconds": seconds,
-        "tenant_kinds": _tenant_kinds(scenario, seed),
+def _simulation_section(simulation: Simulation) -> dict[str, Any]:
+    """summary.json's ``simulate`` section: the replay summary, its seconds, the tenants'
+    kinds of work, the settings and the job facts the report's notes read."""
+    options = simulation.options
+    return asdict(simulation.summary) | {
+        "replay_seconds": simulation.replay_seconds,
+        "tenant_kinds": tenant_kinds(simulation.workload),
         "settings": {
-            "queue": queue,
-            "placement": placement,
-            "months": months,
-            "seed": seed,
-            "contracts": True,
-            "sample_hours": 6.0,
-            "failures": failures,
+            "queue": options.queue,
+            "placement": options.placement,
+            "months": options.months,
+            "seed": options.seed,
+            "contracts": options.contracts,
+            "sample_hours": options.sample_hours,
+            "failures": options.failures,
         },
+        "whole_node_jobs": simulation.whole_node_jobs,
+        "min_job_accelerators": simulation.min_job_accelerators,
     }
-    node_sizes = {int(v) for v in np.unique(result.fleet.node_accelerators)}
-    node_lcm = math.lcm(*node_sizes) if node_sizes else 1
-    data["whole_node_jobs"] = bool(
-        result.jobs.count
-        and (result.jobs.gpu_milli == 1000).all()
-        and (result.jobs.accelerators % node_lcm == 0).all()
-    )
-    data["min_job_accelerators"] = int(result.jobs.accelerators.min()) if result.jobs.count else 0
-    jobs: dict[str, Sequence[Any]] = {
+
+
+def _simulation_jobs(simulation: Simulation) -> dict[str, Sequence[Any]]:
+    """The jobs table's tenant, arrival and start columns (the report's queue by tenant)."""
+    result = simulation.result
+    return {
         "tenant": [result.jobs.tenants[i] for i in result.jobs.tenant.tolist()],
         "arrival_s": result.jobs.arrival_s.tolist(),
         "start_s": result.records.start_s.tolist(),
     }
-    return data, _read_series(out / "simulate" / "series.csv"), jobs, written
 
 
 def _read_sweep(out: Path) -> dict[str, Any] | None:
@@ -209,62 +146,61 @@ def run(
     if simulated_utilization and not simulate:
         raise _fail("--simulated-utilization needs the simulation (drop --no-simulate)")
     failure_model = None if failures.strip().lower() in ("", "none") else failures
+    options = SimulationOptions(
+        months=months, queue=queue, placement=placement, seed=seed, failures=failure_model
+    )
+    pipeline = Pipeline(
+        loaded, options, simulated_utilization=simulated_utilization, source=str(scenario)
+    )
     if failure_model is not None and simulate:
-        from gigawatt.failures.load import FailureModelError, load_failure_model
+        from gigawatt.failures.load import FailureModelError
 
         try:
-            load_failure_model(failure_model)  # fail fast, before the plan and the replay
+            pipeline.failure_model  # noqa: B018  (fail fast, before the plan and the replay)
         except (FailureModelError, OSError) as exc:
             raise _fail(f"--failures: {exc}") from None
 
     mark = time.perf_counter()
     try:
-        buildout = plan_scenario(loaded, scenario_catalog(loaded))
+        buildout = pipeline.plan
     except GigawattError as exc:
         raise _fail(str(exc)) from None
-    plan_summary = summarize(buildout)
+    plan_summary = pipeline.plan_summary
     timings["plan_s"] = time.perf_counter() - mark
 
     sim_summary: dict[str, Any] | None = None
     series: dict[str, list[float]] | None = None
     sim_jobs: dict[str, Sequence[Any]] | None = None
     written: list[Path] = []
-    notes: list[str] = []
     if simulate:
         mark = time.perf_counter()
         try:
-            sim_summary, series, sim_jobs, sim_files = _simulate(
-                scenario, out, queue, placement, months, seed, failure_model
-            )
+            make_queue_policy(queue, placement)  # fail fast on unknown names
+            simulation = simulate_pipeline(pipeline, console.is_terminal)
         except GigawattError as exc:
             raise _fail(str(exc)) from None
         except (KeyError, ValueError) as exc:
             raise _fail(str(exc).strip("'\"")) from None
-        written += sim_files
+        written += write_replay(
+            out / "simulate", simulation.result, simulation.summary, simulation.replay_seconds
+        )
+        sim_summary = _simulation_section(simulation)
+        series = series_table(simulation.result)
+        sim_jobs = _simulation_jobs(simulation)
         timings["simulate_s"] = time.perf_counter() - mark
-        if not any(g["online_accelerators_end"] for g in sim_summary["groups"]):
-            notes.append(
-                f"No accelerator is online within the {months} simulated months from the "
-                "program start: the simulation numbers are empty (try a larger --months)."
-            )
 
     mark = time.perf_counter()
-    utilization = useful_utilization(sim_summary) if simulated_utilization and sim_summary else None
-    if utilization is not None and not utilization > 0:
-        notes.append(
-            "--simulated-utilization: nothing was used in the simulated window (utilization 0), "
-            "so finance keeps the scenario's utilization."
-        )
-        utilization = None
     try:
-        fin, fin_summary = run_finance(loaded, utilization)
+        finance = pipeline.finance
     except (FinanceInputError, ValidationError) as exc:
         raise _fail(f"{scenario}: finance: {exc}") from None
+    fin, fin_summary, utilization = finance.financials, finance.summary, finance.utilization
+    notes = pipeline.notes()
     timings["finance_s"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     sweep = _read_sweep(out)
-    written += _write_plan_tables(out, buildout, plan_summary)
+    written += write_plan_tables(out, buildout)
     write_finance_outputs(out, fin, fin_summary)
     written += [out / "finance.json", out / "finance_monthly.csv", out / "cost_by_site.csv"]
     headlines = run_headlines(plan_summary, fin_summary, sim_summary)

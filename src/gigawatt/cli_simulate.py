@@ -9,7 +9,6 @@ Wire into the main app with::
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import time
@@ -31,17 +30,17 @@ import gigawatt.sched.topology  # noqa: F401  (registers the fleet placements)
 from gigawatt.cli_console import console, err_console
 from gigawatt.cli_console import fail as _fail
 from gigawatt.failures.load import FailureModelError, available_models, load_failure_model
+from gigawatt.failures.spares import parse_spares
 from gigawatt.fgd.arrivals import PAPER_TUNE_RATIO
 from gigawatt.fgd.experiment import PAPER_POLICIES, run_packing_experiment
 from gigawatt.fgd.placement import policy_names
-from gigawatt.fleet.topology import fleet_from_buildout
-from gigawatt.plan import plan_scenario
-from gigawatt.scenario import GigawattError, Scenario, load_scenario, scenario_catalog
+from gigawatt.outputs.replay import write_replay
+from gigawatt.pipeline import Pipeline, Simulation, SimulationOptions
+from gigawatt.scenario import GigawattError, load_scenario
 from gigawatt.sched.cluster import placement_names
-from gigawatt.sched.defrag import Defragmenting
 from gigawatt.sched.queue import make_queue_policy, queue_policy_names
-from gigawatt.sim.replay import ReplayResult, fleet_failures, replay
-from gigawatt.sim.replay_summary import ReplaySummary, job_goodput, summarize_replay
+from gigawatt.sim.replay import replay
+from gigawatt.sim.replay_summary import ReplaySummary, summarize_replay
 from gigawatt.traces import (
     JobTrace,
     JobTraceReader,
@@ -53,10 +52,7 @@ from gigawatt.traces import (
     trace_names,
 )
 from gigawatt.traces.fgd_expected import expected_curves
-from gigawatt.traces.philly import load_research_mix
-from gigawatt.workload.generators import generate_jobs
-from gigawatt.workload.reservations import reservation_lines, with_reservations
-from gigawatt.workload.settings import Workload, default_tenants
+from gigawatt.workload.reservations import reservation_lines
 
 _T = TypeVar("_T")
 
@@ -268,6 +264,36 @@ def write_outputs(
 # simulate scenario.yaml -----------------------------------------------------------------------------
 
 
+def replay_progress(horizon_s: float, show: bool) -> tuple[Progress, Callable[[float], None]]:
+    """A Rich bar over simulated days (on stderr, gone when done) and the callback the replay
+    advances it with."""
+    progress = Progress(
+        TextColumn("[bold]replay"),
+        BarColumn(),
+        TextColumn("{task.fields[day]:>5.0f} of {task.fields[days]:.0f} days"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not show,
+    )
+    bar = progress.add_task("replay", total=horizon_s, day=0.0, days=horizon_s / 86_400.0)
+
+    def advance(now: float) -> None:
+        progress.update(bar, completed=now, day=now / 86_400.0)
+
+    return progress, advance
+
+
+def simulate_pipeline(pipeline: Pipeline, show_progress: bool) -> Simulation:
+    """``pipeline.simulation`` with a progress bar over the replay (the steps before it are
+    computed first, outside the bar)."""
+    pipeline.policy  # noqa: B018  (plan, fleet and jobs before the bar)
+    progress, advance = replay_progress(pipeline.options.horizon_s, show_progress)
+    pipeline.progress = advance
+    with progress:
+        return pipeline.simulation
+
+
 def run_scenario(
     path: Path,
     queue: str,
@@ -281,87 +307,24 @@ def run_scenario(
     inference_shape: str | None = None,
     defrag: bool = False,
     spares: str | None = None,
-) -> tuple[ReplayResult, ReplaySummary, float]:
+) -> Simulation:
     """Plan the scenario, build its fleet, draw the tenants' jobs, replay (with node outages
     from the failure model ``failures``, a name in data/failures or a path, if given; inference
-    arrivals shaped by the trace ``inference_shape``, e.g. "azure-llm-2023:conv", if given);
-    (result, summary, seconds of replay, outage drawing included)."""
-    scenario = load_scenario(path)
-    catalog = scenario_catalog(scenario)
-    buildout = plan_scenario(scenario, catalog)
-    fleet = fleet_from_buildout(buildout, catalog, scenario.program.start, contracts)
-    horizon_s = months * 30.4375 * 86_400.0  # mean month (365.25 / 12 days)
-    workload = scenario_workload(scenario, seed)
-    shape = load_demand_shape(inference_shape) if inference_shape else None
-    jobs = generate_jobs(workload, fleet, horizon_s, load_research_mix(), shape)
-    policy = make_queue_policy(queue, placement)
-    if defrag:  # moves checkpointing jobs for a blocked gang (docs/simulate.md, defragmentation)
-        policy = Defragmenting(policy)
-    jobs, policy = with_reservations(scenario, fleet, jobs, policy, str(path))
-    model = load_failure_model(failures) if failures else None
-    progress = Progress(
-        TextColumn("[bold]replay"),
-        BarColumn(),
-        TextColumn("{task.fields[day]:>5.0f} of {task.fields[days]:.0f} days"),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=not show_progress,
+    arrivals shaped by the trace ``inference_shape``, e.g. "azure-llm-2023:conv", if given):
+    `gigawatt.pipeline.Pipeline.simulation`."""
+    options = SimulationOptions(
+        months=months,
+        queue=queue,
+        placement=placement,
+        seed=seed,
+        contracts=contracts,
+        sample_hours=sample_hours,
+        failures=failures,
+        inference_shape=inference_shape,
+        defrag=defrag,
+        spares=spares,
     )
-    started = time.perf_counter()
-    with progress:
-        bar = progress.add_task("replay", total=horizon_s, day=0.0, days=horizon_s / 86_400.0)
-
-        def advance(now: float) -> None:
-            progress.update(bar, completed=now, day=now / 86_400.0)
-
-        node_failures = None
-        if model is not None:
-            per_hall, share = parse_spares(spares, model.spares is not None)
-            node_failures = fleet_failures(model, fleet, horizon_s, seed, per_hall, share)
-        result = replay(
-            fleet, jobs, policy, horizon_s, sample_hours * 3600.0, advance, node_failures
-        )
-    seconds = time.perf_counter() - started
-    return result, summarize_replay(result), seconds
-
-
-#: Spare nodes per hall when neither ``--spares`` nor the failure model names a pool: 2% of the
-#: hall's nodes, the vendor guidance for NVL72 racks quoted in ../shared/data/reliability.md
-#: ("Spare pools: 8% (BLOOM), 10-15% (OPT-175B), ~2% (vendor NVL72 guidance)").
-DEFAULT_SPARES_SHARE = 0.02
-
-
-def parse_spares(text: str | None, model_has_pool: bool) -> tuple[int | None, float | None]:
-    """``--spares``: "N" spare nodes per hall, "P%" of each hall's nodes, or None: the failure
-    model's pool if it names one, else `DEFAULT_SPARES_SHARE`. Returns (per hall, share), at
-    most one of them set (both None: the model's pool)."""
-    if text is None or not text.strip():
-        return (None, None) if model_has_pool else (None, DEFAULT_SPARES_SHARE)
-    value = text.strip()
-    try:
-        if value.endswith("%"):
-            share = float(value[:-1]) / 100.0
-            if not 0.0 <= share <= 1.0:
-                raise ValueError
-            return None, share
-        count = int(value)
-        if count < 0:
-            raise ValueError
-        return count, None
-    except ValueError:
-        raise ValueError(
-            f"--spares: expected spare nodes per hall (e.g. 4) or a share of each hall's nodes "
-            f"(e.g. 2%), got: {value}"
-        ) from None
-
-
-def scenario_workload(scenario: Scenario, seed: int) -> Workload:
-    """The scenario's tenants, or (until scenarios carry them) `default_tenants`."""
-    tenants = getattr(scenario, "tenants", None)
-    if tenants:
-        return Workload(tenants=list(tenants), seed=seed)
-    return default_tenants(seed)
+    return simulate_pipeline(Pipeline(path, options), show_progress)
 
 
 def _count(value: int) -> str:
@@ -461,73 +424,6 @@ def _pct_or_dash(value: float) -> str:
     return "-" if np.isnan(value) else f"{value:.1%}"
 
 
-def write_replay(
-    out: Path, result: ReplayResult, summary: ReplaySummary, seconds: float
-) -> list[Path]:
-    """``jobs.csv`` (one row per job), ``series.csv`` (samples per site and type, queue and
-    tenants), ``summary.json``; Parquet copies of both tables when pyarrow is installed."""
-    out.mkdir(parents=True, exist_ok=True)
-    jobs, records, fleet = result.jobs, result.records, result.fleet
-    type_names = [*fleet.types, ""]
-    job_columns: dict[str, list[object]] = {
-        "job": list(range(jobs.count)),
-        "tenant": [jobs.tenants[i] for i in jobs.tenant.tolist()],
-        "accelerators": jobs.accelerators.tolist(),
-        "gpu_milli": jobs.gpu_milli.tolist(),
-        "gang": jobs.gang.tolist(),
-        "priority": jobs.priority.tolist(),
-        "arrival_s": jobs.arrival_s.tolist(),
-        "duration_s": jobs.duration_s.tolist(),
-        "start_s": records.start_s.tolist(),
-        "end_s": records.end_s.tolist(),
-        "wait_s": records.wait_s(jobs).tolist(),
-        "accelerator": [type_names[i] for i in records.type_index.tolist()],
-        "nodes": records.nodes.tolist(),
-        "domains": records.domains.tolist(),
-        "halls": records.halls.tolist(),
-        "sites": records.sites.tolist(),
-        "interruptions": records.interruptions.tolist(),
-        "rejected": records.rejected.tolist(),
-    }
-    if result.failures is not None:
-        job_columns["run_s"] = result.failures.job_run_s.tolist()
-        job_columns["lost_s"] = result.failures.job_lost_s.tolist()
-        job_columns["goodput"] = job_goodput(result).tolist()
-    samples = result.samples
-    series_columns: dict[str, list[object]] = {"time_s": samples.time_s.tolist()}
-    series_columns["queue_length"] = samples.queue_length.tolist()
-    for g, (site, accelerator) in enumerate(result.groups):
-        series_columns[f"busy:{site}:{accelerator}"] = samples.group_busy[:, g].tolist()
-        series_columns[f"online:{site}:{accelerator}"] = samples.group_online[:, g].tolist()
-    for i, tenant in enumerate(jobs.tenants):
-        series_columns[f"tenant:{tenant}"] = samples.tenant_busy[:, i].tolist()
-    if result.failures is not None:
-        series_columns["repair_nodes"] = result.failures.repair_nodes.tolist()
-        series_columns["repair_accelerators"] = result.failures.repair_accelerators.tolist()
-        series_columns["spares_in_use"] = result.failures.spares_in_use.tolist()
-    written = []
-    for name, columns in (("jobs", job_columns), ("series", series_columns)):
-        path = out / f"{name}.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            writer.writerows(zip(*columns.values(), strict=True))
-        written.append(path)
-        try:
-            import pyarrow as pa  # type: ignore[import-not-found,import-untyped,unused-ignore]
-            import pyarrow.parquet as pq  # type: ignore[import-not-found,import-untyped,unused-ignore]
-        except ImportError:
-            continue
-        pq.write_table(pa.table(columns), out / f"{name}.parquet")
-        written.append(out / f"{name}.parquet")
-    payload = asdict(summary) | {"replay_seconds": seconds}
-    (out / "summary.json").write_text(
-        json.dumps(payload, indent=2, default=lambda v: None) + "\n", encoding="utf-8"
-    )
-    written.append(out / "summary.json")
-    return written
-
-
 # Parallel runs (seeds of a scenario, policies on a trace) -----------------------------------------
 
 
@@ -591,7 +487,7 @@ def run_scenario_seed(
     spares: str | None = None,
 ) -> SeedRun:
     """`run_scenario` for one seed (in a worker process); writes ``out/seed-<seed>/`` if asked."""
-    result, summary, seconds = run_scenario(
+    simulation = run_scenario(
         path,
         queue,
         placement,
@@ -605,6 +501,7 @@ def run_scenario_seed(
         False,
         spares,
     )
+    result, summary, seconds = simulation.result, simulation.summary, simulation.replay_seconds
     if out is not None:
         write_replay(out / f"seed-{seed}", result, summary, seconds)
     return SeedRun(seed, summary, seconds, result.fleet.total_accelerators, result.fleet.node_count)
@@ -1052,14 +949,19 @@ def simulate(
         try:
             seed = seed_list[0]
             make_queue_policy(queue, placement)
-            result, summary, seconds = run_scenario(
-                scenario, queue, placement, months, seed, contracts, sample_hours, True, failures,
-                inference_shape, defrag, spares,
+            options = SimulationOptions(
+                months=months, queue=queue, placement=placement, seed=seed, contracts=contracts,
+                sample_hours=sample_hours, failures=failures, inference_shape=inference_shape,
+                defrag=defrag, spares=spares,
             )  # fmt: skip
+            pipeline = Pipeline(scenario, options)
+            simulation = simulate_pipeline(pipeline, True)
         except (GigawattError, FailureModelError, TraceError) as exc:
             raise _fail(str(exc)) from None
         except (KeyError, ValueError) as exc:
             raise _fail(str(exc).strip("'\"")) from None
+        result, summary = simulation.result, simulation.summary
+        seconds = simulation.replay_seconds
         fleet = result.fleet
         title = (
             f"{scenario.name}: {months} months, {fleet.total_accelerators:,} accelerators in "
@@ -1067,7 +969,7 @@ def simulate(
             f"({seconds:.1f} s, {summary.events / max(seconds, 1e-9):,.0f} events/s)"
         )
         print_replay(summary, title)
-        for line in reservation_lines(load_scenario(scenario), result):
+        for line in reservation_lines(pipeline.scenario, result):
             console.print(line)
         if defrag:
             records = result.records

@@ -11,13 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from gigawatt.cli_simulate import (
-    DEFAULT_SPARES_SHARE,
-    parse_seeds,
-    parse_spares,
-    simulate,
-    traces_app,
-)
+from gigawatt.cli_simulate import parse_seeds, simulate, traces_app
 
 
 def app() -> typer.Typer:
@@ -139,16 +133,6 @@ def test_simulate_scenario_with_failures_prints_and_writes_them(tmp_path: Path) 
     )
     assert "repair_nodes" in (out / "series.csv").read_text().splitlines()[0]
     assert "goodput" in (out / "jobs.csv").read_text().splitlines()[0]
-
-
-def test_spares_parse_counts_and_shares_and_default_to_the_model_or_two_percent() -> None:
-    assert parse_spares("4", False) == (4, None)
-    assert parse_spares("2.5%", True) == (None, 0.025)
-    assert parse_spares(None, True) == (None, None)  # the model's own pool
-    assert parse_spares(None, False) == (None, DEFAULT_SPARES_SHARE)
-    for bad in ("-1", "3x", "150%"):
-        with pytest.raises(ValueError, match="--spares"):
-            parse_spares(bad, False)
 
 
 def test_simulate_scenario_bad_spares_is_one_line_exit_2() -> None:

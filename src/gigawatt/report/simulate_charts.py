@@ -1,5 +1,5 @@
 """Simulation charts (Plotly), built from a scenario replay's tables: the columns of
-``series.csv`` (`gigawatt.cli_simulate.write_replay`: ``time_s``, ``queue_length``,
+``series.csv`` (`gigawatt.outputs.replay.series_columns`: ``time_s``, ``queue_length``,
 ``busy:<site>:<type>``, ``online:<site>:<type>``, ``tenant:<name>``) and the replay summary
 (`gigawatt.sim.replay_summary.ReplaySummary` as a dict); for the queue by tenant, the
 ``tenant``, ``arrival_s`` and ``start_s`` columns of ``jobs.csv``."""

@@ -20,9 +20,9 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import func, select
 
-from gigawatt.fleet.topology import Fleet, fleet_from_buildout
-from gigawatt.plan import plan_scenario
-from gigawatt.scenario import load_scenario, scenario_catalog
+from gigawatt.fleet.topology import Fleet
+from gigawatt.pipeline import Pipeline
+from gigawatt.scenario import Scenario, load_scenario, scenario_catalog
 from gigawatt.sched.cluster import placement_names
 from gigawatt.sched.queue import queue_policy_names
 from gigawatt.service import schemas
@@ -43,29 +43,26 @@ bearer = HTTPBearer(auto_error=False)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def fleet_from_scenario(path: str | Path) -> tuple[Fleet, dt.date]:
-    """The planned fleet of a scenario file and its program start (the fleet's time zero)."""
-    scenario = load_scenario(path)
-    catalog = scenario_catalog(scenario)
-    buildout = plan_scenario(scenario, catalog)
-    start = scenario.program.start
-    return fleet_from_buildout(buildout, catalog, start), start
+def fleet_from_scenario(scenario: str | Path | Scenario) -> tuple[Fleet, dt.date]:
+    """The planned fleet of a scenario (a file or loaded) and its program start (the fleet's
+    time zero)."""
+    pipeline = Pipeline(scenario)
+    return pipeline.fleet, pipeline.scenario.program.start
 
 
-def prices_from_scenario(path: str | Path, month: dt.date) -> dict[str, float]:
+def prices_from_scenario(scenario: str | Path | Scenario, month: dt.date) -> dict[str, float]:
     """USD per accelerator-hour by type in ``month``: the on-demand market price the finance
     model sells hours at (`gigawatt.econ.revenue`: the scenario's per-type price, else its
     H100-hour price x the type's H100-equivalents, along the yearly price decline), for every
     type the fleet has."""
-    from gigawatt.cli_finance import finance_settings_of
     from gigawatt.econ.defaults import load_finance_defaults
     from gigawatt.econ.inputs import resolve_inputs
     from gigawatt.econ.revenue import price_path
     from gigawatt.plan.planner import h100_equivalents
 
-    scenario = load_scenario(path)
+    scenario = _loaded(scenario)
     catalog = scenario_catalog(scenario)
-    inputs = resolve_inputs(finance_settings_of(scenario), load_finance_defaults())
+    inputs = resolve_inputs(scenario.finance, load_finance_defaults())
     types = sorted({phase.accelerator for site in scenario.sites for phase in site.phases})
     types += sorted({c.accelerator for c in scenario.contracts} - set(types))
     prices: dict[str, float] = {}
@@ -79,17 +76,21 @@ def prices_from_scenario(path: str | Path, month: dt.date) -> dict[str, float]:
     return prices
 
 
-def power_model_from_scenario(path: str | Path) -> PowerModel:
+def power_model_from_scenario(scenario: str | Path | Scenario) -> PowerModel:
     """Full-load IT watts per accelerator from the catalog and each site's PUE (the planner's
     `site_pue`); contracted capacity (no site of ours) at PUE 1."""
     from gigawatt.plan.planner import site_pue
 
-    scenario = load_scenario(path)
+    scenario = _loaded(scenario)
     catalog = scenario_catalog(scenario)
     return PowerModel(
         it_power_w={a.id: a.it_power_w.value for a in catalog.accelerators.values()},
         pue={site.id: site_pue(site, catalog) for site in scenario.sites},
     )
+
+
+def _loaded(scenario: str | Path | Scenario) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
 
 def default_power_model(fleet: Fleet) -> PowerModel:
@@ -153,20 +154,21 @@ def create_app(
         )
     if placement not in placement_names():
         raise ValueError(f"unknown placement {placement!r} (known: {', '.join(placement_names())})")
-    fleet, start = fleet_from_scenario(scenario) if not isinstance(scenario, tuple) else scenario
+    loaded: Scenario | None = None
+    if isinstance(scenario, tuple):
+        fleet, start = scenario
+    else:
+        loaded = load_scenario(scenario)  # read once: the fleet, prices and power use it
+        fleet, start = fleet_from_scenario(loaded)
     db = Database(database_url)
     db.upgrade()
     if speed is not None:
         origin = max(clock(), latest_recorded_time(db) or clock())
         clock = TwinClock(speed, origin, started=False)  # started once ready to serve
-    if prices_usd_per_hour is None and not isinstance(scenario, tuple):
-        prices_usd_per_hour = prices_from_scenario(scenario, clock().date())
+    if prices_usd_per_hour is None and loaded is not None:
+        prices_usd_per_hour = prices_from_scenario(loaded, clock().date())
     if power is None:
-        power = (
-            default_power_model(fleet)
-            if isinstance(scenario, tuple)
-            else power_model_from_scenario(scenario)
-        )
+        power = default_power_model(fleet) if loaded is None else power_model_from_scenario(loaded)
     outages = None
     if failures is not None:
         model = load_failure_model(failures)

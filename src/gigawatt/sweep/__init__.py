@@ -11,10 +11,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gigawatt.econ.defaults import load_uncertainty_defaults
 from gigawatt.econ.financials import compute_financials, summarize_financials
 from gigawatt.econ.inputs import resolve_inputs
 from gigawatt.econ.settings import Distribution, UncertaintySettings
 from gigawatt.plan.planner import plan_scenario
+from gigawatt.scenario.models import Scenario
 from gigawatt.sweep.engines import ENGINES, Progress, SweepEngine, get_engine
 from gigawatt.sweep.evaluate import OUTPUTS, SweepBase, evaluate, evaluate_batch
 from gigawatt.sweep.sampling import draw, quantile_values
@@ -30,6 +32,7 @@ __all__ = [
     "evaluate_batch",
     "get_engine",
     "run_sweep",
+    "scenario_uncertainty",
 ]
 
 
@@ -79,6 +82,21 @@ def scenario_verdict(base: SweepBase) -> dict[str, Any]:
     fin = compute_financials(buildout, inputs, base.scenario.program.start)
     verdict: dict[str, Any] = summarize_financials(fin)["verdict"]
     return verdict
+
+
+def scenario_uncertainty(scenario: Scenario) -> UncertaintySettings:
+    """The scenario's ``uncertainty:`` section; with no inputs, the bundled default inputs
+    (data/finance/uncertainty.yaml)."""
+    settings = scenario.uncertainty
+    if settings.inputs:
+        return settings
+    return settings.model_copy(
+        update={
+            "inputs": UncertaintySettings.model_validate(
+                {"inputs": load_uncertainty_defaults()}
+            ).inputs
+        }
+    )
 
 
 def run_sweep(

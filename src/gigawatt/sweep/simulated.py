@@ -1,6 +1,6 @@
 """Simulated utilization of one sweep sample: build the sample's planned fleet, draw the
 scenario's tenants' jobs and replay them (the same steps as ``gigawatt simulate SCENARIO``:
-`gigawatt.cli_simulate.run_scenario`), then hand the fleet's utilization to finance.
+`gigawatt.pipeline.Pipeline.simulation`), then hand the fleet's utilization to finance.
 
 Cost: the replay dominates. The demo scenario replays about 2.6 s for 3 months and ~20 s for
 12, so a sweep with simulation runs about 1,000x slower than plan+finance alone; keep
@@ -15,18 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import gigawatt.sched.topology  # noqa: F401  (registers the fleet placements)
 from gigawatt.catalog.models import Catalog
-from gigawatt.fleet.topology import fleet_from_buildout
+from gigawatt.pipeline import Pipeline, SimulationOptions
 from gigawatt.plan.buildout import Buildout
 from gigawatt.scenario.models import Scenario
-from gigawatt.sched.queue import make_queue_policy
-from gigawatt.sim.replay import replay
-from gigawatt.traces.philly import load_research_mix
-from gigawatt.workload.generators import generate_jobs
-
-#: Mean month (365.25 / 12 days), in seconds, as `gigawatt simulate` uses.
-MEAN_MONTH_S = 30.4375 * 86_400.0
 
 
 @dataclass(frozen=True)
@@ -41,26 +33,25 @@ class SimulationSettings:
     contracts: bool = True  # include contracted (cloud) capacity in the fleet
     sample_hours: float = 24.0  # only the series use it; utilization is exact
 
+    def options(self) -> SimulationOptions:
+        """The pipeline's simulation options for these settings (no failures)."""
+        return SimulationOptions(
+            months=self.months,
+            queue=self.queue,
+            placement=self.placement,
+            seed=self.seed,
+            contracts=self.contracts,
+            sample_hours=self.sample_hours,
+        )
+
 
 def simulated_utilization(
     scenario: Scenario, catalog: Catalog, buildout: Buildout, settings: SimulationSettings
 ) -> float | None:
     """Busy / online accelerator-seconds of the fleet over the first `settings.months` months
     of the program (0..1), or None when no accelerator is online in that window."""
-    from gigawatt.cli_simulate import scenario_workload
-
-    fleet = fleet_from_buildout(buildout, catalog, scenario.program.start, settings.contracts)
-    horizon_s = settings.months * MEAN_MONTH_S
-    jobs = generate_jobs(
-        scenario_workload(scenario, settings.seed), fleet, horizon_s, load_research_mix()
-    )
-    result = replay(
-        fleet,
-        jobs,
-        make_queue_policy(settings.queue, settings.placement),
-        horizon_s,
-        settings.sample_hours * 3600.0,
-    )
+    pipeline = Pipeline(scenario, settings.options(), catalog=catalog, plan=buildout)
+    result = pipeline.simulation.result
     online_s = float(result.group_online_s.sum())
     if online_s <= 0:
         return None
