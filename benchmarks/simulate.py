@@ -83,7 +83,7 @@ def main() -> None:
     if args.checkpoint is not None:
         from pydantic import ValidationError
 
-        from gigawatt.workload.settings import FrontierTraining
+        from gigawatt.scenario.tenants import FrontierTraining
 
         try:
             FrontierTraining(checkpoint_interval_s=args.checkpoint)
@@ -224,18 +224,18 @@ def gigawatt_case(
     import resource
 
     import gigawatt.sched.topology  # noqa: F401
-    from gigawatt.sched.queue import make_queue_policy
-    from gigawatt.sim.replay import replay
-    from gigawatt.sim.replay_summary import summarize_replay
-    from gigawatt.traces.philly import load_research_mix
-    from gigawatt.workload.generators import generate_jobs
-    from gigawatt.workload.settings import (
+    from gigawatt.scenario.tenants import (
         FrontierTraining,
         InferenceFleet,
         ResearchPool,
         Tenant,
         Workload,
     )
+    from gigawatt.sched.queue import make_queue_policy
+    from gigawatt.sim.replay import replay
+    from gigawatt.sim.replay_summary import summarize_replay
+    from gigawatt.traces.philly import load_research_mix
+    from gigawatt.workload.generators import generate_jobs
 
     print(
         f"machine check: a fixed 2M-step pure-Python loop takes {machine_check_s():.3f} s CPU "

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gigawatt.econ.defaults import load_finance_defaults, load_uncertainty_defaults
-from gigawatt.econ.settings import FinanceSettings, UncertaintySettings
 from gigawatt.scenario import load_scenario, scenario_catalog
+from gigawatt.scenario.finance import FinanceSettings, UncertaintySettings
 from gigawatt.sweep import SweepBase, get_engine
 from gigawatt.sweep.evaluate import evaluate
 from gigawatt.sweep.sampling import draw

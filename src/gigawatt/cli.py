@@ -14,7 +14,7 @@ from gigawatt.plan import plan_scenario, summarize
 from gigawatt.plan.buildout import Buildout
 from gigawatt.report.plan_terminal import _table, print_plan
 from gigawatt.scenario import GigawattError, load_scenario, scenario_catalog
-from gigawatt.scenario.models import parse_month
+from gigawatt.scenario.months import parse_month
 
 app = typer.Typer(
     name="gigawatt",

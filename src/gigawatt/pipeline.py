@@ -44,6 +44,7 @@ from gigawatt.fleet.topology import Fleet, fleet_from_buildout
 from gigawatt.plan import plan_scenario, summarize
 from gigawatt.plan.buildout import Buildout
 from gigawatt.scenario import Scenario, load_scenario, scenario_catalog
+from gigawatt.scenario.tenants import Workload
 from gigawatt.sched.defrag import Defragmenting
 from gigawatt.sched.jobs import JobTable
 from gigawatt.sched.queue import QueuePolicy, make_queue_policy
@@ -53,7 +54,6 @@ from gigawatt.traces import load_demand_shape
 from gigawatt.traces.philly import load_research_mix
 from gigawatt.workload.generators import generate_jobs
 from gigawatt.workload.reservations import with_reservations
-from gigawatt.workload.settings import Workload
 from gigawatt.workload.tenants import scenario_workload
 
 __all__ = [

@@ -16,9 +16,9 @@ from gigawatt.econ.defaults import load_finance_defaults
 from gigawatt.econ.financials import finance_buildout, incentive_effects
 from gigawatt.econ.financing import capital_recovery_factor, monthly_rate, npv
 from gigawatt.econ.inputs import FinanceInputError
-from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan import plan_scenario
 from gigawatt.plan.buildout import Buildout
+from gigawatt.scenario.finance import FinanceSettings
 from gigawatt.scenario.models import Scenario
 
 START = dt.date(2026, 1, 1)

@@ -14,9 +14,9 @@ from gigawatt.econ.defaults import load_finance_defaults
 from gigawatt.econ.financials import finance_summary
 from gigawatt.econ.ownership import carried_by_text, part_buildout
 from gigawatt.econ.revenue import price_path
-from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan import plan_scenario
 from gigawatt.plan.calendar import hours_in_month
+from gigawatt.scenario.finance import FinanceSettings
 from gigawatt.scenario.models import Scenario
 
 START = dt.date(2026, 1, 1)

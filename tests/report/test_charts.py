@@ -12,7 +12,6 @@ import pytest
 
 from gigawatt.cli_finance import run_finance
 from gigawatt.econ.financials import monthly_rows, site_month_rows
-from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan import plan_scenario, summarize
 from gigawatt.plan.buildout import Buildout
 from gigawatt.report.finance_charts import build_finance_figures
@@ -20,6 +19,7 @@ from gigawatt.report.plan_report import build_figures, render_plan_report
 from gigawatt.report.run_report import RunTables, render_run_report, run_headlines
 from gigawatt.report.simulate_charts import build_simulate_figures, queue_by_tenant
 from gigawatt.scenario import load_scenario, scenario_catalog
+from gigawatt.scenario.finance import FinanceSettings
 
 DEMO = Path(__file__).resolve().parents[2] / "scenarios" / "anthropic-fluidstack-2026.yaml"
 

@@ -8,14 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from gigawatt.scenario import models
+from gigawatt.scenario import finance, models, tenants
 from gigawatt.scenario.reference import render_reference
-from gigawatt.workload.settings import (
-    FrontierTraining,
-    InferenceFleet,
-    ResearchPool,
-    ReservationSettings,
-)
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "scenario-reference.md"
@@ -52,20 +46,20 @@ def test_every_field_of_every_model_is_documented_in_file_order() -> None:
         models.CapacityContract,
         models.RampPoint,
         models.CatalogOverrides,
-        models.Tenant,
-        FrontierTraining,
-        InferenceFleet,
-        ResearchPool,
-        ReservationSettings,
-        models.FinanceSettings,
-        models.Depreciation,
-        models.Financing,
-        models.Incentives,
-        models.Revenue,
-        models.ReservedContract,
-        models.CustomerTier,
-        models.UncertaintySettings,
-        models.Distribution,
+        tenants.Tenant,
+        tenants.FrontierTraining,
+        tenants.InferenceFleet,
+        tenants.ResearchPool,
+        tenants.ReservationSettings,
+        finance.FinanceSettings,
+        finance.Depreciation,
+        finance.Financing,
+        finance.Incentives,
+        finance.Revenue,
+        finance.ReservedContract,
+        finance.CustomerTier,
+        finance.UncertaintySettings,
+        finance.Distribution,
     ]
     headings = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("##")]
     assert headings == [m.__name__ for m in scenario_models]

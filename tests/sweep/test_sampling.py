@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gigawatt.econ.settings import Distribution
+from gigawatt.scenario.finance import Distribution
 from gigawatt.sweep.distributions import ppf
 from gigawatt.sweep.sampling import draw, quantile_values, unit_samples
 

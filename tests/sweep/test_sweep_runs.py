@@ -9,7 +9,7 @@ import pytest
 
 from gigawatt.catalog.models import Catalog
 from gigawatt.econ.defaults import load_finance_defaults
-from gigawatt.econ.settings import FinanceSettings, UncertaintySettings
+from gigawatt.scenario.finance import FinanceSettings, UncertaintySettings
 from gigawatt.scenario.models import Scenario
 from gigawatt.sweep import SweepBase, get_engine, run_sweep
 from gigawatt.sweep.evaluate import perturb

@@ -66,9 +66,9 @@ def test_unknown_service_and_packing_are_clear_errors() -> None:
 
 def test_inference_generator_follows_the_azure_shape() -> None:
     from gigawatt.fleet.topology import HallBlock, build_fleet
+    from gigawatt.scenario.tenants import InferenceFleet, Tenant, Workload
     from gigawatt.traces.philly import load_research_mix
     from gigawatt.workload.generators import RateShape, generate_jobs
-    from gigawatt.workload.settings import InferenceFleet, Tenant, Workload
 
     fleet = build_fleet([HallBlock("s", "a", "h100", 2_000, 8, 1, 0.0)])
     spec = InferenceFleet(share_of_fleet=0.5, group_accelerators=8, group_hours=1.0)

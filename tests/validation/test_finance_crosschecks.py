@@ -29,9 +29,9 @@ import pytest
 from gigawatt.catalog import load_catalog
 from gigawatt.econ.defaults import load_finance_defaults
 from gigawatt.econ.financials import finance_buildout
-from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan import plan_scenario
 from gigawatt.plan.buildout import Buildout
+from gigawatt.scenario.finance import FinanceSettings
 from gigawatt.scenario.models import Scenario
 
 #: Steady state: every tranche in service (online 2025-01), no IT life yet over.

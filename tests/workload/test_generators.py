@@ -7,9 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from gigawatt.fleet.topology import HallBlock, build_fleet
-from gigawatt.traces.philly import load_research_mix
-from gigawatt.workload.generators import generate_jobs
-from gigawatt.workload.settings import (
+from gigawatt.scenario.tenants import (
     FrontierTraining,
     InferenceFleet,
     ResearchPool,
@@ -17,6 +15,8 @@ from gigawatt.workload.settings import (
     Workload,
     default_tenants,
 )
+from gigawatt.traces.philly import load_research_mix
+from gigawatt.workload.generators import generate_jobs
 
 YEAR_S = 365 * 86_400.0
 

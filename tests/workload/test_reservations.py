@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from gigawatt.fleet.topology import HallBlock, build_fleet
 from gigawatt.scenario.errors import ScenarioError
+from gigawatt.scenario.tenants import ReservationSettings, Tenant
 from gigawatt.sched.jobs import simple_jobs
 from gigawatt.workload.reservations import fleet_reservations, reserved_runs
-from gigawatt.workload.settings import ReservationSettings, Tenant
 
 START = dt.date(2026, 1, 1)
 END = dt.date(2027, 1, 1)

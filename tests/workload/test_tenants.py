@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gigawatt.scenario import load_scenario
-from gigawatt.workload.settings import FrontierTraining, InferenceFleet, Tenant
+from gigawatt.scenario.tenants import FrontierTraining, InferenceFleet, Tenant
 from gigawatt.workload.tenants import scenario_workload, tenant_kinds
 
 DEMO = Path(__file__).resolve().parents[2] / "scenarios" / "anthropic-fluidstack-2026.yaml"

@@ -3,7 +3,6 @@
 Entry point: `gigawatt.econ.financials.finance_buildout` (Buildout + FinanceSettings + sourced
 defaults -> `Financials`: costs, revenue, cash flow, verdict).
 
-This package's ``__init__`` imports nothing: `gigawatt.scenario.models` imports
-`gigawatt.econ.settings` for the ``finance:`` and ``uncertainty:`` sections, and the rest of
-econ imports the planner, which imports the scenario models.
+The ``finance:`` and ``uncertainty:`` sections it reads are scenario models
+(`gigawatt.scenario.finance`), below this package: econ imports them, never the other way.
 """

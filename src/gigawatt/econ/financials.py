@@ -24,9 +24,9 @@ from gigawatt.econ.financing import monthly_rate, npv
 from gigawatt.econ.inputs import FinanceInputs, resolve_inputs
 from gigawatt.econ.payback import TERMS
 from gigawatt.econ.revenue import RevenueStreams, fleet_revenue, reference_prices
-from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan.buildout import Buildout
 from gigawatt.plan.calendar import months_between
+from gigawatt.scenario.finance import FinanceSettings
 
 #: Incentive switches, in report order.
 INCENTIVES = (

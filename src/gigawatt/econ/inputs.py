@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from gigawatt.econ.defaults import FinanceDefaults
-from gigawatt.econ.settings import CustomerTier, FinanceSettings, ReservedContract
+from gigawatt.scenario.finance import CustomerTier, FinanceSettings, ReservedContract
 
 
 class FinanceInputError(ValueError):

@@ -4,87 +4,31 @@ A scenario is one YAML file: a ``program`` (when, how long, how much money), the
 that are built (each with power, land and phases of IT capacity), ``contracts`` for compute
 that is leased or rented rather than built, and optional ``catalog_overrides``.
 
-`docs/scenario-reference.md` is generated from these models (``make docs``).
+`docs/scenario-reference.md` is generated from these models (``make docs``). The ``tenants:``,
+``finance:`` and ``uncertainty:`` sections are models of their own modules, `tenants` and
+`finance`, below this one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     StringConstraints,
     ValidationInfo,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from gigawatt.catalog.models import CatalogId
-from gigawatt.econ.settings import (  # noqa: F401 (imported here for the docs generator)
-    CustomerTier,
-    Depreciation,
-    Distribution,
-    FinanceSettings,
-    Financing,
-    Incentives,
-    ReservedContract,
-    Revenue,
-    UncertaintySettings,
-)
-from gigawatt.workload.settings import Tenant
+from gigawatt.scenario.finance import FinanceSettings, UncertaintySettings
+from gigawatt.scenario.months import Month
+from gigawatt.scenario.tenants import Tenant
 
-#: Months outside these years are typos (``20260-06``, ``1026-06``); the planner's calendar
-#: also needs every month it reaches (start + horizon) to be a valid date.
-FIRST_YEAR = 1900
-LAST_YEAR = 2200
-
-
-def parse_month(value: Any) -> dt.date:
-    """Accept ``YYYY-MM`` (or a date / ``YYYY-MM-DD``) and return the first day of that month.
-
-    Raises ValueError naming the expected form for anything else, and for years outside
-    `FIRST_YEAR`..`LAST_YEAR`.
-    """
-    month: dt.date | None = None
-    if isinstance(value, dt.datetime):
-        month = value.date().replace(day=1)
-    elif isinstance(value, dt.date):
-        month = value.replace(day=1)
-    elif isinstance(value, str):
-        text = value.strip()
-        for fmt in ("%Y-%m", "%Y-%m-%d"):
-            try:
-                month = dt.datetime.strptime(text, fmt).date().replace(day=1)
-                break
-            except ValueError:
-                continue
-    if month is None:
-        raise ValueError(f"expected a month as YYYY-MM (e.g. 2026-06), got {value!r}")
-    if not FIRST_YEAR <= month.year <= LAST_YEAR:
-        raise ValueError(
-            f"expected a month between {FIRST_YEAR}-01 and {LAST_YEAR}-12, got {value!r}"
-        )
-    return month
-
-
-def format_month(month: dt.date) -> str:
-    """``date(2026, 6, 1)`` -> ``"2026-06"`` (zero-padded, so it parses back)."""
-    return f"{month.year:04d}-{month.month:02d}"
-
-
-Month = Annotated[
-    dt.date,
-    BeforeValidator(parse_month),
-    PlainSerializer(format_month, return_type=str),
-    WithJsonSchema({"type": "string", "format": "year-month", "examples": ["2026-06"]}),
-]
 SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
 PositiveMW = Annotated[float, Field(gt=0, le=100_000)]
 NonNegativeMW = Annotated[float, Field(ge=0, le=100_000)]

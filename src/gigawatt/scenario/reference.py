@@ -15,17 +15,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from gigawatt.scenario import checks, load, models
+from gigawatt.scenario import checks, finance, load, models, months, tenants
 
 _GENERATOR = "python -m gigawatt.scenario.reference"
 
 
 def _models_by_name() -> dict[str, type[BaseModel]]:
-    from gigawatt.workload import settings  # tenants' models (Tenant and what it nests)
-
+    """Every section's models by class name (the schema's ``$defs`` keys)."""
     return {
         value.__name__: value
-        for value in [*vars(settings).values(), *vars(models).values()]
+        for module in (tenants, finance, models)
+        for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, BaseModel)
     }
 
@@ -188,7 +188,7 @@ def render_reference() -> str:
         "Conventions:",
         "",
         "- Months are `YYYY-MM` (a date `YYYY-MM-DD` is read as its month), between "
-        f"{models.FIRST_YEAR}-01 and {models.LAST_YEAR}-12.",
+        f"{months.FIRST_YEAR}-01 and {months.LAST_YEAR}-12.",
         "- Unknown keys are errors (a typo never passes silently); numbers must be finite and "
         "are never `yes`/`no`/`true`/`false`.",
         "- Accelerator and region ids come from the bundled catalog: `gigawatt catalog "

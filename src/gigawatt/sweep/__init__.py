@@ -14,8 +14,8 @@ from numpy.typing import NDArray
 from gigawatt.econ.defaults import load_uncertainty_defaults
 from gigawatt.econ.financials import compute_financials, summarize_financials
 from gigawatt.econ.inputs import resolve_inputs
-from gigawatt.econ.settings import Distribution, UncertaintySettings
 from gigawatt.plan.planner import plan_scenario
+from gigawatt.scenario.finance import Distribution, UncertaintySettings
 from gigawatt.scenario.models import Scenario
 from gigawatt.sweep.engines import ENGINES, Progress, SweepEngine, get_engine
 from gigawatt.sweep.evaluate import OUTPUTS, SweepBase, evaluate, evaluate_batch

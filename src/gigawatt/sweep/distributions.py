@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from gigawatt.econ.settings import Distribution
+from gigawatt.scenario.finance import Distribution
 
 FloatArray = NDArray[np.float64]
 

@@ -9,7 +9,7 @@ How each uncertain input acts:
   flag the shortfall but count the capacity).
 - chip_price_factor: multiplies every accelerator's price in the catalog.
 - electricity_price_factor, price_decline_per_year, price_level_factor, utilization,
-  demand_growth_factor: finance inputs (see gigawatt.econ.settings).
+  demand_growth_factor: finance inputs (see gigawatt.scenario.finance).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from gigawatt.econ.defaults import FinanceDefaults
 from gigawatt.econ.financials import compute_financials
 from gigawatt.econ.inputs import FinanceInputs, resolve_inputs
 from gigawatt.econ.payback import TERMS, PaybackTerm
-from gigawatt.econ.settings import FinanceSettings
 from gigawatt.plan.calendar import add_months, months_between
 from gigawatt.plan.planner import phase_construction_start, plan_scenario, site_pue
+from gigawatt.scenario.finance import FinanceSettings
 from gigawatt.scenario.models import Scenario, Site
 from gigawatt.sweep.simulated import SimulationSettings, simulated_utilization
 

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import qmc
 
-from gigawatt.econ.settings import Distribution
+from gigawatt.scenario.finance import Distribution
 from gigawatt.sweep.distributions import ppf
 
 FloatArray = NDArray[np.float64]

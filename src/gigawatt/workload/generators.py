@@ -26,14 +26,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.fleet.topology import Fleet
-from gigawatt.sched.jobs import WHOLE_MILLI, JobTable, concat_jobs
-from gigawatt.workload.settings import (
+from gigawatt.scenario.tenants import (
     FrontierTraining,
     InferenceFleet,
     ResearchPool,
     Tenant,
     Workload,
 )
+from gigawatt.sched.jobs import WHOLE_MILLI, JobTable, concat_jobs
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]

@@ -32,11 +32,11 @@ from gigawatt.fleet.topology import SECONDS_PER_DAY, Fleet, seconds_since
 from gigawatt.plan.calendar import add_months
 from gigawatt.scenario.errors import ScenarioError
 from gigawatt.scenario.models import Scenario
+from gigawatt.scenario.tenants import FrontierTraining, ReservationSettings, Tenant
 from gigawatt.sched.jobs import WHOLE_MILLI, JobTable, concat_jobs
 from gigawatt.sched.queue import QueuePolicy
 from gigawatt.sched.reservations import Reservation, Reserving, accept_reservations
 from gigawatt.sim.replay import ReplayResult
-from gigawatt.workload.settings import FrontierTraining, ReservationSettings, Tenant
 
 
 def _path(tenant: int, index: int, field: str) -> tuple[str | int, ...]:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from gigawatt.workload.settings import Workload, default_tenants
-
-if TYPE_CHECKING:  # the scenario models import this package's settings
-    from gigawatt.scenario.models import Scenario
+from gigawatt.scenario.models import Scenario
+from gigawatt.scenario.tenants import Workload, default_tenants
 
 
 def scenario_workload(scenario: Scenario, seed: int) -> Workload:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from gigawatt.econ.settings import Distribution, FinanceSettings, UncertaintySettings
+from gigawatt.scenario.finance import Distribution, FinanceSettings, UncertaintySettings
 
 
 def _error(model: type[Any], data: dict[str, Any]) -> str:

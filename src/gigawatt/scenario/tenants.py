@@ -1,8 +1,9 @@
 """Who uses the fleet: tenants and the workload generators that make their jobs.
 
-Strict, frozen models in the style of `gigawatt.scenario.models`; field descriptions are the
-YAML reference. Meant to become ``Scenario.tenants``; until then `default_tenants` gives a
-scenario without tenants a frontier lab's usual mix.
+The scenario's ``tenants:`` section: strict, frozen models in the style of
+`gigawatt.scenario.models`; field descriptions are the YAML reference. `default_tenants` gives a
+scenario without tenants a frontier lab's usual mix. Types only: `gigawatt.workload` draws the
+jobs from them.
 """
 
 from __future__ import annotations

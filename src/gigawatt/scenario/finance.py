@@ -4,42 +4,24 @@ Field descriptions are the YAML reference (docs/finance.md, docs/sweep.md). A fi
 (``None``) takes its sourced default from ``data/finance/defaults.yaml``; `resolve_inputs` in
 `gigawatt.econ.inputs` merges the two into plain numbers. Validators reject inputs that cannot
 all be true at once (a WACC *and* a debt/equity split, a loan guarantee without debt, ...).
+Types only: these models sit beside the other scenario models, below `gigawatt.econ`, which
+computes with them.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
-    WithJsonSchema,
     model_validator,
 )
 
 from gigawatt.catalog.models import CatalogId
-
-
-def _parse_month(value: Any) -> dt.date:
-    # Imported when a value is validated, not at import time: the scenario models import
-    # this module for their finance: and uncertainty: sections.
-    from gigawatt.scenario.models import parse_month
-
-    return parse_month(value)
-
-
-#: A month as ``YYYY-MM``, parsed as the scenario's months are.
-Month = Annotated[
-    dt.date,
-    BeforeValidator(_parse_month),
-    PlainSerializer(lambda d: d.strftime("%Y-%m"), return_type=str),
-    WithJsonSchema({"type": "string", "format": "year-month", "examples": ["2026-06"]}),
-]
+from gigawatt.scenario.months import Month
 
 Rate = Annotated[float, Field(ge=0, lt=1)]
 Life = Annotated[float, Field(gt=0, le=100)]

@@ -1,5 +1,6 @@
-"""Workload settings: the checkpoint interval a scenario writes (`auto`, seconds or a
-duration), its errors, and what `auto` becomes once the jobs are simulated with failures."""
+"""Tenants (the scenario's `tenants:` section): the checkpoint interval a scenario writes
+(`auto`, seconds or a duration), its errors, and what `auto` becomes once the jobs are
+simulated with failures."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from gigawatt.failures.analytic import daly_interval_s
 from gigawatt.failures.exposure import JobShape, job_rates
 from gigawatt.failures.load import load_failure_model
 from gigawatt.fleet.topology import HallBlock, build_fleet
+from gigawatt.scenario.tenants import FrontierTraining, ResearchPool, Tenant, Workload
 from gigawatt.sched.queue import make_queue_policy
 from gigawatt.sim.replay import fleet_failures, replay
 from gigawatt.traces.philly import load_research_mix
 from gigawatt.workload.generators import generate_jobs
-from gigawatt.workload.settings import FrontierTraining, ResearchPool, Tenant, Workload
 
 DAY_S = 86_400.0
 
