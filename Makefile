@@ -30,9 +30,13 @@ test-service: $(STAMP)
 test-browser: $(STAMP)
 	$(BIN)/pytest tests/e2e/test_browser_*.py
 
+# ruff (with SLF001: no reaching into another class's underscored attributes in src/), mypy
+# --strict, and the import contracts of pyproject.toml ([tool.importlinter]: the core imports
+# no edge, nothing imports the CLI, no cycles among gigawatt's subpackages).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src/gigawatt
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan.py

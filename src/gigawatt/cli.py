@@ -105,7 +105,7 @@ def plan(
         typer.echo(json.dumps(payload, indent=2))
     else:
         for _, buildout, summary in results:
-            print_plan(buildout, summary)
+            print_plan(console, buildout, summary)
         if supply_report is not None:
             print_supply(supply_report)
     if out is not None:

@@ -249,7 +249,7 @@ def run(
     }
     write_json_atomic(out / "summary.json", _finite(json.loads(json.dumps(summary, default=str))))
 
-    print_plan(buildout, plan_summary)
+    print_plan(console, buildout, plan_summary)
     print_overview(plan_summary["name"], headlines)
     for note in notes:
         console.print(f"[yellow]note[/] {note}", highlight=False)

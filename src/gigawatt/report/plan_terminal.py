@@ -1,13 +1,14 @@
 """The plan's summary on the terminal (Rich tables): phases, capacity by region at year end,
-capex split and jobs by region, energy, contract payments, findings."""
+capex split and jobs by region, energy, contract payments, findings. Printed on the console the
+caller gives (the CLI's), so this module knows nothing of the CLI."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 
-from gigawatt.cli_console import console
 from gigawatt.plan.buildout import Buildout
 
 
@@ -26,8 +27,9 @@ def _table(title: str, columns: list[str], left: int = 1) -> Table:
     return table
 
 
-def print_plan(buildout: Buildout, summary: dict[str, Any]) -> None:
-    """The Rich summary: phases, capacity by region at year end, capex split, jobs, findings."""
+def print_plan(console: Console, buildout: Buildout, summary: dict[str, Any]) -> None:
+    """Print the Rich summary on ``console``: phases, capacity by region at year end, capex
+    split, jobs, findings."""
     console.rule(f"[bold]{summary['name']}")
     phases = _table(
         "Phases",
