@@ -4,7 +4,7 @@
         [--months 12] [--contracts]
 
 Each seed plans the scenario, draws its tenants' jobs and replays them
-(`gigawatt.cli_simulate.run_scenario_seed`, what the CLI runs per seed). The baseline is the
+(`gigawatt.cli.simulate_seeds.run_scenario_seed`, what the CLI runs per seed). The baseline is the
 same seeds one after another in this process (``--jobs 1``); the pool runs them on
 ``--workers`` processes (`pool_map`, as the CLI does). Prints the median wall time of each over
 ``--repeats`` and the ratio (the speed-up). The default is the demo scenario, 12 months,
@@ -23,7 +23,8 @@ import statistics
 import time
 from pathlib import Path
 
-from gigawatt.cli_simulate import pool_map, run_scenario_seed
+from gigawatt.cli.progress import pool_map
+from gigawatt.cli.simulate_seeds import run_scenario_seed
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "anthropic-fluidstack-2026.yaml"
 

@@ -29,7 +29,8 @@ CONTRACT_TYPES = {
 VIOLATIONS = [
     ("core-imports-no-edge", "gigawatt.sched.jobs", "gigawatt.report.files"),
     ("core-imports-no-edge", "gigawatt.scenario.models", "gigawatt.scenario.load"),
-    ("nothing-imports-the-cli", "gigawatt.service.app", "gigawatt.cli_simulate"),
+    ("nothing-imports-the-cli", "gigawatt.service.app", "gigawatt.cli.simulate"),
+    ("pipeline-imports-no-edge", "gigawatt.pipeline", "gigawatt.report.files"),
     ("no-package-cycles", "gigawatt.catalog.models", "gigawatt.plan.planner"),
     ("fgd-apart-from-gang-scheduling", "gigawatt.fgd.packing", "gigawatt.sched.cluster"),
     ("gang-scheduling-without-fgd", "gigawatt.sim.replay", "gigawatt.fgd.pods"),

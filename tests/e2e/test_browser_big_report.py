@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from gigawatt.cli_finance import run_finance
 from gigawatt.econ.financials import monthly_rows, site_month_rows
+from gigawatt.pipeline import Pipeline
 from gigawatt.plan import plan_scenario, summarize
 from gigawatt.report.run_report import RunTables, render_run_report, run_headlines
 from gigawatt.scenario import load_scenario, scenario_catalog
@@ -30,7 +30,8 @@ CAUSES = ("faulty_gpu", "gpu_hbm3", "software_bug", "network_switch_cable", "hos
 def _plan_and_finance() -> tuple[Any, dict[str, Any], dict[str, Any], list[Any], list[Any]]:
     scenario = load_scenario(DEMO)
     buildout = plan_scenario(scenario, scenario_catalog(scenario))
-    fin, fin_summary = run_finance(scenario)
+    finance = Pipeline(scenario).finance
+    fin, fin_summary = finance.financials, finance.summary
     return buildout, summarize(buildout), fin_summary, monthly_rows(fin), site_month_rows(fin)
 
 

@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +38,6 @@ from gigawatt.scenario import load_scenario, scenario_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "scenarios" / "anthropic-fluidstack-2026.yaml"
-# Until cli.py registers `run`, the command is launched from its own module.
-_STANDALONE = (
-    "import sys, typer; from gigawatt.cli_run import run; "
-    "app = typer.Typer(add_completion=False, pretty_exceptions_enable=False); "
-    "app.command()(run); app.command('version')(lambda: None); app()"
-)
-
-
 def gigawatt(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gigawatt", *args],
@@ -57,21 +48,8 @@ def gigawatt(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@cache
-def _run_is_wired() -> bool:
-    return gigawatt("run", "--help").returncode == 0
-
-
 def gigawatt_run(*args: str) -> subprocess.CompletedProcess[str]:
-    if _run_is_wired():
-        return gigawatt("run", *args)
-    return subprocess.run(
-        [sys.executable, "-c", _STANDALONE, "run", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    return gigawatt("run", *args)
 
 
 @pytest.fixture(scope="module")

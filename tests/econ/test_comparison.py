@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from gigawatt.cli_finance import finance
+from gigawatt.cli.finance import finance
 from gigawatt.econ.comparison import compare_programs
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ from typing import Any
 import plotly.graph_objects as go
 import pytest
 
-from gigawatt.cli_finance import run_finance
 from gigawatt.econ.financials import monthly_rows, site_month_rows
+from gigawatt.pipeline import Pipeline
 from gigawatt.plan import plan_scenario, summarize
 from gigawatt.plan.buildout import Buildout
 from gigawatt.report.finance_charts import build_finance_figures
@@ -35,7 +35,8 @@ def _demo() -> tuple[Buildout, dict[str, Any], list[dict[str, Any]], list[dict[s
     finance = FinanceSettings.model_validate({"revenue": revenue})
     scenario = loaded.model_copy(update={"program": program, "finance": finance})
     buildout = plan_scenario(scenario, scenario_catalog(scenario))
-    fin, summary = run_finance(scenario)
+    financed = Pipeline(scenario, plan=buildout).finance
+    fin, summary = financed.financials, financed.summary
     return buildout, summary, monthly_rows(fin), site_month_rows(fin)
 
 

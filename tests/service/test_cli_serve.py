@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from gigawatt import cli_serve
+from gigawatt.cli import admin, serve, tenant
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "anthropic-fluidstack-2026.yaml"
 TYPE = "gb300-nvl72"
@@ -19,9 +19,9 @@ TYPE = "gb300-nvl72"
 
 def cli() -> typer.Typer:
     app = typer.Typer()
-    app.add_typer(cli_serve.admin_app, name="admin")
-    for command in (cli_serve.reserve, cli_serve.submit, cli_serve.jobs, cli_serve.cancel,
-                    cli_serve.usage, cli_serve.metrics):  # fmt: skip
+    app.add_typer(admin.admin_app, name="admin")
+    for command in (tenant.reserve, tenant.submit, tenant.jobs, tenant.cancel,
+                    tenant.usage, tenant.metrics):  # fmt: skip
         app.command()(command)
     return app
 
@@ -97,8 +97,8 @@ def test_admin_then_tenant_commands(
 
 def test_serve_refuses_a_bad_speed_or_failure_model_in_one_line(tmp_path: Path) -> None:
     app = typer.Typer()
-    app.command()(cli_serve.serve)
-    app.command()(cli_serve.cancel)  # two commands: typer keeps ``serve`` as a subcommand
+    app.command()(serve.serve)
+    app.command()(tenant.cancel)  # two commands: typer keeps ``serve`` as a subcommand
     runner = CliRunner()
     database = ["--database-url", f"sqlite:///{tmp_path / 'serve.db'}"]
     slow = runner.invoke(app, ["serve", str(SCENARIO), "--speed", "0", *database])
@@ -113,8 +113,8 @@ def test_serve_refuses_a_bad_speed_or_failure_model_in_one_line(tmp_path: Path) 
 
 def test_serve_refuses_an_unknown_queue_policy(tmp_path: Path) -> None:
     app = typer.Typer()
-    app.command()(cli_serve.serve)
-    app.command()(cli_serve.metrics)  # two commands: typer then takes the command's name
+    app.command()(serve.serve)
+    app.command()(tenant.metrics)  # two commands: typer then takes the command's name
     url = f"sqlite:///{tmp_path / 'x.db'}"
     refused = CliRunner().invoke(
         app, ["serve", str(SCENARIO), "--policy", "nope", "--database-url", url]

@@ -22,7 +22,7 @@ import os
 import numpy as np
 import pytest
 
-from gigawatt.cli_simulate import RunSummary, run_experiments
+from gigawatt.cli.simulate_packing import RunSummary, run_experiments
 from gigawatt.fgd.experiment import PAPER_POLICIES, PAPER_SEEDS
 from gigawatt.traces.fgd_expected import expected_curves, expected_workloads
 

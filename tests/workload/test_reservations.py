@@ -94,7 +94,7 @@ def test_reserved_run_arrives_at_the_window_start_in_arrival_order() -> None:
 
 
 def test_simulate_stops_on_a_bad_reservation_with_one_line(tmp_path: Path) -> None:
-    from gigawatt.cli_simulate import simulate
+    from gigawatt.cli.simulate import simulate
 
     text = Path("scenarios/anthropic-fluidstack-2026.yaml").read_text()
     bad = tmp_path / "bad.yaml"
@@ -112,7 +112,7 @@ def test_simulate_stops_on_a_bad_reservation_with_one_line(tmp_path: Path) -> No
 
 
 def test_simulate_reports_a_refused_reservation_and_defrag(tmp_path: Path) -> None:
-    from gigawatt.cli_simulate import simulate
+    from gigawatt.cli.simulate import simulate
 
     text = Path("scenarios/anthropic-fluidstack-2026.yaml").read_text()
     early = tmp_path / "early.yaml"

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from gigawatt.cli_console import console
-from gigawatt.cli_console import fail as _fail
+from gigawatt.cli.console import console
+from gigawatt.cli.console import fail as _fail
 from gigawatt.outputs.replay import read_series
 from gigawatt.report.files import write_json_atomic, write_text_atomic
 from gigawatt.report.run_compare import (

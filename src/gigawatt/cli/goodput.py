@@ -1,11 +1,5 @@
 """``gigawatt goodput``: the sizing question for one gang job, analytic and simulated side by
-side (an edge: reads the catalog and a failure model, prints).
-
-Wire into the main app with::
-
-    from gigawatt.cli_goodput import goodput
-    app.command()(goodput)
-"""
+side (an edge: reads the catalog and a failure model, prints)."""
 
 from __future__ import annotations
 
@@ -18,11 +12,11 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from gigawatt.catalog import load_catalog
+from gigawatt.cli.console import console, err_console
 from gigawatt.failures import (
     FailureModelError,
     JobShape,
@@ -31,9 +25,6 @@ from gigawatt.failures import (
     load_failure_model,
     simulate_job,
 )
-
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 1000)
 
 #: Short names people type for catalog ids.
 TYPE_ALIASES = {"gb200": "gb200-nvl72", "gb300": "gb300-nvl72"}

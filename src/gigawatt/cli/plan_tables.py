@@ -20,7 +20,8 @@ def _ef(value: float) -> str:
     return f"{value / 1e18:,.1f}"
 
 
-def _table(title: str, columns: list[str], left: int = 1) -> Table:
+def titled_table(title: str, columns: list[str], left: int = 1) -> Table:
+    """A table titled on the left; the first ``left`` columns left-aligned, the rest right."""
     table = Table(title=title, title_justify="left", title_style="bold")
     for k, col in enumerate(columns):
         table.add_column(col, justify="left" if k < left else "right")
@@ -31,7 +32,7 @@ def print_plan(console: Console, buildout: Buildout, summary: dict[str, Any]) ->
     """Print the Rich summary on ``console``: phases, capacity by region at year end, capex
     split, jobs, findings."""
     console.rule(f"[bold]{summary['name']}")
-    phases = _table(
+    phases = titled_table(
         "Phases",
         [
             "site/phase",
@@ -61,7 +62,7 @@ def print_plan(console: Console, buildout: Buildout, summary: dict[str, Any]) ->
             )
     console.print(phases)
 
-    ramp = _table(
+    ramp = titled_table(
         "Capacity online at year end, by region (owned) and contracted",
         [
             "region",
@@ -113,7 +114,7 @@ def print_plan(console: Console, buildout: Buildout, summary: dict[str, Any]) ->
             )
     console.print(ramp)
 
-    money = _table(
+    money = titled_table(
         "Peak power, capex by category (USD billions) and jobs, by region",
         [
             "region",

@@ -1,14 +1,10 @@
 """``gigawatt run``: plan + simulate + finance + report, the whole chain (an edge).
 
-Wire into the main app with::
-
-    from gigawatt.cli_run import run
-    app.command()(run)
-
-Writes into ``--out``: the plan's ``timeline.csv`` and ``capex.csv``; the finance files
-(``finance.json``, ``finance_monthly.csv``, ``cost_by_site.csv``, by `cli_finance`'s writer);
-the simulation's files under ``simulate/`` (by `cli_simulate`'s writer); one ``summary.json``
-with every section and the headline numbers' sources; one self-contained ``report.html``.
+The chain is `gigawatt.pipeline.Pipeline` (the scenario loaded once, planned once); this
+command renders it and writes into ``--out``: the plan's ``timeline.csv`` and ``capex.csv``;
+the finance files (``finance.json``, ``finance_monthly.csv``, ``cost_by_site.csv``); the
+simulation's files under ``simulate/``; one ``summary.json`` with every section and the
+headline numbers' sources; one self-contained ``report.html``.
 """
 
 from __future__ import annotations
@@ -25,17 +21,17 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from gigawatt.cli_console import console, load_or_exit
-from gigawatt.cli_console import fail as _fail
-from gigawatt.cli_finance import write_finance_outputs
-from gigawatt.cli_simulate import simulate_pipeline
+from gigawatt.cli.console import console, load_or_exit
+from gigawatt.cli.console import fail as _fail
+from gigawatt.cli.finance import write_finance_outputs
+from gigawatt.cli.plan_tables import print_plan
+from gigawatt.cli.progress import simulate_pipeline
 from gigawatt.econ.financials import monthly_rows, site_month_rows
 from gigawatt.econ.inputs import FinanceInputError
 from gigawatt.outputs.replay import series_table, write_replay
 from gigawatt.pipeline import DEFAULT_FAILURE_MODEL, Pipeline, Simulation, SimulationOptions
 from gigawatt.report.files import write_json_atomic, write_text_atomic
 from gigawatt.report.plan_files import write_plan_tables
-from gigawatt.report.plan_terminal import print_plan
 from gigawatt.report.run_report import Headline, RunTables, render_run_report, run_headlines
 from gigawatt.scenario import GigawattError
 from gigawatt.sched.queue import make_queue_policy

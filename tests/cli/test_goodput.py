@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from gigawatt.cli_goodput import goodput, parse_duration_s
+from gigawatt.cli.goodput import goodput, parse_duration_s
 
 app = typer.Typer()
 app.command()(goodput)

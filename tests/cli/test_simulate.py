@@ -1,4 +1,4 @@
-"""The simulate and traces commands (wired into a local Typer app, as cli.py does)."""
+"""The simulate and traces commands (wired into a local Typer app, as the `gigawatt` app does)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from gigawatt.cli_simulate import parse_seeds, simulate, traces_app
+from gigawatt.cli.simulate import parse_seeds, simulate
+from gigawatt.cli.traces import traces_app
 
 
 def app() -> typer.Typer:
@@ -79,7 +80,7 @@ def test_simulate_scenario_writes_jobs_series_and_summary(tmp_path: Path) -> Non
 
     from typer.testing import CliRunner
 
-    from gigawatt.cli_simulate import simulate
+    from gigawatt.cli.simulate import simulate
 
     app = typer.Typer()
     app.command()(simulate)
@@ -108,7 +109,7 @@ def test_simulate_scenario_writes_jobs_series_and_summary(tmp_path: Path) -> Non
 def test_simulate_scenario_unknown_queue_policy_is_one_line_exit_2() -> None:
     from typer.testing import CliRunner
 
-    from gigawatt.cli_simulate import simulate
+    from gigawatt.cli.simulate import simulate
 
     app = typer.Typer()
     app.command()(simulate)
@@ -280,7 +281,7 @@ def test_scenario_inference_arrivals_follow_the_azure_shape(tmp_path: Path) -> N
 
 
 def test_seed_statistics_are_mean_sample_sd_and_range_ignoring_nan() -> None:
-    from gigawatt.cli_simulate import SeedRun, seed_statistics
+    from gigawatt.cli.simulate_seeds import SeedRun, seed_statistics
     from gigawatt.sim.replay_summary import ReplaySummary, TenantSummary
 
     def run(seed: int, utilization: float, wait_h: float) -> SeedRun:

@@ -1,5 +1,5 @@
 """`gigawatt finance` and `gigawatt sweep` end to end on the demo scenario (commands mounted
-on a fresh Typer app, as cli.py mounts them)."""
+on a fresh Typer app, as the `gigawatt` app mounts them)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from gigawatt.cli_finance import finance, sweep
+from gigawatt.cli.finance import finance
+from gigawatt.cli.sweep import sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "scenarios" / "anthropic-fluidstack-2026.yaml"
