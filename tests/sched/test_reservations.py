@@ -44,7 +44,7 @@ def table_jobs() -> JobTable:
 @pytest.mark.parametrize("policy", queue_policy_names())
 def test_backfill_fills_the_gap_only_with_jobs_that_end_in_time(policy: str) -> None:
     fleet = fleet_8x4()
-    layer = Reserving(make_queue_policy(policy), [WINDOW], fleet)
+    layer = Reserving(make_queue_policy(policy), fleet, [WINDOW])
     result = replay(fleet, table_jobs(), layer, horizon_s=1e4)
     got = result.records.start_s.tolist()
     assert got == [row[5] for row in TABLE], [row[0] for row in TABLE]
@@ -85,7 +85,7 @@ def test_other_tenants_never_get_held_capacity_and_the_state_is_restored() -> No
     )  # fmt: skip
     state = ClusterState(fleet, jobs)
     state.bring_online(np.arange(8), 0.0)
-    layer = Reserving(make_queue_policy("fifo"), [WINDOW], fleet)
+    layer = Reserving(make_queue_policy("fifo"), fleet, [WINDOW])
     queue = JobQueue(jobs, layer.order_key)
     for job in range(3):
         queue.push(job)
@@ -105,7 +105,7 @@ def test_other_tenants_never_get_held_capacity_and_the_state_is_restored() -> No
 
 
 def test_next_wakeup_is_the_next_window_edge() -> None:
-    layer = Reserving(make_queue_policy("fifo"), [WINDOW], fleet_8x4())
+    layer = Reserving(make_queue_policy("fifo"), fleet_8x4(), [WINDOW])
     assert layer.next_wakeup(0.0) == 100.0
     assert layer.next_wakeup(100.0) == 200.0
     assert layer.next_wakeup(200.0) is None
@@ -116,7 +116,7 @@ def test_site_reservation_holds_nodes_of_that_site_only() -> None:
         [HallBlock("x", "h0", "gpu", 4, 4, 4, 0.0), HallBlock("y", "h1", "gpu", 4, 4, 4, 0.0)]
     )
     y = fleet.sites.index("y")
-    layer = Reserving(make_queue_policy("fifo"), [Reservation(0, 8, 0, 0.0, 50.0, site=y)], fleet)
+    layer = Reserving(make_queue_policy("fifo"), fleet, [Reservation(0, 8, 0, 0.0, 50.0, site=y)])
     jobs = simple_jobs(np.zeros(1), np.ones(1), np.array([4]), tenants=("a",))
     state = ClusterState(fleet, jobs)
     state.bring_online(np.arange(8), 0.0)

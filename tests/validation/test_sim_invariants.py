@@ -245,7 +245,7 @@ def test_reservation_is_never_given_away_and_its_gang_lands_on_time(
     if defrag:  # other tenants' jobs checkpoint and may be moved for a blocked gang
         jobs = dataclasses.replace(jobs, checkpoint_s=np.full(jobs.count, 5.0))
         inner = Defragmenting(inner)
-    guarded = Guarded(Reserving(inner, [reservation], fleet))
+    guarded = Guarded(Reserving(inner, fleet, [reservation]))
     result = replay(fleet, jobs, guarded, horizon_s=1e6, sample_every_s=25.0)
     records = result.records
     assert (~np.isnan(records.end_s) | records.rejected).all()  # still nothing deadlocks

@@ -100,6 +100,37 @@ class Allocation:
     runs: Runs | None = None
 
 
+_PLACED, _RELEASED = 0, 1
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A point in a `ClusterState`'s journal to commit or roll back to."""
+
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """Capacity `ClusterState.withhold` shows as used: wholly free nodes, partly used nodes
+    with their free counts, nodes with shared accelerators, and the free accelerators in all."""
+
+    type_index: int
+    whole: IntArray
+    partial: IntArray
+    partial_free: IntArray
+    shared: list[int]
+    accelerators: int
+
+
+class Fallback(Protocol):
+    """`ClusterState.place`'s second chance for a job that fits nowhere it may normally go."""
+
+    def __call__(
+        self, job: int, placement: GangPlacement, now: float, types: Sequence[int] | None
+    ) -> Allocation | None: ...
+
+
 class GangPlacement(Protocol):
     """Which nodes a job gets. ``small``: one node with ``accelerators`` free (or NO_NODE);
     ``full_nodes``: ``count`` wholly free nodes of the type (the caller checked there are).
@@ -283,6 +314,16 @@ class ClusterState:
         #: sets its shadow time); a job restarted with its old end later does not bump
         #: ``fleet_epoch``. inf: every restart does.
         self.promise_s = math.inf
+        #: Called by `place` when a job fits nowhere it may normally go (a reservation layer
+        #: shows it capacity withheld for the pass); None: no second chance.
+        self.fallback: Fallback | None = None
+        # Free accelerators and wholly free nodes per type withheld for the pass while the
+        # fallback may still hand them out (counted by the free read-outs).
+        self._extra_free = [0] * types
+        self._extra_full = [0] * types
+        self._extra = 0
+        # Undo entries of the open statements (`checkpoint`), oldest first.
+        self._journal: list[tuple[int, Allocation]] | None = None
         self._allowed_cache: dict[int, tuple[int, ...]] = {}
         self._job_acc: list[int] = jobs.accelerators.tolist()
         self._job_milli: list[int] = jobs.gpu_milli.tolist()
@@ -323,8 +364,9 @@ class ClusterState:
         return self._job_acc, self._job_milli, self._job_estimate, self._job_allowed
 
     def free_accelerators(self) -> int:
-        """Wholly free accelerators on online nodes, all types."""
-        return sum(self.type_free)
+        """Wholly free accelerators on online nodes, all types (with those a fallback may
+        still hand out, `set_fallback`)."""
+        return sum(self.type_free) + self._extra
 
     def busy_integrals(self, until_s: float) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Accelerator-seconds busy per group, online per group and used per tenant over
@@ -430,6 +472,187 @@ class ClusterState:
         self.fleet_epoch += 1
         return hit
 
+    # Jobs that join while the state is in use (a live service) ---------------------------
+
+    def extend_jobs(self, jobs: JobTable) -> None:
+        """Read jobs from ``jobs`` from now on: the same jobs as before followed by new ones
+        (and perhaps new tenants), as a live service's job book grows."""
+        first = len(self._job_acc)
+        self.jobs = jobs
+        self._job_acc += jobs.accelerators[first:].tolist()
+        self._job_milli += jobs.gpu_milli[first:].tolist()
+        self._job_estimate += jobs.estimate_s[first:].tolist()
+        self._job_tenant += jobs.tenant[first:].tolist()
+        self._job_allowed += jobs.allowed[first:].tolist()
+        types = len(self.fleet.types)
+        while len(self.tenant_busy) < len(jobs.tenants):
+            self.tenant_busy.append([0.0] * types)
+            self.tenant_busy_moment.append(0.0)
+
+    # Try, then commit or roll back (KAI-Scheduler's Statement) ---------------------------
+
+    def checkpoint(self) -> Checkpoint:
+        """Start recording placements and releases so they can be undone (`rollback`) or kept
+        (`commit`); checkpoints nest. What-if work (a quota check, a preemption plan, a
+        defragmentation) tries its changes on the real state between the two."""
+        if self._journal is None:
+            self._journal = []
+        return Checkpoint(len(self._journal))
+
+    def commit(self, checkpoint: Checkpoint) -> None:
+        """Keep every change since ``checkpoint`` (an outer checkpoint may still undo them)."""
+        journal = self._journal
+        if journal is None or checkpoint.position > len(journal):
+            raise ValueError("commit of a checkpoint that is not open")
+        if checkpoint.position == 0:
+            self._journal = None
+
+    def rollback(self, checkpoint: Checkpoint, now: float) -> None:
+        """Undo every placement and release since ``checkpoint``, latest first: a placed job is
+        released, a released job holds its old nodes again (from its old start, used again
+        from ``now``). The state is as it was, but for the order in which partly used nodes
+        are listed (which placements may read) and the epochs (bumped: promises are redone)."""
+        journal = self._journal
+        if journal is None or checkpoint.position > len(journal):
+            raise ValueError("rollback of a checkpoint that is not open")
+        undo = journal[checkpoint.position :]
+        del journal[checkpoint.position :]
+        self._journal = None  # the undoing itself is not recorded
+        try:
+            for kind, allocation in reversed(undo):
+                if kind == _PLACED:
+                    self.release(allocation.job, allocation.start_s)
+                else:
+                    self.restore(allocation, now)
+        finally:
+            self._journal = journal if checkpoint.position else None
+        self.freed_epoch += 1
+        self.fleet_epoch += 1
+
+    def restore(self, allocation: Allocation, now: float) -> Allocation:
+        """Commit ``allocation`` (a job's recorded placement: its nodes, counts, shared slot and
+        start) exactly where it was: the job holds those accelerators again from ``now``, as
+        started at ``allocation.start_s``. Raises ValueError, changing nothing, if any of them
+        is not free (or a node is offline)."""
+        job = allocation.job
+        if job in self.allocations:
+            raise ValueError(f"job {job} is running already: a job is never started twice")
+        nodes = allocation.nodes.tolist()
+        counts = allocation.counts.tolist()
+        node_free = self._node_free
+        if allocation.shared_slot >= 0:
+            node = nodes[0]
+            slots = self.shared.get(node)
+            slot = allocation.shared_slot
+            free = slots[slot] if slots is not None and slot < len(slots) else -1
+            if not self.node_up[node] or (free < allocation.gpu_milli and free != -1):
+                raise ValueError(f"job {job}: shared accelerator {slot} of node {node} is busy")
+            if free == -1:  # the slot was retired: take a whole accelerator for it again
+                if node_free[node] < 1:
+                    raise ValueError(f"job {job}: node {node} has no free accelerator")
+                self._set_free(node, node_free[node] - 1)
+                slots = self.shared.setdefault(node, [])
+                while len(slots) <= slot:
+                    slots.append(-1)
+                slots[slot] = WHOLE_MILLI
+                self.shared_nodes[self._node_type[node]][node] = None
+            slots = self.shared[node]
+            slots[slot] -= allocation.gpu_milli
+        else:
+            if len(set(nodes)) != len(nodes):
+                raise ValueError(f"job {job}: a node appears twice in its placement")
+            for node, count in zip(nodes, counts, strict=True):
+                if not self.node_up[node] or node_free[node] < count:
+                    raise ValueError(
+                        f"job {job}: node {node} has {node_free[node]} free, not {count}"
+                    )
+            for node, count in zip(nodes, counts, strict=True):
+                self._set_free(node, node_free[node] - count)
+        allocation.runs = None  # taken node by node: given back node by node
+        self._commit(allocation)  # accounts its use from its start ...
+        self._account(allocation, -1.0, allocation.start_s)  # ... but it is held again
+        self._account(allocation, 1.0, now)  # only from now
+        return allocation
+
+    # Capacity withheld for a pass (reservations) -----------------------------------------
+
+    def withhold(self, type_index: int, nodes: IntArray) -> Withheld:
+        """Show the free capacity of ``nodes`` (of one type) as used until `give_back`: their
+        wholly free nodes, the free accelerators of partly used ones and their shared
+        accelerators. Offline nodes withhold nothing."""
+        t = type_index
+        size = int(self.type_node_size[t])
+        free = np.where(self.node_up[nodes], self.node_free[nodes], 0)
+        whole = nodes[free == size]
+        if len(whole):
+            self._take_full(t, whole)
+        some = (free > 0) & (free < size)
+        partial = nodes[some]
+        partial_free = free[some]
+        for node in partial.tolist():
+            self._set_free(node, 0)
+        shared_nodes = self.shared_nodes[t]
+        shared: list[int] = []
+        if shared_nodes:
+            members = set(nodes.tolist())
+            shared = [n for n in shared_nodes if n in members]
+            for node in shared:
+                del shared_nodes[node]
+        return Withheld(
+            t, whole, partial, partial_free, shared, len(whole) * size + int(partial_free.sum())
+        )
+
+    def give_back(self, withheld: Withheld) -> None:
+        """Undo `withhold`."""
+        t = withheld.type_index
+        if len(withheld.whole):
+            self._give_full(t, withheld.whole)
+        for node, free in zip(
+            withheld.partial.tolist(), withheld.partial_free.tolist(), strict=True
+        ):
+            self._set_free(node, free)
+        self.shared_nodes[t].update(dict.fromkeys(withheld.shared))
+
+    def set_fallback(self, fallback: Fallback | None, withheld: Sequence[Withheld] = ()) -> None:
+        """Give `place` a second chance (``fallback``) at the ``withheld`` capacity, which the
+        free read-outs (`free_accelerators`, `whole_room`) count while it is set; None: no
+        second chance."""
+        self.fallback = fallback
+        self._extra_free = [0] * len(self.type_free)
+        self._extra_full = [0] * len(self.type_free)
+        self._extra = 0
+        if fallback is None:
+            return
+        for w in withheld:
+            self._extra_free[w.type_index] += w.accelerators
+            self._extra_full[w.type_index] += len(w.whole)
+            self._extra += w.accelerators
+
+    def note_capacity_changed(self) -> None:
+        """Capacity some jobs may use changed without a placement or release (a reservation
+        window opened or closed): a pass that failed may now succeed, promises are redone."""
+        self.freed_epoch += 1
+        self.fleet_epoch += 1
+
+    def whole_room(self) -> list[int]:
+        """Per fleet type, the most whole accelerators one job could be given now, from counts
+        alone: no more than are free, and fewer than (wholly free nodes + 1) x node size (a job
+        of n accelerators needs n // node size wholly free nodes)."""
+        if self._extra:
+            return [
+                min(free + extra, (full + extra_full + 1) * size - 1)
+                for free, full, size, extra, extra_full in zip(
+                    self.type_free, self.type_full, self._type_node_size,
+                    self._extra_free, self._extra_full, strict=True,
+                )
+            ]  # fmt: skip
+        return [
+            min(free, (full + 1) * size - 1)
+            for free, full, size in zip(
+                self.type_free, self.type_full, self._type_node_size, strict=True
+            )
+        ]
+
     # Placement ----------------------------------------------------------------------------
 
     def place(
@@ -441,6 +664,8 @@ class ClusterState:
     ) -> Allocation | None:
         """Start ``job`` now if it fits whole (on the first allowed type where it does); commit
         and return its allocation, or return None and change nothing."""
+        if job in self.allocations:
+            raise ValueError(f"job {job} is running already: a job is never started twice")
         accelerators = self._job_acc[job]
         gpu_milli = self._job_milli[job]
         for t in self.allowed_types(job) if types is None else types:
@@ -451,11 +676,15 @@ class ClusterState:
             if allocation is not None:
                 self._commit(allocation)
                 return allocation
+        if self.fallback is not None:
+            return self.fallback(job, placement, now, types)
         return None
 
     def release(self, job: int, now: float) -> Allocation:
         """The job ends (or is interrupted): its accelerators are free again."""
         allocation = self.allocations.pop(job)
+        if self._journal is not None:
+            self._journal.append((_RELEASED, allocation))
         self._unindex(allocation)
         t = allocation.type
         if allocation.shared_slot >= 0:
@@ -519,6 +748,8 @@ class ClusterState:
         return allocation
 
     def _commit(self, allocation: Allocation) -> None:
+        if self._journal is not None:
+            self._journal.append((_PLACED, allocation))
         self.allocations[allocation.job] = allocation
         self._index(allocation)
         bisect.insort(

@@ -72,6 +72,7 @@ import itertools
 import math
 import random
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -81,8 +82,9 @@ from gigawatt.failures.exposure import JobShape, job_rates
 from gigawatt.failures.fleet import JobStop, NodeFailures
 from gigawatt.fleet.topology import Fleet
 from gigawatt.sched.cluster import Allocation, ClusterState
-from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
+from gigawatt.sched.jobs import WHOLE_MILLI, JobBook, JobTable
 from gigawatt.sched.queue import Decision, JobQueue, QueuePolicy
+from gigawatt.sched.reservations import Refusal, Reservation, Reserving
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -94,12 +96,38 @@ END, NODE_OFFLINE, NODE_ONLINE, ARRIVAL, NODE_FAIL, NODE_REPAIRED, WAKE = 0, 1, 
 SPARE_BACK = 7  # a node repaired while a spare stood in for it: the spare returns to the pool
 JOB_STOP = 8  # a job-scoped stop of one running job (planned maintenance); applies with failures
 WAKE_PRIORITY = 4
-# Why a job's run starts with pending time (besides a failure cause index >= 0).
-PLANNED, MIGRATION = -1, -2
+SUBMITTED = 1  # the ``run`` of an arrival submitted by the driver (not read from a feed)
+# Why a job's run starts with pending time (besides a failure cause index >= 0); PREEMPTED: a
+# policy stopped it (no restart cost, not a failure).
+PLANNED, MIGRATION, PREEMPTED = -1, -2, -3
+#: Passes of the policy at one instant at most, while passes stop jobs (stopped jobs are
+#: queued again and may start at once elsewhere).
+MAX_PASSES = 8
 #: Seconds a migrated job loses (checkpoint on demand, stop, restore on its new nodes) when
 #: the engine is given neither ``migrate_s`` nor failures (with failures: the failure model's
 #: detection + restart time).
 DEFAULT_MIGRATE_S = 300.0
+
+
+# What the engine decided or saw happen, for a driver that records it (the live service).
+STARTED, ENDED, REQUEUED, RESTARTED, MOVED, REJECTED = (
+    "started", "ended", "requeued", "restarted", "moved", "rejected"
+)  # fmt: skip
+
+
+class Outcome(NamedTuple):
+    """One thing that happened to a job at ``at`` (seconds): it ``started`` (on
+    ``allocation``; ``inside`` a reservation's index, -1 shared capacity), ``ended``, was
+    ``requeued`` (interrupted or stopped: rolled back to its checkpoint and waiting again) or
+    ``restarted`` in place, ``moved`` (to ``allocation``), or was ``rejected`` (never fits);
+    ``reason`` says why for the last four."""
+
+    kind: str
+    job: int
+    at: float
+    allocation: Allocation | None = None
+    reason: str = ""
+    inside: int = -1
 
 
 def fleet_changes(times: FloatArray, horizon_s: float) -> list[tuple[float, IntArray]]:
@@ -138,13 +166,20 @@ class Engine:
     def __init__(
         self,
         fleet: Fleet,
-        jobs: JobTable,
+        jobs: JobTable | JobBook,
         policy: QueuePolicy,
         *,
         horizon_s: float = math.inf,
         failures: NodeFailures | None = None,
         migrate_s: float | None = None,
+        record: bool = False,
     ) -> None:
+        """``jobs``: a fixed table (a trace), or a `JobBook` that grows as jobs are added
+        (`add_job`: a live service). ``record``: keep `outcomes` for the driver to read."""
+        self._book: JobBook | None = None
+        if isinstance(jobs, JobBook):
+            self._book = jobs
+            jobs = jobs.table()
         if migrate_s is None:
             migrate_s = failures.restart_s if failures is not None else DEFAULT_MIGRATE_S
         if not migrate_s >= 0:
@@ -152,6 +187,11 @@ class Engine:
         self.fleet = fleet
         self.jobs = jobs
         self.policy = policy
+        #: The reservation layer of the policy stack, if it has one.
+        self.reserving = _layer(policy, Reserving)
+        #: What happened since the driver last took them (``record``); None: not kept.
+        self.outcomes: list[Outcome] | None = [] if record else None
+        self._changed = False  # a pass is due at the next advance (a cancel, a restore...)
         self.horizon_s = horizon_s
         self.failures = failures
         self.migrate_s = migrate_s
@@ -236,6 +276,7 @@ class Engine:
         self._stops = failures.job_stops if failures is not None else ()
         self._stop_per_s = sum(stop.per_s for stop in self._stops)
         self._stop_rng = random.Random(failures.seed if failures is not None else 0)
+        self._cost_default = cost_default
         self._stoppable: list[bool] = (~jobs.stateless & ~np.isposinf(jobs.checkpoint_s)).tolist()
         self.planned_by_cause = np.zeros(causes, bool)
         for stop in self._stops:
@@ -295,6 +336,173 @@ class Engine:
         if self._outage_node:
             self._push(self._outage_down[0], NODE_OFFLINE, NODE_FAIL, 0)
 
+    def add_job(
+        self,
+        tenant: str,
+        accelerators: int,
+        arrival_s: float,
+        duration_s: float,
+        *,
+        type_index: int | None = None,
+        estimate_s: float | None = None,
+        priority: int = 0,
+        checkpoint_s: float = math.inf,
+        checkpoint_cost_s: float = math.nan,
+        stateless: bool = False,
+    ) -> int:
+        """A new job in the engine's `JobBook` (its index), not yet submitted; ``arrival_s``
+        orders it in the queue. Only for an engine built on a `JobBook`."""
+        book = self._book
+        if book is None:
+            raise ValueError("jobs can be added only to an engine built on a JobBook")
+        index = book.add(
+            book.tenant_of(tenant), accelerators, arrival_s, duration_s, estimate_s, type_index,
+            priority, checkpoint_s=checkpoint_s, checkpoint_cost_s=checkpoint_cost_s,
+            stateless=stateless,
+        )  # fmt: skip
+        self._extend(book.table())
+        return index
+
+    def _extend(self, jobs: JobTable) -> None:
+        """Take the jobs added to the book: per-job records and what the state and queue read."""
+        first = len(self.start_s)
+        new = jobs.count - first
+        self.jobs = jobs
+        self.state.extend_jobs(jobs)
+        self.queue.use_jobs(jobs)
+        floats: list[list[float]] = [
+            self.start_s, self.end_s, self.held_s, self.overhead_s, self.checkpoint_overhead_s,
+            self.job_lost_s, self.pending_s,
+        ]  # fmt: skip
+        for column in floats:
+            column.extend(
+                [math.nan if column is self.start_s or column is self.end_s else 0.0] * new
+            )
+        ints: list[list[int]] = [
+            self.nodes_used, self.domains, self.halls, self.sites, self.interruptions,
+            self.migrations, self.job_unplanned, self.runs,
+        ]  # fmt: skip
+        for counts in ints:
+            counts.extend([0] * new)
+        self.type_index.extend([-1] * new)
+        self.pending_cause.extend([PLANNED] * new)
+        self.rejected.extend([False] * new)
+        rows = slice(first, jobs.count)
+        self.remaining_s += jobs.duration_s[rows].astype(np.float64).tolist()
+        cost = jobs.checkpoint_cost_s[rows]
+        self.cost_s += np.where(np.isnan(cost), self._cost_default, cost).tolist()
+        self.interval_s += jobs.checkpoint_s[rows].tolist()
+        self.auto += np.isnan(jobs.checkpoint_s[rows]).tolist()
+        self.stateless += jobs.stateless[rows].tolist()
+        self.share += (jobs.accelerators[rows] * (jobs.gpu_milli[rows] / WHOLE_MILLI)).tolist()
+        self._stoppable += (~jobs.stateless[rows] & ~np.isposinf(jobs.checkpoint_s[rows])).tolist()
+
+    def submit(self, job: int, at: float) -> None:
+        """``job`` arrives at ``at`` (applied by the next `advance` to ``at`` or later)."""
+        self._push(at, ARRIVAL, ARRIVAL, job, SUBMITTED)
+
+    def enqueue(self, job: int) -> None:
+        """``job`` waits now, without an arrival event (a restart restores its queue)."""
+        self.queue.push(job)
+        self._changed = True
+
+    def cancel(self, job: int, now: float) -> bool:
+        """``job`` leaves: out of the queue if waiting, its accelerators freed if running
+        (charged up to ``now``). False if it was neither."""
+        if job in self.queue:
+            self.queue.remove(job)
+        elif job in self.state.allocations:
+            allocation = self.state.release(job, now)
+            self.held_s[job] += now - allocation.start_s
+            self._settle(job, now - allocation.start_s)
+            self.runs[job] += 1  # its pending end and stops are stale
+        else:
+            return False
+        self._changed = True
+        return True
+
+    def restore(
+        self, job: int, nodes: list[int], counts: list[int], start_s: float, now: float
+    ) -> str | None:
+        """Put ``job`` back on exactly ``nodes`` (``counts`` accelerators on each), as started
+        at ``start_s`` with its ``remaining_s`` of work left from then (a service restart);
+        None, or, changing nothing, why it cannot go back."""
+        jobs = self.jobs
+        t = self.type_index[job] if self.type_index[job] >= 0 else None
+        allowed = self.state.allowed_types(job)
+        if not nodes or len(nodes) != len(counts):
+            return "its recorded placement is empty"
+        node_type = {int(self.fleet.node_type[n]) for n in nodes if 0 <= n < self.fleet.node_count}
+        if len(node_type) != 1 or any(not 0 <= n < self.fleet.node_count for n in nodes):
+            return "its recorded nodes are not one type of this fleet"
+        t = node_type.pop()
+        if t not in allowed:
+            return f"its nodes are {self.fleet.types[t]}, not a type it may use"
+        if sum(counts) != int(jobs.accelerators[job]):
+            return "its recorded placement does not match its gang"
+        for node, count in zip(nodes, counts, strict=True):
+            if not self.state.node_up[node]:
+                return f"node {node} is out of service"
+            if int(self.state.node_free[node]) < count:
+                return f"node {node} has {int(self.state.node_free[node])} accelerators free, not {count}"
+        allocation = Allocation(
+            job, t, np.array(nodes, np.int64), np.array(counts, np.int64), WHOLE_MILLI, -1,
+            start_s, start_s + float(jobs.estimate_s[job]), float(sum(counts)),
+        )  # fmt: skip
+        try:
+            self.state.restore(allocation, now)
+        except ValueError as error:
+            return str(error)
+        self.type_index[job] = t
+        self.runs[job] += 1
+        if math.isnan(self.start_s[job]):
+            self.start_s[job] = start_s
+        self._record_span(job, allocation)
+        if self.auto[job]:
+            self.interval_s[job] = self._auto_interval(job, t)
+        end = max(start_s + self._run_wall_s(job), now)
+        self._push(end, END, END, job, self.runs[job])
+        self._schedule_job_stop(job, now, end)
+        self._changed = True
+        return None
+
+    def reserve(self, reservation: Reservation, nodes: list[int] | None = None) -> int | Refusal:
+        """Hold capacity for a tenant over a window (`gigawatt.sched.reservations`): its index,
+        or the refusal with the reason. ``nodes``: the nodes it held before (a restart);
+        otherwise designated now (`reservation_nodes`)."""
+        layer = self.reserving
+        if layer is None:
+            raise ValueError("this engine's policy has no reservation layer")
+        held = layer.add(reservation, None if nodes is None else np.array(nodes, np.int64))
+        if isinstance(held, int):
+            layer.nodes_of(held, self.state)
+            self._changed = True
+            self._wake_at = math.inf  # a new window edge: ask for the next wake-up again
+        return held
+
+    def reservation_nodes(self, index: int) -> list[int]:
+        """The nodes reservation ``index`` holds."""
+        assert self.reserving is not None
+        return [int(n) for n in self.reserving.nodes_of(index, self.state).tolist()]
+
+    def cancel_reservation(self, index: int) -> None:
+        """The reservation ends now; jobs inside it are stopped at the next `advance`."""
+        if self.reserving is None:
+            raise ValueError("this engine's policy has no reservation layer")
+        self.reserving.cancel(index)
+        self._changed = True
+
+    def restore_down(self, node: int, up_s: float, now: float) -> None:
+        """``node`` is down for repair until ``up_s`` (a service restart restores it)."""
+        if self.in_repair[node]:
+            return
+        for allocation in self.state.take_offline(np.array([node], np.int64), now):
+            self._interrupt(allocation, now, PLANNED)
+        self.in_repair[node] += 1
+        self.repair_nodes += 1
+        self.repair_accelerators += float(self.fleet.node_accelerators[node])
+        self._push(up_s, NODE_ONLINE, NODE_REPAIRED, node)
+
     def next_event_s(self) -> float:
         """When the next event applies (inf if none is pending)."""
         return self._heap[0][0] if self._heap else math.inf
@@ -305,7 +513,8 @@ class Engine:
         heap = self._heap
         handlers = self._handlers
         pop = heapq.heappop
-        changed = False
+        changed = self._changed
+        self._changed = False
         while heap and heap[0][0] <= until:
             now, _, _, kind, payload, run = pop(heap)
             self.events += 1
@@ -332,6 +541,8 @@ class Engine:
         self.pending_s[job] = 0.0
         self.end_s[job] = now
         self.remaining_s[job] = 0.0
+        if self.outcomes is not None:
+            self.outcomes.append(Outcome(ENDED, job, now))
         return True
 
     def _on_arrival(self, job: int, run: int, now: float) -> bool:
@@ -340,8 +551,12 @@ class Engine:
         need = int(self.jobs.accelerators[job])
         if not allowed or need > max(self.capacity[t] for t in allowed):
             self.rejected[job] = True
+            if self.outcomes is not None:
+                self.outcomes.append(Outcome(REJECTED, job, now, reason="never fits the fleet"))
         else:
             self.queue.push(job)
+        if run == SUBMITTED:
+            return True
         self._next_arrival += 1
         order = self._arrival_order
         if self._next_arrival < len(order):
@@ -432,9 +647,18 @@ class Engine:
     # The policy's pass ----------------------------------------------------------------------
 
     def _admit(self, now: float) -> None:
-        """One pass of the policy; record and schedule what it started."""
-        for decision in self.policy.admit(self.queue, self.state, now):
-            self._started(decision, now)
+        """A pass of the policy; record and schedule what it started, moved or stopped. A pass
+        that stopped jobs is followed by another (they may start elsewhere at once)."""
+        for _ in range(MAX_PASSES):
+            stopped = False
+            for decision in self.policy.admit(self.queue, self.state, now):
+                if decision.stop:
+                    self._stopped(decision, now)
+                    stopped = True
+                else:
+                    self._started(decision, now)
+            if not stopped:
+                break
         next_wakeup = self._next_wakeup
         if next_wakeup is not None:
             wake = next_wakeup(now)
@@ -447,9 +671,13 @@ class Engine:
         allocation = decision.allocation
         moved = decision.moved
         if moved is None:
-            self.queue.remove(job)
+            queue = self.queue
+            if job in queue:  # (a layer that started it first took it out of the queue)
+                queue.remove(job)
             if math.isnan(self.start_s[job]):
                 self.start_s[job] = now
+            if self.outcomes is not None:
+                self.outcomes.append(Outcome(STARTED, job, now, allocation, inside=decision.inside))
         else:
             # Migrated: checkpointed on demand (nothing rolled back), restored on the new nodes
             # for migrate_s, then trains on; the old end is stale (runs bump).
@@ -460,6 +688,8 @@ class Engine:
             self.pending_s[job] = self.migrate_s
             self.pending_cause[job] = MIGRATION
             self.migrations[job] += 1
+            if self.outcomes is not None:
+                self.outcomes.append(Outcome(MOVED, job, now, allocation, "defragmentation"))
         if self.auto[job]:
             self.interval_s[job] = self._auto_interval(job, allocation.type)
         self.runs[job] += 1
@@ -468,6 +698,14 @@ class Engine:
         end = now + self._run_wall_s(job)
         self._push(end, END, END, job, self.runs[job])
         self._schedule_job_stop(job, now, end)
+
+    def _stopped(self, decision: Decision, now: float) -> None:
+        """A policy stopped a running job (and released it): it is rolled back to its last
+        checkpoint and waits again."""
+        self._roll_back(decision.allocation, now, PREEMPTED)
+        self.queue.push(decision.job)
+        if self.outcomes is not None:
+            self.outcomes.append(Outcome(REQUEUED, decision.job, now, reason=decision.stop))
 
     def _record_span(self, job: int, allocation: Allocation) -> None:
         """How many nodes, scale-up domains, halls and sites the job's placement spans."""
@@ -590,6 +828,17 @@ class Engine:
         """Roll the job back (``_roll_back``) and queue it again."""
         self._roll_back(allocation, now, cause)
         self.queue.push(allocation.job)
+        if self.outcomes is not None:
+            reason = self._why(cause, allocation)
+            self.outcomes.append(Outcome(REQUEUED, allocation.job, now, reason=reason))
+
+    def _why(self, cause: int, allocation: Allocation) -> str:
+        """An interruption's reason in words."""
+        if cause < 0:
+            return "node retired by the plan"
+        down = [n for n in allocation.nodes.tolist() if not self.state.node_up[n]]
+        where = f"node {down[0]} failed" if down else "a node failed"
+        return f"{where} ({self.causes[cause]})"
 
     def _restart_in_place(
         self, allocation: Allocation, now: float, cause: int, saves_work: bool = False
@@ -599,6 +848,10 @@ class Engine:
         its allocation (no requeue, no new placement) and runs on from ``now``."""
         self._roll_back(allocation, now, cause, saves_work)
         job = allocation.job
+        if self.outcomes is not None:
+            what = "planned stop" if saves_work else "failure"
+            reason = f"restarted in place after a {what} ({self.causes[cause]})"
+            self.outcomes.append(Outcome(RESTARTED, job, now, allocation, reason))
         self.state.restart(job, now)
         self.runs[job] += 1
         end = now + self._run_wall_s(job)
@@ -627,3 +880,13 @@ class Engine:
 
     def _push(self, when: float, priority: int, kind: int, payload: int, run: int = 0) -> None:
         heapq.heappush(self._heap, (when, priority, next(self._counter), kind, payload, run))
+
+
+def _layer(policy: QueuePolicy, kind: type[Reserving]) -> Reserving | None:
+    """The first layer of ``kind`` in a policy stack (each layer's ``inner`` is the next)."""
+    layer: object = policy
+    while layer is not None:
+        if isinstance(layer, kind):
+            return layer
+        layer = getattr(layer, "inner", None)
+    return None

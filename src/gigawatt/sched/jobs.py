@@ -19,6 +19,7 @@ plan are sized per accelerator, so accelerators are the resource placement check
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,3 +189,127 @@ def simple_jobs(
         estimate_s=np.asarray(duration_s, np.float64),
         checkpoint_s=np.full(count, np.inf),
     )
+
+
+class _BookTable(JobTable):
+    """A `JobTable` view of a `JobBook` made without the per-column checks: `JobBook.add`
+    checks each entry as it is written, and checking every column again on each submission
+    would cost O(jobs) per job (a live service adds them one at a time)."""
+
+    def __post_init__(self) -> None:
+        pass
+
+
+_BOOK_INTS = ("tenant", "accelerators", "gpu_milli", "allowed", "priority", "cpu_milli")
+_BOOK_FLOATS = ("arrival_s", "duration_s", "estimate_s", "checkpoint_s", "checkpoint_cost_s")
+_BOOK_FLAGS = ("gang", "stateless")
+
+
+class JobBook:
+    """Jobs that arrive one at a time (a live service): columns that grow, read as a
+    `JobTable` (`table`: views of the columns, a new object after every change so that readers
+    holding the previous one can tell). Tenants are added as they first submit."""
+
+    def __init__(self, types: tuple[str, ...], tenants: tuple[str, ...] = ()) -> None:
+        self.types = types
+        self.tenants: list[str] = list(tenants)
+        self.tenant_index = {name: i for i, name in enumerate(tenants)}
+        self.count = 0
+        self._ints = {name: np.zeros(64, np.int64) for name in _BOOK_INTS}
+        self._floats = {name: np.zeros(64, np.float64) for name in _BOOK_FLOATS}
+        self._flags = {name: np.zeros(64, bool) for name in _BOOK_FLAGS}
+        self._table: JobTable | None = None
+
+    def tenant_of(self, name: str) -> int:
+        """The tenant's index (added if new)."""
+        index = self.tenant_index.get(name)
+        if index is None:
+            index = self.tenant_index[name] = len(self.tenants)
+            self.tenants.append(name)
+            self._table = None
+        return index
+
+    def add(
+        self,
+        tenant: int,
+        accelerators: int,
+        arrival_s: float,
+        duration_s: float,
+        estimate_s: float | None = None,
+        type_index: int | None = None,
+        priority: int = 0,
+        gpu_milli: int = WHOLE_MILLI,
+        checkpoint_s: float = math.inf,
+        checkpoint_cost_s: float = math.nan,
+        stateless: bool = False,
+    ) -> int:
+        """A new job (its index); ``type_index`` None: any type. Raises ValueError for a job
+        `JobTable` would refuse."""
+        if estimate_s is None:
+            estimate_s = duration_s
+        if not 0 <= tenant < len(self.tenants):
+            raise ValueError(f"no tenant {tenant}")
+        if accelerators < 1 or not 1 <= gpu_milli <= WHOLE_MILLI:
+            raise ValueError("a job needs at least one accelerator (gpu_milli in 1..1000)")
+        if gpu_milli < WHOLE_MILLI and accelerators > 1:
+            raise ValueError("a job sharing an accelerator (gpu_milli < 1000) takes only one")
+        if not duration_s >= 0 or not estimate_s >= 0:
+            raise ValueError("durations must be >= 0")
+        if not (checkpoint_s > 0 or math.isnan(checkpoint_s)):
+            raise ValueError("checkpoint_s must be > 0 (inf: never, NaN: auto)")
+        if type_index is not None and not 0 <= type_index < len(self.types):
+            raise ValueError(f"no accelerator type {type_index}")
+        index = self.count
+        if index == len(self._flags["gang"]):
+            self._grow(2 * index)
+        ints, floats, flags = self._ints, self._floats, self._flags
+        ints["tenant"][index] = tenant
+        ints["accelerators"][index] = accelerators
+        ints["gpu_milli"][index] = gpu_milli
+        ints["allowed"][index] = 0 if type_index is None else 1 << type_index
+        ints["priority"][index] = priority
+        floats["arrival_s"][index] = arrival_s
+        floats["duration_s"][index] = duration_s
+        floats["estimate_s"][index] = estimate_s
+        floats["checkpoint_s"][index] = checkpoint_s
+        floats["checkpoint_cost_s"][index] = checkpoint_cost_s
+        flags["gang"][index] = True
+        flags["stateless"][index] = stateless
+        self.count = index + 1
+        self._table = None
+        return index
+
+    def _grow(self, capacity: int) -> None:
+        for columns in (self._ints, self._floats, self._flags):
+            for name, old in columns.items():
+                new = np.zeros(capacity, old.dtype)
+                new[: len(old)] = old
+                columns[name] = new
+
+    def table(self) -> JobTable:
+        """The jobs so far (views of the columns)."""
+        if self._table is None:
+            n = self.count
+            i = {k: v[:n] for k, v in self._ints.items()}
+            f = {k: v[:n] for k, v in self._floats.items()}
+            b = {k: v[:n] for k, v in self._flags.items()}
+            self._table = _BookTable(
+                tenants=tuple(self.tenants),
+                tenant_weight=np.ones(len(self.tenants)),
+                types=self.types,
+                tenant=i["tenant"],
+                accelerators=i["accelerators"],
+                gpu_milli=i["gpu_milli"],
+                allowed=i["allowed"],
+                gang=b["gang"],
+                priority=i["priority"],
+                arrival_s=f["arrival_s"],
+                duration_s=f["duration_s"],
+                estimate_s=f["estimate_s"],
+                checkpoint_s=f["checkpoint_s"],
+                cpu_milli=i["cpu_milli"],
+                memory_mib=i["cpu_milli"],  # neither is tracked for live jobs: zeros
+                checkpoint_cost_s=f["checkpoint_cost_s"],
+                stateless=b["stateless"],
+            )
+        return self._table

@@ -46,13 +46,21 @@ BACKFILL_CHUNK = 64
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """Start ``job`` now with ``allocation`` (already committed to the state)."""
+    """Start ``job`` now with ``allocation`` (already committed to the state); or, with
+    ``moved``, move it; or, with ``stop``, stop it (``allocation``: the one the policy
+    released) and send it back to the queue."""
 
     job: int
     allocation: Allocation
     #: A migration: the job was running on ``moved`` and now runs on ``allocation`` (the policy
     #: released the old one and committed the new one); the job is not in the queue.
     moved: Allocation | None = None
+    #: A stop (preemption): why; the policy released ``allocation``; the engine rolls the job
+    #: back to its last checkpoint and queues it again.
+    stop: str = ""
+    #: A start inside a reservation: its index (`gigawatt.sched.reservations`); -1: shared
+    #: capacity.
+    inside: int = -1
 
 
 OrderKey = Callable[[JobTable, int], tuple[float, ...]]
@@ -178,6 +186,11 @@ class JobQueue:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def use_jobs(self, jobs: JobTable) -> None:
+        """Read jobs from ``jobs`` from now on: the same jobs followed by new ones (a live
+        service's job book grows)."""
+        self.jobs = jobs
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._order)
@@ -484,15 +497,9 @@ def _any_hopeful(
 
 
 def whole_room(state: ClusterState) -> list[int]:
-    """Per fleet type, the most whole accelerators one job could be given now, from counts
-    alone: no more than are free, and fewer than (wholly free nodes + 1) x node size (a job
-    of n accelerators needs n // node size wholly free nodes)."""
-    return [
-        min(free, (full + 1) * size - 1)
-        for free, full, size in zip(
-            state.type_free, state.type_full, state._type_node_size, strict=True
-        )
-    ]
+    """Per fleet type, the most whole accelerators one job could be given now
+    (`ClusterState.whole_room`)."""
+    return state.whole_room()
 
 
 @dataclass
@@ -580,7 +587,10 @@ class EasyBackfill:
         if full_pass:
             candidates = queue.between(head_index + 1, head_index + 1 + self.depth)
         else:
-            candidates = [j for j in queue.recent if j in queue and j != head]
+            # Newcomers since the last pass; not those started in order above (a job sent
+            # back to the queue sorts before the head and may have started already).
+            started = {d.job for d in decisions}
+            candidates = [j for j in queue.recent if j in queue and j != head and j not in started]
         queue.recent.clear()
         if len(candidates) > PREFILTER_FROM:
             chunks = self._listed(candidates, state, queue)

@@ -2,9 +2,12 @@
 
 A reservation holds ``accelerators`` of one type (at one site, or any) for one tenant over the
 window ``[start_s, end_s)``. `Reserving` wraps any `QueuePolicy` (fifo, priority, drf, EASY...)
-and is itself one, so the simulator and a live service use the same object::
+and is itself one; the scheduling engine (`gigawatt.sched.engine`) runs it for the twin and for
+the live service alike::
 
-    policy = Reserving(make_queue_policy("easy-backfill"), reservations, fleet)
+    policy = Reserving(make_queue_policy("easy-backfill"), fleet, reservations)
+    policy.add(Reservation(...))        # later, as a tenant asks (refused with the reason)
+    policy.cancel(index)                # its window closes at the next pass
 
 How the capacity is held (whole nodes, so a gang can land on it):
 
@@ -15,39 +18,52 @@ How the capacity is held (whole nodes, so a gang can land on it):
 2. *Before the window* any job may use those nodes only if its estimated end is at or before
    ``start_s``; a job that would run past it is placed elsewhere or waits (backfill into the
    gap, never past it).
-3. *Inside the window* other tenants' jobs never use the nodes. The tenant's own waiting jobs are
-   offered them first (in queue order, whatever the inner policy's order would block on), then
-   the inner policy runs as usual with the tenant's jobs seeing their own nodes plus the rest.
-4. *After the window* the nodes are ordinary capacity again.
+3. *When the window opens* any job still on those nodes (it ran past its estimate, or started
+   before the reservation existed) is stopped and requeued: "preempted by reservation".
+4. *Inside the window* the owner's waiting jobs are offered the nodes first, in queue order; a
+   job placed there runs *inside* the reservation (all of its nodes are held ones: a gang is
+   never split between a reservation and shared capacity). Nobody else uses them; the inner
+   policy then runs over the rest of the fleet for every waiting job.
+5. *When the window closes* (or the reservation is cancelled) the jobs still running inside are
+   stopped and requeued ("reservation ended"), and the nodes are ordinary capacity again.
 
-Mechanism: during a pass the free capacity of held nodes is *hidden* (the state shows those
-nodes as used) and shown again, for one placement call, to the jobs allowed on them; at the end
-of the pass everything hidden is restored, so the state the caller sees is the real one.
+Stops come back from ``admit`` as `Decision` s with ``stop`` set (the engine rolls the job back
+to its checkpoint and queues it again); starts inside a reservation carry its index in
+``inside``. A window's edges change what capacity jobs may use as a job's end does: the layer
+tells the state (`ClusterState.note_capacity_changed`), so a blocked head is tried again and
+promises are redone.
+
+Mechanism: during a pass the free capacity of held nodes is *withheld*
+(`ClusterState.withhold`: the state shows it as used) and given back at the end of the pass.
+Before a window, a job that ends in time gets a second chance at the withheld nodes through the
+state's ``fallback`` (they are shown for one placement call); the state counts the withheld
+capacity in its free read-outs while such a second chance exists, so a backfill pass is not
+skipped for want of room that an early job could use.
 
 Refusal: a reservation that can never be honoured, because its type (at its site) does not have
-enough nodes online throughout its window after the reservations accepted before it, is not
-held and is listed in ``Reserving.refused`` with the reason (never silently dropped).
+enough nodes online throughout its window after the live reservations accepted before it, is
+not held and is listed in ``Reserving.refused`` with the reason (never silently dropped).
 
 Reservation states::
 
     pending --designate--> upcoming (gap backfill) --start_s--> active (held) --end_s--> over
-       |
-       +--> refused (can never be honoured)
+       |                                                          |
+       +--> refused (can never be honoured)                       +--cancel--> over
 
-The engine should call ``admit`` when a window opens or closes: ``next_wakeup(now)`` says when.
+The engine calls ``admit`` when a window opens or closes: ``next_wakeup(now)`` says when.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from gigawatt.fleet.topology import Fleet
-from gigawatt.sched.cluster import NO_NODE, Allocation, ClusterState, GangPlacement
+from gigawatt.sched.cluster import NO_NODE, Allocation, ClusterState, GangPlacement, Withheld
 from gigawatt.sched.jobs import JobTable
 from gigawatt.sched.queue import Decision, JobQueue, QueuePolicy
 
@@ -118,34 +134,39 @@ def _overlap(a: Reservation, b: Reservation) -> bool:
     )
 
 
+def refusal_reason(fleet: Fleet, r: Reservation, accepted: Sequence[Reservation]) -> str | None:
+    """Why ``r`` can never be honoured beside the ``accepted`` reservations (None: it can): it
+    needs ``nodes_needed`` nodes of its scope online throughout its window, beyond the nodes of
+    overlapping accepted ones (counts, conservatively: two overlapping reservations whose
+    scopes intersect are assumed to compete for the same nodes)."""
+    if not 0 <= r.type_index < len(fleet.types):
+        return f"no accelerator type {r.type_index} in the fleet"
+    where = fleet.sites[r.site] if r.site >= 0 else "any site"
+    online = int(_scope(fleet, r).sum())
+    competing = sum(nodes_needed(fleet, o) for o in accepted if _overlap(o, r))
+    need = nodes_needed(fleet, r)
+    if need > online - competing:
+        return (
+            f"{r.accelerators:,} {fleet.types[r.type_index]} at {where} need {need:,} nodes "
+            f"online throughout the window; {online:,} are, {competing:,} of them held by "
+            f"earlier reservations"
+        )
+    return None
+
+
 def accept_reservations(
     fleet: Fleet, reservations: Sequence[Reservation]
 ) -> tuple[list[Reservation], list[Refusal]]:
     """Split reservations into those that can be honoured and refusals, first come first
-    served: each needs ``nodes_needed`` nodes of its scope online throughout its window, beyond
-    the nodes of overlapping reservations accepted before it (counts, conservatively: two
-    overlapping reservations whose scopes intersect are assumed to compete for the same nodes)."""
+    served (`refusal_reason` against those accepted before)."""
     accepted: list[Reservation] = []
     refused: list[Refusal] = []
     for r in reservations:
-        if not 0 <= r.type_index < len(fleet.types):
-            refused.append(Refusal(r, f"no accelerator type {r.type_index} in the fleet"))
-            continue
-        where = fleet.sites[r.site] if r.site >= 0 else "any site"
-        online = int(_scope(fleet, r).sum())
-        competing = sum(nodes_needed(fleet, o) for o in accepted if _overlap(o, r))
-        need = nodes_needed(fleet, r)
-        if need > online - competing:
-            refused.append(
-                Refusal(
-                    r,
-                    f"{r.accelerators:,} {fleet.types[r.type_index]} at {where} need "
-                    f"{need:,} nodes online throughout the window; {online:,} are, "
-                    f"{competing:,} of them held by earlier reservations",
-                )
-            )
-            continue
-        accepted.append(r)
+        reason = refusal_reason(fleet, r, accepted)
+        if reason is None:
+            accepted.append(r)
+        else:
+            refused.append(Refusal(r, reason))
     return accepted, refused
 
 
@@ -183,120 +204,83 @@ def _fits_in(state: ClusterState, nodes: IntArray, accelerators: int, size: int)
     return whole >= full + (0 if partial else 1)
 
 
-_NONE = np.zeros(0, np.int64)
-
-
 @dataclass
 class _Held:
-    """A reservation's nodes and, during a pass, what is hidden on them: wholly free nodes,
-    partly free nodes with their free counts, and nodes with shared accelerators."""
+    """A reservation's designated nodes; during a pass what is withheld on them."""
 
+    index: int
     reservation: Reservation
     nodes: IntArray
-    node_set: frozenset[int] = frozenset()
-    whole: IntArray = field(default_factory=lambda: _NONE)
-    partial: IntArray = field(default_factory=lambda: _NONE)
-    partial_free: IntArray = field(default_factory=lambda: _NONE)
-    shared: list[int] = field(default_factory=list)
-
-    def hidden_free(self, size: int) -> int:
-        return len(self.whole) * size + int(self.partial_free.sum())
-
-
-def _hide(state: ClusterState, held: _Held) -> None:
-    """Show the held nodes' free capacity as used (remembered on ``held``), vectorized."""
-    t = held.reservation.type_index
-    size = int(state.type_node_size[t])
-    nodes = held.nodes
-    free = np.where(state.node_up[nodes], state.node_free[nodes], 0)
-    held.whole = nodes[free == size]
-    if len(held.whole):
-        state._take_full(t, held.whole)
-    some = (free > 0) & (free < size)
-    held.partial = nodes[some]
-    held.partial_free = free[some]
-    for node in held.partial.tolist():
-        state._set_free(node, 0)
-    shared = state.shared_nodes[t]
-    held.shared = [n for n in shared if n in held.node_set] if shared else []
-    for node in held.shared:
-        del shared[node]
-
-
-def _show(state: ClusterState, held: _Held) -> None:
-    """Undo `_hide`."""
-    t = held.reservation.type_index
-    if len(held.whole):
-        state._give_full(t, held.whole)
-    for node, free in zip(held.partial.tolist(), held.partial_free.tolist(), strict=True):
-        state._set_free(node, free)
-    state.shared_nodes[t].update(dict.fromkeys(held.shared))
-    held.whole = held.partial = held.partial_free = _NONE
-    held.shared = []
-
-
-class _ReservedView(ClusterState):
-    """The state as the inner policy sees it during a pass: the same data (it shares the real
-    state's attributes), with ``place`` showing held nodes only to the jobs allowed on them."""
-
-    # Slots, not attributes: the shared ``__dict__`` is the real state's.
-    __slots__ = ("_hidden", "_hidden_free", "_layer")
-
-    def __init__(
-        self, state: ClusterState, layer: Reserving, hidden_free: int, hidden: frozenset[int]
-    ) -> None:
-        # Deliberately no ClusterState.__init__: a view over the state's own attributes.
-        self.__dict__ = state.__dict__
-        self._layer = layer
-        self._hidden_free = hidden_free
-        self._hidden = hidden  # ids of the _Held hidden this pass
-
-    def free_accelerators(self) -> int:
-        """Free accelerators including held ones (a job that ends in time may still use them)."""
-        return ClusterState.free_accelerators(self) + self._hidden_free
-
-    def place(
-        self,
-        job: int,
-        placement: GangPlacement,
-        now: float,
-        types: Sequence[int] | None = None,
-    ) -> Allocation | None:
-        layer = self._layer
-        already = layer._started.get(job)
-        if already is not None:  # started on its reservation earlier in this pass
-            return already
-        # Ordinary capacity first: held nodes stay clean unless they are needed.
-        allocation = ClusterState.place(self, job, placement, now, types)
-        if allocation is not None:
-            return allocation
-        opened = [h for h in layer._shown_to(job, self, now) if id(h) in self._hidden]
-        if not opened:
-            return None
-        for held in opened:
-            _show(self, held)
-        try:
-            return ClusterState.place(self, job, placement, now, types)
-        finally:
-            for held in opened:
-                _hide(self, held)
+    withheld: Withheld | None = None
 
 
 class Reserving:
     """Any queue policy, with time-window reservations honoured (see the module doc)."""
 
     def __init__(
-        self, inner: QueuePolicy, reservations: Sequence[Reservation], fleet: Fleet
+        self, inner: QueuePolicy, fleet: Fleet, reservations: Sequence[Reservation] = ()
     ) -> None:
         self.inner = inner
+        self.fleet = fleet
         self.name = f"{inner.name}+reservations"
         self.placement = getattr(inner, "placement", None)
-        self.accepted, self.refused = accept_reservations(fleet, reservations)
-        self._held: dict[int, _Held] = {}  # index into accepted -> its nodes
-        self._started: dict[int, Allocation] = {}
-        self._times = sorted({t for r in self.accepted for t in (r.start_s, r.end_s)})
+        #: Every reservation added, by index (accepted or not).
+        self.reservations: list[Reservation] = []
+        self.refused: list[Refusal] = []
+        self._accepted: dict[int, None] = {}  # indices, in order of acceptance
+        self._cancelled: dict[int, None] = {}
+        self._held: dict[int, _Held] = {}  # index -> its designated nodes
+        self._open: dict[int, None] = {}  # windows opened and not yet closed
         self._longest_s: float | None = None  # longest estimate of any job (first pass)
         self._queue_longest_s: float | None = None  # longest estimate waiting (per pass)
+        self._upcoming: list[_Held] = []  # withheld this pass, shown to jobs that end in time
+        self._state: ClusterState | None = None  # the state of the pass under way
+        self._longest_of: JobTable | None = None  # the table ``_longest_s`` was taken from
+        for r in reservations:
+            self.add(r)
+
+    @property
+    def accepted(self) -> list[Reservation]:
+        """The reservations held (or to be held), in order of acceptance."""
+        return [self.reservations[i] for i in self._accepted]
+
+    def index_of(self, reservation: Reservation) -> int:
+        return self.reservations.index(reservation)
+
+    def add(self, reservation: Reservation, nodes: IntArray | None = None) -> int | Refusal:
+        """Accept ``reservation`` (its index) or refuse it (the `Refusal`, also kept in
+        ``refused``). ``nodes``: the nodes it holds (a restart restores a designation made
+        before); None: designated when first looked at."""
+        live = [
+            self.reservations[i]
+            for i in self._accepted
+            if i not in self._cancelled and self.reservations[i].end_s > reservation.start_s
+        ]
+        index = len(self.reservations)
+        self.reservations.append(reservation)
+        reason = refusal_reason(self.fleet, reservation, live)
+        if reason is not None:
+            refusal = Refusal(reservation, reason)
+            self.refused.append(refusal)
+            return refusal
+        self._accepted[index] = None
+        if nodes is not None:
+            self._held[index] = _Held(index, reservation, np.sort(np.asarray(nodes, np.int64)))
+        return index
+
+    def cancel(self, index: int) -> None:
+        """The reservation ends now: its window closes at the next pass (its jobs inside are
+        stopped then), and it no longer counts against new ones."""
+        if index not in self._accepted:
+            raise ValueError(f"reservation {index} is not held")
+        self._cancelled[index] = None
+
+    def nodes_of(self, index: int, state: ClusterState) -> IntArray:
+        """The reservation's designated nodes (designated now if not yet)."""
+        held = self._held.get(index)
+        if held is None:
+            held = self._designate(index, state)
+        return held.nodes
 
     def order_key(self, jobs: JobTable, job: int) -> tuple[float, ...]:
         return self.inner.order_key(jobs, job)
@@ -306,25 +290,34 @@ class Reserving:
         policy's own wake-up if earlier; None if neither."""
         wake = getattr(self.inner, "next_wakeup", None)
         inner: float | None = wake(now) if wake is not None else None
-        for t in self._times:
-            if t > now:
-                return t if inner is None else min(t, inner)
-        return inner
+        times = [
+            t
+            for i in self._accepted
+            if i not in self._cancelled
+            for t in (self.reservations[i].start_s, self.reservations[i].end_s)
+            if t > now
+        ]
+        if not times:
+            return inner
+        edge = min(times)
+        return edge if inner is None else min(edge, inner)
 
     def held_nodes(self, now: float) -> dict[int, IntArray]:
-        """Nodes held at ``now`` by each active reservation (index into ``accepted``)."""
+        """Nodes held at ``now`` by each active reservation (by index)."""
         return {
             i: h.nodes
             for i, h in self._held.items()
-            if h.reservation.start_s <= now < h.reservation.end_s
+            if i not in self._cancelled and h.reservation.start_s <= now < h.reservation.end_s
         }
 
     def _designate(self, index: int, state: ClusterState) -> _Held:
-        r = self.accepted[index]
+        r = self.reservations[index]
         fleet = state.fleet
         scope = _scope(fleet, r)
         elsewhere = np.zeros(fleet.node_count, bool)  # held by a reservation at another time
         for other in self._held.values():
+            if other.index in self._cancelled:
+                continue
             if _overlap(other.reservation, r):
                 scope[other.nodes] = False
             else:
@@ -340,30 +333,87 @@ class Reserving:
         clean_per_domain = np.bincount(domain, weights=clean, minlength=fleet.domain_count)
         order = np.lexsort((candidates, -clean_per_domain[domain], elsewhere[candidates], ~clean))
         nodes = np.sort(candidates[order[: nodes_needed(fleet, r)]])
-        held = _Held(r, np.asarray(nodes, np.int64), frozenset(nodes.tolist()))
+        held = _Held(index, r, np.asarray(nodes, np.int64))
         self._held[index] = held
         return held
 
-    def _shown_to(self, job: int, state: ClusterState, now: float) -> list[_Held]:
-        """Held nodes ``job`` may use if placed now: its tenant's active reservations, and
-        upcoming ones it would leave before they start (by its estimate)."""
-        jobs = state.jobs
-        tenant = int(jobs.tenant[job])
-        ends = now + float(jobs.estimate_s[job])
-        types = state.allowed_types(job)
-        out = []
-        for held in self._held.values():
-            r = held.reservation
-            if r.type_index not in types or now >= r.end_s:
+    # The pass -------------------------------------------------------------------------------
+
+    def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
+        decisions = self._close(state, now)
+        live = [
+            i
+            for i in self._accepted
+            if i not in self._cancelled and now < self.reservations[i].end_s
+        ]
+        if not live:
+            return decisions + self.inner.admit(queue, state, now)
+        for i in live:
+            if i not in self._held:
+                self._designate(i, state)
+        live_held = [self._held[i] for i in live]
+        active = [h for h in live_held if h.reservation.start_s <= now]
+        decisions += self._open_windows(active, state, now)
+        decisions += self._start_owners(queue, state, now, active)
+        self._queue_longest_s = None
+        hiding = [h for h in live_held if self._needs_hiding(h, queue, state, now)]
+        for held in hiding:
+            held.withheld = state.withhold(held.reservation.type_index, held.nodes)
+        self._upcoming = [h for h in hiding if now < h.reservation.start_s]
+        self._state = state
+        if self._upcoming:
+            state.set_fallback(
+                self._gap, [h.withheld for h in self._upcoming if h.withheld is not None]
+            )
+        try:
+            decisions += self.inner.admit(queue, state, now)
+        finally:
+            state.set_fallback(None)
+            self._upcoming = []
+            for held in hiding:
+                if held.withheld is not None:
+                    state.give_back(held.withheld)
+                    held.withheld = None
+        return decisions
+
+    def _close(self, state: ClusterState, now: float) -> list[Decision]:
+        """Windows that ended (or were cancelled): stop the jobs still inside."""
+        decisions: list[Decision] = []
+        for index in list(self._open):
+            r = self.reservations[index]
+            cancelled = index in self._cancelled
+            if now < r.end_s and not cancelled:
                 continue
-            if (r.start_s <= now and r.tenant == tenant) or (now < r.start_s and ends <= r.start_s):
-                out.append(held)
-        return out
+            del self._open[index]
+            why = "cancelled" if cancelled else "ended"
+            reason = f"reservation {r.name or index} {why}"
+            for allocation in state.running_on(self._held[index].nodes):
+                state.release(allocation.job, now)
+                decisions.append(Decision(allocation.job, allocation, stop=reason))
+            state.note_capacity_changed()
+        return decisions
+
+    def _open_windows(self, active: list[_Held], state: ClusterState, now: float) -> list[Decision]:
+        """Windows that open now: every job on their nodes is stopped (it would run past the
+        start, or it started before the reservation was made)."""
+        decisions: list[Decision] = []
+        for held in active:
+            if held.index in self._open:
+                continue
+            self._open[held.index] = None
+            r = held.reservation
+            reason = f"preempted by reservation {r.name or held.index}"
+            for allocation in state.running_on(held.nodes):
+                state.release(allocation.job, now)
+                decisions.append(Decision(allocation.job, allocation, stop=reason))
+            state.note_capacity_changed()
+        return decisions
 
     def _start_owners(
         self, queue: JobQueue, state: ClusterState, now: float, active: list[_Held]
     ) -> list[Decision]:
-        """Offer each active reservation's nodes to its tenant's waiting jobs, in queue order."""
+        """Offer each active reservation's nodes to its tenant's waiting jobs, in queue order;
+        the jobs started leave the queue (the inner pass must not see them)."""
         decisions: list[Decision] = []
         jobs = state.jobs
         for held in active:
@@ -371,27 +421,59 @@ class Reserving:
             size = int(state.type_node_size[r.type_index])
             only = _OnlyNodes(held.nodes[state.node_up[held.nodes]])
             for job in queue.tenant_jobs(r.tenant)[:OWNER_DEPTH]:
-                if job in self._started or r.type_index not in state.allowed_types(job):
+                if r.type_index not in state.allowed_types(job):
                     continue
-                # Share jobs go through the inner pass: a share may land on any shared
-                # accelerator, and there the other reservations' nodes are hidden.
+                # Share jobs go through the inner pass (on shared capacity).
                 if int(jobs.gpu_milli[job]) < 1000:
                     continue
                 if not _fits_in(state, only.nodes, int(jobs.accelerators[job]), size):
                     continue
                 allocation = state.place(job, only, now, (r.type_index,))
                 if allocation is not None:
-                    self._started[job] = allocation
-                    decisions.append(Decision(job, allocation))
+                    queue.remove(job)
+                    decisions.append(Decision(job, allocation, inside=held.index))
         return decisions
+
+    def _gap(
+        self, job: int, placement: GangPlacement, now: float, types: Sequence[int] | None
+    ) -> Allocation | None:
+        """The state's second chance for a job that fits nowhere else: the withheld nodes of
+        upcoming reservations it would leave before they start (by its estimate)."""
+        state = self._state
+        assert state is not None
+        ends = now + float(state.jobs.estimate_s[job])
+        allowed = state.allowed_types(job) if types is None else types
+        opened = [
+            h
+            for h in self._upcoming
+            if h.withheld is not None
+            and h.reservation.type_index in allowed
+            and ends <= h.reservation.start_s
+        ]
+        if not opened:
+            return None
+        for held in opened:
+            assert held.withheld is not None
+            state.give_back(held.withheld)
+            held.withheld = None
+        state.set_fallback(None)  # one second chance, not a loop
+        try:
+            return state.place(job, placement, now, types)
+        finally:
+            for held in opened:
+                held.withheld = state.withhold(held.reservation.type_index, held.nodes)
+            withheld = [h.withheld for h in self._upcoming if h.withheld is not None]
+            state.set_fallback(self._gap, withheld)
 
     def _needs_hiding(self, held: _Held, queue: JobQueue, state: ClusterState, now: float) -> bool:
         """False when no waiting job could take what ``held`` guards this pass: nothing on
         its nodes is free, or (before the window) every waiting job would end by its start."""
         r = held.reservation
         if now < r.start_s:
-            if self._longest_s is None:
+            if self._longest_of is not state.jobs:  # (a live service's table grows)
                 self._longest_s = float(state.jobs.estimate_s.max(initial=0.0))
+                self._longest_of = state.jobs
+            assert self._longest_s is not None
             if now + self._longest_s <= r.start_s:
                 return False  # no job of the whole table runs that long
         # Offline nodes count 0 free.
@@ -403,33 +485,3 @@ class Reserving:
             waiting = np.fromiter(queue, np.int64, len(queue))
             self._queue_longest_s = float(state.jobs.estimate_s[waiting].max(initial=0.0))
         return now + self._queue_longest_s > r.start_s
-
-    def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
-        live = [i for i, r in enumerate(self.accepted) if now < r.end_s]
-        if not live:
-            return self.inner.admit(queue, state, now)
-        for i in live:
-            if i not in self._held:
-                self._designate(i, state)
-        live_held = [self._held[i] for i in live]
-        active = [h for h in live_held if h.reservation.start_s <= now]
-        self._started = {}
-        self._queue_longest_s = None
-        try:
-            decisions = self._start_owners(queue, state, now, active)
-            hiding = [h for h in live_held if self._needs_hiding(h, queue, state, now)]
-            for held in hiding:
-                _hide(state, held)
-            try:
-                hidden = sum(
-                    h.hidden_free(int(state.type_node_size[h.reservation.type_index]))
-                    for h in hiding
-                )
-                view = _ReservedView(state, self, hidden, frozenset(id(h) for h in hiding))
-                inner = self.inner.admit(queue, view, now)
-            finally:
-                for held in hiding:
-                    _show(state, held)
-        finally:
-            started, self._started = self._started, {}
-        return decisions + [d for d in inner if d.job not in started]

@@ -175,7 +175,7 @@ def with_reservations(
     if jobs.types != fleet.types:
         raise ValueError("jobs must name the fleet's accelerator types (generate_jobs does)")
     jobs, _ = reserved_runs(jobs, scenario.tenants, reservations, fleet)
-    return jobs, Reserving(policy, reservations, fleet)
+    return jobs, Reserving(policy, fleet, reservations)
 
 
 def reservation_report(scenario: Scenario, result: ReplayResult) -> list[dict[str, object]]:
