@@ -8,11 +8,11 @@ unreachable), creates a tenant and submits ``--jobs`` gang jobs from ``--clients
 clients (one keep-alive httpx client each). Prints submits per second and p50/p99 latency, with
 the ratio to ``GET /health`` measured in the same run as the baseline (the HTTP stack's floor).
 Then times the in-memory scheduling decision alone per submit on a 100,000-accelerator fleet:
-the job joins the queue and the queue policy makes one pass (`LiveCluster.enqueue` + `admit`:
-the simulator's EASY-backfill policy object and `ClusterState.place`), on shared capacity (the
-baseline), and for a tenant whose open reservation holds a tenth of the fleet (its pool's pass
-first, then shared capacity), with the ratio of the medians. The max is a pass that first
-compacts the job entries (`LiveCluster.compact`, every ~thousand submits: it rebuilds the pools).
+the job is added to the scheduling engine and it makes one pass (`Scheduler.submit` +
+`advance`: the engine `gigawatt simulate` replays with, quotas > reservations > EASY backfill),
+on shared capacity (the baseline), and for a tenant whose open reservation holds a tenth of the
+fleet (its nodes offered to it first, then shared capacity), with the ratio of the medians.
+``--decision-only`` runs only that part.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 from sqlalchemy import create_engine, text
 
 from gigawatt.fleet.topology import uniform_fleet
-from gigawatt.service.live_cluster import LiveCluster
+from gigawatt.service.scheduler import JobSpec, Scheduler
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "anthropic-fluidstack-2026.yaml"
@@ -117,31 +117,36 @@ def bench_database(label: str, url: str, jobs: int, clients: int) -> None:
 
 
 def bench_decision(accelerators: int = 100_000, decisions: int = 20_000) -> None:
-    """Microseconds per submit's decision (`LiveCluster.enqueue` + `admit`, EASY backfill) on
+    """Microseconds per submit's decision (`Scheduler.submit` + `advance`, EASY backfill) on
     a fleet of ``accelerators`` (4 per node, 18-node domains), gangs of 4..576, until full,
     then releases half and refills; once on shared capacity only, once with a reservation
-    holding a tenth of the fleet (its pool's pass first)."""
+    holding a tenth of the fleet (offered to its tenant first)."""
+    import datetime as dt
+
     fleet = uniform_fleet(accelerators // 4, 4, 18, halls=10, accelerator=TYPE)
     rng = np.random.default_rng(0)
     sizes = rng.choice([4, 8, 72, 144, 576], size=decisions, p=[0.4, 0.3, 0.15, 0.1, 0.05])
+    epoch = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     medians = {}
     for label, reserved in (("shared", 0), ("reserved", accelerators // 10)):
-        cluster = LiveCluster(fleet, 0.0)
+        scheduler = Scheduler(fleet, epoch, 0.0)
+        scheduler.set_quotas("bench", {TYPE: accelerators})
         if reserved:
-            cluster.hold("r-bench", "bench", TYPE, fleet.sites[0], reserved, 0.0)
-        quotas = {("bench", TYPE): accelerators}
+            scheduler.reserve("r-bench", "bench", TYPE, fleet.sites[0], reserved, 0.0, 1e9)
+        scheduler.advance(0.0)
         running: list[str] = []
         times = []
         for i, size in enumerate(sizes.tolist()):
-            if cluster.free(TYPE) < size:
+            if scheduler.free(TYPE) < size:
                 for job in running[: len(running) // 2]:
-                    cluster.release(job, 0.0)
+                    scheduler.cancel(job, float(i))
                 running = running[len(running) // 2 :]
             begin = time.perf_counter()
-            cluster.enqueue(f"j{i}", "bench", TYPE, size, 0, float(i), 3600.0)
-            started = cluster.admit(float(i), quotas)
+            spec = JobSpec(f"j{i}", "bench", TYPE, size, 0, float(i), 3600.0, None)
+            scheduler.submit(spec, float(i))
+            outcomes = scheduler.advance(float(i))
             times.append(time.perf_counter() - begin)
-            running += [s.job_id for s in started]
+            running += [scheduler.job_id(o.job) for o in outcomes if o.kind == "started"]
         medians[label] = statistics.median(times)
         print(f"decision   {accelerators:,} accelerators, {label:<8}: median "
               f"{medians[label] * 1e6:6.1f} us, p99 {percentile(times, 99) * 1e6:6.1f} us, "
@@ -155,7 +160,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--decision-only", action="store_true", help="time the decision only")
     args = parser.parse_args()
+    if args.decision_only:
+        bench_decision()
+        return
     with tempfile.TemporaryDirectory() as tmp:
         bench_database("sqlite", f"sqlite:///{tmp}/bench.db", args.jobs, args.clients)
     try:

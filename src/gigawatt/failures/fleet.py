@@ -4,6 +4,7 @@ stops (`NodeFailures`), ready for the scheduling engine (`gigawatt.sched.engine`
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -102,3 +103,14 @@ def fleet_failures(
         job_stops=job_stops(model),
         seed=seed,
     )
+
+
+def failures_from(failures: NodeFailures, from_s: float) -> NodeFailures:
+    """``failures`` with only the outages that start at or after ``from_s`` (a live service
+    applies those still ahead of its clock)."""
+    o = failures.outages
+    keep = o.down_s >= from_s
+    ahead = Outages(
+        node=o.node[keep], down_s=o.down_s[keep], up_s=o.up_s[keep], cause=o.cause[keep]
+    )
+    return dataclasses.replace(failures, outages=ahead)

@@ -317,6 +317,9 @@ class ClusterState:
         #: Called by `place` when a job fits nowhere it may normally go (a reservation layer
         #: shows it capacity withheld for the pass); None: no second chance.
         self.fallback: Fallback | None = None
+        #: Asked by `place` before a job takes a type (a quota layer: may its tenant hold that
+        #: many more?); None: every placement that fits is allowed.
+        self.admission: Callable[[int, int], bool] | None = None
         # Free accelerators and wholly free nodes per type withheld for the pass while the
         # fallback may still hand them out (counted by the free read-outs).
         self._extra_free = [0] * types
@@ -479,15 +482,25 @@ class ClusterState:
         (and perhaps new tenants), as a live service's job book grows."""
         first = len(self._job_acc)
         self.jobs = jobs
+        if jobs.count == first + 1:  # one at a time (a live service): no array slices
+            self._job_acc.append(int(jobs.accelerators[first]))
+            self._job_milli.append(int(jobs.gpu_milli[first]))
+            self._job_estimate.append(float(jobs.estimate_s[first]))
+            self._job_tenant.append(int(jobs.tenant[first]))
+            self._job_allowed.append(int(jobs.allowed[first]))
+        else:
+            self._extend_columns(jobs, first)
+        types = len(self.fleet.types)
+        while len(self.tenant_busy) < len(jobs.tenants):
+            self.tenant_busy.append([0.0] * types)
+            self.tenant_busy_moment.append(0.0)
+
+    def _extend_columns(self, jobs: JobTable, first: int) -> None:
         self._job_acc += jobs.accelerators[first:].tolist()
         self._job_milli += jobs.gpu_milli[first:].tolist()
         self._job_estimate += jobs.estimate_s[first:].tolist()
         self._job_tenant += jobs.tenant[first:].tolist()
         self._job_allowed += jobs.allowed[first:].tolist()
-        types = len(self.fleet.types)
-        while len(self.tenant_busy) < len(jobs.tenants):
-            self.tenant_busy.append([0.0] * types)
-            self.tenant_busy_moment.append(0.0)
 
     # Try, then commit or roll back (KAI-Scheduler's Statement) ---------------------------
 
@@ -668,7 +681,10 @@ class ClusterState:
             raise ValueError(f"job {job} is running already: a job is never started twice")
         accelerators = self._job_acc[job]
         gpu_milli = self._job_milli[job]
+        admission = self.admission
         for t in self.allowed_types(job) if types is None else types:
+            if admission is not None and not admission(job, t):
+                continue
             if gpu_milli < WHOLE_MILLI:
                 allocation = self._place_share(job, t, gpu_milli, placement, now)
             else:

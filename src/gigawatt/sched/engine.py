@@ -113,14 +113,19 @@ DEFAULT_MIGRATE_S = 300.0
 STARTED, ENDED, REQUEUED, RESTARTED, MOVED, REJECTED = (
     "started", "ended", "requeued", "restarted", "moved", "rejected"
 )  # fmt: skip
+NODE_DOWN, NODE_UP, WINDOW_OPENED, WINDOW_CLOSED = (
+    "node-down", "node-up", "window-opened", "window-closed"
+)  # fmt: skip
 
 
 class Outcome(NamedTuple):
-    """One thing that happened to a job at ``at`` (seconds): it ``started`` (on
+    """One thing that happened at ``at`` (seconds). To a ``job``: it ``started`` (on
     ``allocation``; ``inside`` a reservation's index, -1 shared capacity), ``ended``, was
     ``requeued`` (interrupted or stopped: rolled back to its checkpoint and waiting again) or
     ``restarted`` in place, ``moved`` (to ``allocation``), or was ``rejected`` (never fits);
-    ``reason`` says why for the last four."""
+    ``reason`` says why. To a ``node`` (``job`` -1): it went down (``node-down``, back at
+    ``until_s``; ``reason``: the cause) or came back (``node-up``). To a reservation
+    (``inside``): its window opened or closed."""
 
     kind: str
     job: int
@@ -128,6 +133,8 @@ class Outcome(NamedTuple):
     allocation: Allocation | None = None
     reason: str = ""
     inside: int = -1
+    node: int = -1
+    until_s: float = math.nan
 
 
 def fleet_changes(times: FloatArray, horizon_s: float) -> list[tuple[float, IntArray]]:
@@ -173,13 +180,16 @@ class Engine:
         failures: NodeFailures | None = None,
         migrate_s: float | None = None,
         record: bool = False,
+        spans: bool = True,
     ) -> None:
         """``jobs``: a fixed table (a trace), or a `JobBook` that grows as jobs are added
-        (`add_job`: a live service). ``record``: keep `outcomes` for the driver to read."""
+        (`add_job`: a live service). ``record``: keep `outcomes` for the driver to read.
+        ``spans``: count the scale-up domains, halls and sites of each placement (the
+        replay's records; a live service reads placements from the outcomes instead)."""
         self._book: JobBook | None = None
         if isinstance(jobs, JobBook):
             self._book = jobs
-            jobs = jobs.table()
+            jobs = jobs.snapshot()  # exactly its jobs so far; the live view from `_extend` on
         if migrate_s is None:
             migrate_s = failures.restart_s if failures is not None else DEFAULT_MIGRATE_S
         if not migrate_s >= 0:
@@ -192,6 +202,7 @@ class Engine:
         #: What happened since the driver last took them (``record``); None: not kept.
         self.outcomes: list[Outcome] | None = [] if record else None
         self._changed = False  # a pass is due at the next advance (a cancel, a restore...)
+        self._spans = spans
         self.horizon_s = horizon_s
         self.failures = failures
         self.migrate_s = migrate_s
@@ -370,6 +381,9 @@ class Engine:
         self.jobs = jobs
         self.state.extend_jobs(jobs)
         self.queue.use_jobs(jobs)
+        if new == 1:
+            self._extend_one(jobs, first)
+            return
         floats: list[list[float]] = [
             self.start_s, self.end_s, self.held_s, self.overhead_s, self.checkpoint_overhead_s,
             self.job_lost_s, self.pending_s,
@@ -396,6 +410,56 @@ class Engine:
         self.stateless += jobs.stateless[rows].tolist()
         self.share += (jobs.accelerators[rows] * (jobs.gpu_milli[rows] / WHOLE_MILLI)).tolist()
         self._stoppable += (~jobs.stateless[rows] & ~np.isposinf(jobs.checkpoint_s[rows])).tolist()
+
+    @property
+    def jobs_book(self) -> JobBook:
+        """The growing job book (an engine built on one)."""
+        if self._book is None:
+            raise ValueError("this engine was built on a fixed job table")
+        return self._book
+
+    def note_changed(self) -> None:
+        """Something the policy decides from changed outside the engine (a quota): the next
+        `advance` runs a pass."""
+        self._changed = True
+
+    def set_progress(self, job: int, done_s: float) -> None:
+        """``job`` has ``done_s`` seconds of its work saved already (a restart restores it)."""
+        duration = float(self.jobs.duration_s[job])
+        self.remaining_s[job] = max(duration - done_s, 0.0)
+
+    def progress_s(self, job: int) -> float:
+        """Seconds of the job's work saved (by checkpoints, or done)."""
+        return max(float(self.jobs.duration_s[job]) - self.remaining_s[job], 0.0)
+
+    def _extend_one(self, jobs: JobTable, job: int) -> None:
+        """`_extend` for one new job (the usual case): Python scalars, no array slices."""
+        for column in (self.start_s, self.end_s):
+            column.append(math.nan)
+        for floats in (
+            self.held_s, self.overhead_s, self.checkpoint_overhead_s, self.job_lost_s,
+            self.pending_s,
+        ):  # fmt: skip
+            floats.append(0.0)
+        for counts in (
+            self.nodes_used, self.domains, self.halls, self.sites, self.interruptions,
+            self.migrations, self.job_unplanned, self.runs,
+        ):  # fmt: skip
+            counts.append(0)
+        self.type_index.append(-1)
+        self.pending_cause.append(PLANNED)
+        self.rejected.append(False)
+        self.remaining_s.append(float(jobs.duration_s[job]))
+        cost = float(jobs.checkpoint_cost_s[job])
+        self.cost_s.append(self._cost_default if math.isnan(cost) else cost)
+        interval = float(jobs.checkpoint_s[job])
+        self.interval_s.append(interval)
+        self.auto.append(math.isnan(interval))
+        stateless = bool(jobs.stateless[job])
+        self.stateless.append(stateless)
+        share = float(jobs.accelerators[job]) * float(jobs.gpu_milli[job]) / WHOLE_MILLI
+        self.share.append(share)
+        self._stoppable.append(not stateless and interval != math.inf)
 
     def submit(self, job: int, at: float) -> None:
         """``job`` arrives at ``at`` (applied by the next `advance` to ``at`` or later)."""
@@ -441,6 +505,8 @@ class Engine:
         if sum(counts) != int(jobs.accelerators[job]):
             return "its recorded placement does not match its gang"
         for node, count in zip(nodes, counts, strict=True):
+            if self.in_repair[node]:
+                return f"node {node} is down for repair"
             if not self.state.node_up[node]:
                 return f"node {node} is out of service"
             if int(self.state.node_free[node]) < count:
@@ -466,14 +532,19 @@ class Engine:
         self._changed = True
         return None
 
-    def reserve(self, reservation: Reservation, nodes: list[int] | None = None) -> int | Refusal:
+    def reserve(
+        self, reservation: Reservation, nodes: list[int] | None = None, opened: bool = False
+    ) -> int | Refusal:
         """Hold capacity for a tenant over a window (`gigawatt.sched.reservations`): its index,
         or the refusal with the reason. ``nodes``: the nodes it held before (a restart);
-        otherwise designated now (`reservation_nodes`)."""
+        otherwise designated now (`reservation_nodes`). ``opened``: its window opened before
+        (a restart: the jobs on its nodes are its own, nothing is preempted)."""
         layer = self.reserving
         if layer is None:
             raise ValueError("this engine's policy has no reservation layer")
-        held = layer.add(reservation, None if nodes is None else np.array(nodes, np.int64))
+        held = layer.add(
+            reservation, None if nodes is None else np.array(nodes, np.int64), opened=opened
+        )
         if isinstance(held, int):
             layer.nodes_of(held, self.state)
             self._changed = True
@@ -594,6 +665,7 @@ class Engine:
                 for allocation in state.take_offline(nodes, now):
                     self._interrupt(allocation, now, cause)
                     changed = True
+            spared = False
             if repaired:
                 self.repair_nodes += 1
                 if self.spares_free[hall] > 0:  # a spare stands in: capacity stays
@@ -601,11 +673,18 @@ class Engine:
                     self.spares_in_use += 1
                     self.spare_swaps += 1
                     back = SPARE_BACK
+                    spared = True
                 else:
                     self.in_repair[node] += 1
                     self.repair_accelerators += float(self.fleet.node_accelerators[node])
                     back = NODE_REPAIRED
                 self._push(up_s, NODE_ONLINE, back, node)
+            if self.outcomes is not None:
+                reason = self.causes[cause] + (" (a spare stands in)" if spared else "")
+                until = up_s if repaired else now
+                self.outcomes.append(
+                    Outcome(NODE_DOWN, -1, now, reason=reason, node=node, until_s=until)
+                )
         if outage + 1 < len(self._outage_node):
             self._push(self._outage_down[outage + 1], NODE_OFFLINE, NODE_FAIL, outage + 1)
         return changed
@@ -624,6 +703,8 @@ class Engine:
         self.spares_free[self._node_hall[node]] += 1
         self.spares_in_use -= 1
         self.repair_nodes -= 1
+        if self.outcomes is not None:
+            self.outcomes.append(Outcome(NODE_UP, -1, now, reason="repaired", node=node))
         return False
 
     def _on_node_repaired(self, node: int, run: int, now: float) -> bool:
@@ -636,6 +717,8 @@ class Engine:
             and fleet.node_online_s[node] <= now < fleet.node_offline_s[node]
         ):
             self.state.bring_online(np.array([node], np.int64), now)
+        if self.outcomes is not None:
+            self.outcomes.append(Outcome(NODE_UP, -1, now, reason="repaired", node=node))
         return True
 
     def _on_wake(self, payload: int, run: int, now: float) -> bool:
@@ -659,6 +742,12 @@ class Engine:
                     self._started(decision, now)
             if not stopped:
                 break
+        if self.reserving is not None and self.reserving.window_events:
+            events, self.reserving.window_events = self.reserving.window_events, []
+            if self.outcomes is not None:
+                for kind, index in events:
+                    reason = self.reserving.reservations[index].name
+                    self.outcomes.append(Outcome(kind, -1, now, reason=reason, inside=index))
         next_wakeup = self._next_wakeup
         if next_wakeup is not None:
             wake = next_wakeup(now)
@@ -694,7 +783,8 @@ class Engine:
             self.interval_s[job] = self._auto_interval(job, allocation.type)
         self.runs[job] += 1
         self.type_index[job] = allocation.type
-        self._record_span(job, allocation)
+        if self._spans:
+            self._record_span(job, allocation)
         end = now + self._run_wall_s(job)
         self._push(end, END, END, job, self.runs[job])
         self._schedule_job_stop(job, now, end)

@@ -192,12 +192,20 @@ def simple_jobs(
 
 
 class _BookTable(JobTable):
-    """A `JobTable` view of a `JobBook` made without the per-column checks: `JobBook.add`
-    checks each entry as it is written, and checking every column again on each submission
-    would cost O(jobs) per job (a live service adds them one at a time)."""
+    """A `JobTable` view of a `JobBook`, made without the per-column checks (`JobBook.add`
+    checks each entry as it is written). A *live* view (`JobBook.table`) holds the book's
+    whole column buffers, longer than ``count`` (the book's count, read when asked): it stays
+    valid as jobs are added, until the buffers grow or a tenant is added. Read it by job index
+    or over its first ``count`` entries."""
+
+    _book: JobBook | None = None
 
     def __post_init__(self) -> None:
         pass
+
+    @property
+    def count(self) -> int:
+        return self._book.count if self._book is not None else len(self.tenant)
 
 
 _BOOK_INTS = ("tenant", "accelerators", "gpu_milli", "allowed", "priority", "cpu_milli")
@@ -276,10 +284,10 @@ class JobBook:
         flags["gang"][index] = True
         flags["stateless"][index] = stateless
         self.count = index + 1
-        self._table = None
         return index
 
     def _grow(self, capacity: int) -> None:
+        self._table = None  # a live view holds the old buffers
         for columns in (self._ints, self._floats, self._flags):
             for name, old in columns.items():
                 new = np.zeros(capacity, old.dtype)
@@ -287,29 +295,41 @@ class JobBook:
                 columns[name] = new
 
     def table(self) -> JobTable:
-        """The jobs so far (views of the columns)."""
+        """The jobs: a live view (see `_BookTable`), the same object until the column
+        buffers grow or a tenant is added."""
         if self._table is None:
-            n = self.count
-            i = {k: v[:n] for k, v in self._ints.items()}
-            f = {k: v[:n] for k, v in self._floats.items()}
-            b = {k: v[:n] for k, v in self._flags.items()}
-            self._table = _BookTable(
-                tenants=tuple(self.tenants),
-                tenant_weight=np.ones(len(self.tenants)),
-                types=self.types,
-                tenant=i["tenant"],
-                accelerators=i["accelerators"],
-                gpu_milli=i["gpu_milli"],
-                allowed=i["allowed"],
-                gang=b["gang"],
-                priority=i["priority"],
-                arrival_s=f["arrival_s"],
-                duration_s=f["duration_s"],
-                estimate_s=f["estimate_s"],
-                checkpoint_s=f["checkpoint_s"],
-                cpu_milli=i["cpu_milli"],
-                memory_mib=i["cpu_milli"],  # neither is tracked for live jobs: zeros
-                checkpoint_cost_s=f["checkpoint_cost_s"],
-                stateless=b["stateless"],
-            )
+            self._table = self._view(None)
         return self._table
+
+    def snapshot(self) -> JobTable:
+        """The jobs so far: views of exactly ``count`` entries of each column."""
+        return self._view(self.count)
+
+    def _view(self, n: int | None) -> JobTable:
+        i = {k: v[:n] for k, v in self._ints.items()}
+        f = {k: v[:n] for k, v in self._floats.items()}
+        b = {k: v[:n] for k, v in self._flags.items()}
+        # Built without the dataclass constructor (a frozen dataclass sets each field through
+        # object.__setattr__).
+        table = object.__new__(_BookTable)
+        table.__dict__.update(
+            tenants=tuple(self.tenants),
+            tenant_weight=np.ones(len(self.tenants)),
+            types=self.types,
+            tenant=i["tenant"],
+            accelerators=i["accelerators"],
+            gpu_milli=i["gpu_milli"],
+            allowed=i["allowed"],
+            gang=b["gang"],
+            priority=i["priority"],
+            arrival_s=f["arrival_s"],
+            duration_s=f["duration_s"],
+            estimate_s=f["estimate_s"],
+            checkpoint_s=f["checkpoint_s"],
+            cpu_milli=i["cpu_milli"],
+            memory_mib=i["cpu_milli"],  # neither is tracked for live jobs: zeros
+            checkpoint_cost_s=f["checkpoint_cost_s"],
+            stateless=b["stateless"],
+            _book=self if n is None else None,
+        )
+        return table

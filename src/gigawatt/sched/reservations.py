@@ -190,10 +190,10 @@ class _OnlyNodes:
         return np.asarray(whole[:count], np.int64)
 
 
-def _fits_in(state: ClusterState, nodes: IntArray, accelerators: int, size: int) -> bool:
-    """True if a whole-accelerator job of ``accelerators`` fits on ``nodes`` the way
-    `ClusterState.place` lays it out (whole nodes plus one node with the rest)."""
-    free = state.node_free[nodes]
+def _fits_in(free: IntArray, accelerators: int, size: int) -> bool:
+    """True if a whole-accelerator job of ``accelerators`` fits on nodes with ``free``
+    accelerators free the way `ClusterState.place` lays it out (whole nodes plus one node
+    with the rest)."""
     if accelerators <= size:
         return bool((free >= accelerators).any())
     full, rest = divmod(accelerators, size)
@@ -234,8 +234,10 @@ class Reserving:
         self._longest_s: float | None = None  # longest estimate of any job (first pass)
         self._queue_longest_s: float | None = None  # longest estimate waiting (per pass)
         self._upcoming: list[_Held] = []  # withheld this pass, shown to jobs that end in time
+        #: Windows opened or closed since the engine last took them: (kind, index).
+        self.window_events: list[tuple[str, int]] = []
         self._state: ClusterState | None = None  # the state of the pass under way
-        self._longest_of: JobTable | None = None  # the table ``_longest_s`` was taken from
+        self._longest_of = (0, -1)  # (table, jobs) ``_longest_s`` was taken from
         for r in reservations:
             self.add(r)
 
@@ -247,10 +249,13 @@ class Reserving:
     def index_of(self, reservation: Reservation) -> int:
         return self.reservations.index(reservation)
 
-    def add(self, reservation: Reservation, nodes: IntArray | None = None) -> int | Refusal:
+    def add(
+        self, reservation: Reservation, nodes: IntArray | None = None, opened: bool = False
+    ) -> int | Refusal:
         """Accept ``reservation`` (its index) or refuse it (the `Refusal`, also kept in
         ``refused``). ``nodes``: the nodes it holds (a restart restores a designation made
-        before); None: designated when first looked at."""
+        before); None: designated when first looked at. ``opened``: its window opened before
+        (a restart restores it: the jobs on its nodes run inside it)."""
         live = [
             self.reservations[i]
             for i in self._accepted
@@ -266,6 +271,8 @@ class Reserving:
         self._accepted[index] = None
         if nodes is not None:
             self._held[index] = _Held(index, reservation, np.sort(np.asarray(nodes, np.int64)))
+        if opened:
+            self._open[index] = None
         return index
 
     def cancel(self, index: int) -> None:
@@ -340,11 +347,13 @@ class Reserving:
     # The pass -------------------------------------------------------------------------------
 
     def admit(self, queue: JobQueue, state: ClusterState, now: float) -> list[Decision]:
-        decisions = self._close(state, now)
+        if not self._accepted:
+            return self.inner.admit(queue, state, now)
+        decisions = self._close(state, now) if self._open else []
         live = [
             i
             for i in self._accepted
-            if i not in self._cancelled and now < self.reservations[i].end_s
+            if now < self.reservations[i].end_s and i not in self._cancelled
         ]
         if not live:
             return decisions + self.inner.admit(queue, state, now)
@@ -391,6 +400,7 @@ class Reserving:
                 state.release(allocation.job, now)
                 decisions.append(Decision(allocation.job, allocation, stop=reason))
             state.note_capacity_changed()
+            self.window_events.append(("window-closed", index))
         return decisions
 
     def _open_windows(self, active: list[_Held], state: ClusterState, now: float) -> list[Decision]:
@@ -407,6 +417,7 @@ class Reserving:
                 state.release(allocation.job, now)
                 decisions.append(Decision(allocation.job, allocation, stop=reason))
             state.note_capacity_changed()
+            self.window_events.append(("window-opened", held.index))
         return decisions
 
     def _start_owners(
@@ -418,20 +429,31 @@ class Reserving:
         jobs = state.jobs
         for held in active:
             r = held.reservation
+            if queue.tenant_head(r.tenant) is None:
+                continue  # its tenant waits for nothing
+            free = state.node_free[held.nodes]  # offline nodes count 0 free
+            room = int(free.sum())
+            if room == 0:
+                continue
             size = int(state.type_node_size[r.type_index])
             only = _OnlyNodes(held.nodes[state.node_up[held.nodes]])
             for job in queue.tenant_jobs(r.tenant)[:OWNER_DEPTH]:
-                if r.type_index not in state.allowed_types(job):
+                need = int(jobs.accelerators[job])
+                if need > room or r.type_index not in state.allowed_types(job):
                     continue
                 # Share jobs go through the inner pass (on shared capacity).
                 if int(jobs.gpu_milli[job]) < 1000:
                     continue
-                if not _fits_in(state, only.nodes, int(jobs.accelerators[job]), size):
+                if not _fits_in(free, need, size):
                     continue
                 allocation = state.place(job, only, now, (r.type_index,))
                 if allocation is not None:
                     queue.remove(job)
                     decisions.append(Decision(job, allocation, inside=held.index))
+                    free = state.node_free[held.nodes]
+                    room = int(free.sum())
+                    if room == 0:
+                        break
         return decisions
 
     def _gap(
@@ -470,9 +492,10 @@ class Reserving:
         its nodes is free, or (before the window) every waiting job would end by its start."""
         r = held.reservation
         if now < r.start_s:
-            if self._longest_of is not state.jobs:  # (a live service's table grows)
-                self._longest_s = float(state.jobs.estimate_s.max(initial=0.0))
-                self._longest_of = state.jobs
+            jobs = state.jobs
+            if self._longest_of != (id(jobs), jobs.count):  # (a live service's table grows)
+                self._longest_s = float(jobs.estimate_s[: jobs.count].max(initial=0.0))
+                self._longest_of = (id(jobs), jobs.count)
             assert self._longest_s is not None
             if now + self._longest_s <= r.start_s:
                 return False  # no job of the whole table runs that long

@@ -28,9 +28,9 @@ from gigawatt.sched.queue import queue_policy_names
 from gigawatt.service import schemas
 from gigawatt.service.control import ControlPlane, Refused, utcnow
 from gigawatt.service.dashboard import router as dashboard_router
-from gigawatt.service.live_cluster import DEFAULT_POLICY, LiveCluster
 from gigawatt.service.power import PowerModel
-from gigawatt.service.twin import OutageStream, TwinClock
+from gigawatt.service.scheduler import DEFAULT_POLICY, Scheduler
+from gigawatt.service.twin import TwinClock
 from gigawatt.store.database import Database
 from gigawatt.store.models import JOB_STATES, JobEvent, NodeEvent, Usage
 
@@ -145,8 +145,8 @@ def create_app(
     ``policy``: the queue policy that decides which waiting jobs start (`gigawatt.sched.queue`,
     as ``gigawatt simulate --queue``); ``placement``: the fleet placement it places with.
     ``admin_token``: else ``GIGAWATT_ADMIN_TOKEN``, else a random one (``app.state.admin_token``)."""
+    from gigawatt.failures.fleet import failures_from, fleet_failures
     from gigawatt.failures.load import load_failure_model
-    from gigawatt.failures.outages import draw_outages
 
     if policy not in queue_policy_names():
         raise ValueError(
@@ -169,18 +169,15 @@ def create_app(
         prices_usd_per_hour = prices_from_scenario(loaded, clock().date())
     if power is None:
         power = default_power_model(fleet) if loaded is None else power_model_from_scenario(loaded)
-    outages = None
+    node_failures = None
     if failures is not None:
         model = load_failure_model(failures)
         epoch = dt.datetime.combine(start, dt.time(), dt.UTC)
         now_s = (clock() - epoch).total_seconds()
-        drawn = draw_outages(
-            model, fleet.node_accelerators, fleet.node_domain,
-            fleet.node_online_s, fleet.node_offline_s, now_s + TWIN_FAILURE_HORIZON_S, seed,
-        )  # fmt: skip
-        outages = OutageStream(drawn, tuple(c.id for c in model.components), now_s)
+        drawn = fleet_failures(model, fleet, now_s + TWIN_FAILURE_HORIZON_S, seed)
+        node_failures = failures_from(drawn, now_s)  # only those still ahead of the clock
     control = ControlPlane(
-        db, fleet, start, clock, placement, prices_usd_per_hour, power, outages, policy
+        db, fleet, start, clock, placement, prices_usd_per_hour, power, node_failures, policy
     )
     admin = admin_token or os.environ.get("GIGAWATT_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     if tick_interval_s is None:
@@ -282,11 +279,16 @@ def create_app(
         """Nodes with their site, hall, domain, type, size and free accelerators now."""
         control.tick()  # reservation windows and failures the clock passed apply first
         end = min(fleet.node_count, offset + limit)
-        with control.lock:  # the clock thread may be changing the pools
-            nodes = _nodes(control.cluster, offset, end)
+        with control.lock:  # the clock thread may be changing the engine
+            nodes = _nodes(control.engine, control.now_s(), offset, end)
         return {"nodes": nodes, "total": fleet.node_count, "offset": offset, "limit": limit}
 
-    def _nodes(cluster: LiveCluster, offset: int, end: int) -> list[dict[str, object]]:
+    def _nodes(
+        scheduler: Scheduler, now_s: float, offset: int, end: int
+    ) -> list[dict[str, object]]:
+        state = scheduler.state
+        failed = scheduler.failed
+        held = scheduler.held_nodes(now_s)
         return [
             {
                 "node": n,
@@ -295,10 +297,10 @@ def create_app(
                 "domain": int(fleet.node_domain[n]),
                 "accelerator": fleet.types[int(fleet.node_type[n])],
                 "accelerators": int(fleet.node_accelerators[n]),
-                "online": cluster.node_up(n),
-                "free": cluster.node_free(n),
-                "failed": bool(cluster.failed[n]),
-                "reservation": cluster.node_pool.get(n),
+                "online": bool(state.node_up[n]),
+                "free": int(state.node_free[n]),
+                "failed": bool(failed[n]),
+                "reservation": held.get(n),
             }
             for n in range(offset, end)
         ]

@@ -90,13 +90,14 @@ def site_rows(control: ControlPlane) -> list[dict[str, Any]]:
     key = fleet.node_site.astype(np.int64) * types + fleet.node_type
     size = len(fleet.sites) * types
     planned = np.bincount(key, weights=fleet.node_accelerators, minlength=size)
-    failed = getattr(control.cluster, "failed", None)
+    with control.lock:
+        failed = control.engine.failed
+        groups, busy, online = control.engine.busy_by_group()
     down = (
         np.bincount(key[failed], weights=fleet.node_accelerators[failed], minlength=size)
         if failed is not None
         else np.zeros(size)
     )
-    groups, busy, online = control.cluster.busy_by_group()
     live = {group: (b, o) for group, b, o in zip(groups, busy, online, strict=True)}
     rows = []
     for s, site in enumerate(fleet.sites):
