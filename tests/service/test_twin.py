@@ -10,8 +10,8 @@ import time
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from gigawatt.fleet.topology import uniform_fleet
 from gigawatt.failures.load import load_failure_model
+from gigawatt.fleet.topology import uniform_fleet
 from gigawatt.service.app import create_app
 from gigawatt.service.twin import TwinClock
 from gigawatt.store.models import NodeEvent
