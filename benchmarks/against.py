@@ -31,9 +31,6 @@ def child(days: float, failures: str, checkpoint: str | None) -> None:
     one JSON line: replay CPU seconds, wall seconds, events and the decisions' digest."""
     import numpy as np
 
-    sys.path.insert(0, str(HERE))
-    import simulate as bench
-
     import gigawatt.sched.topology  # noqa: F401  (registers the placements)
     from gigawatt.sched.queue import make_queue_policy
     from gigawatt.sim.replay import fleet_failures, replay
@@ -41,9 +38,9 @@ def child(days: float, failures: str, checkpoint: str | None) -> None:
     from gigawatt.workload.generators import generate_jobs
 
     horizon_s = days * 86_400.0
-    fleet = bench.gigawatt_fleet()
+    fleet = gigawatt_fleet()
     jobs = generate_jobs(bench_workload(checkpoint), fleet, horizon_s, load_research_mix())
-    jobs = jobs.take(np.arange(min(bench.GIGAWATT_JOBS, jobs.count)))
+    jobs = jobs.take(np.arange(min(GIGAWATT_JOBS, jobs.count)))
     node_failures = None
     if failures:
         from gigawatt.failures.load import load_failure_model
@@ -64,15 +61,45 @@ def child(days: float, failures: str, checkpoint: str | None) -> None:
                       "digest": digest.hexdigest()[:16]}))  # fmt: skip
 
 
+#: Jobs of the gigawatt case (as `benchmarks/simulate.py`).
+GIGAWATT_JOBS = 1_000_000
+
+
+def gigawatt_fleet():  # type: ignore[no-untyped-def]
+    """The gigawatt case's fleet (as `benchmarks/simulate.py`; repeated here so that this
+    script runs against older checkouts too): 1,000,000 accelerators on four sites."""
+    from gigawatt.fleet.topology import HallBlock, build_fleet
+
+    day = 86_400.0
+    blocks = []
+    for site in range(4):
+        blocks += [
+            HallBlock(f"site-{site}", "gb300-a", "gb300-nvl72", 18_750, 4, 18, 0.0),
+            HallBlock(f"site-{site}", "gb300-b", "gb300-nvl72", 18_750, 4, 18, 60 * day),
+            HallBlock(f"site-{site}", "tpu7x", "tpu7x", 15_000, 4, 2_304, 120 * day),
+            HallBlock(f"site-{site}", "b200", "b200", 5_000, 8, 1, 0.0),
+        ]
+    return build_fleet(blocks)
+
+
 def bench_workload(checkpoint: str | None):  # type: ignore[no-untyped-def]
     """The gigawatt case's tenants (as `benchmarks/simulate.py`)."""
-    from gigawatt.workload.settings import (
-        FrontierTraining,
-        InferenceFleet,
-        ResearchPool,
-        Tenant,
-        Workload,
-    )
+    try:
+        from gigawatt.scenario.tenants import (
+            FrontierTraining,
+            InferenceFleet,
+            ResearchPool,
+            Tenant,
+            Workload,
+        )
+    except ImportError:  # a checkout before the tenants' models moved to scenario/
+        from gigawatt.workload.settings import (  # type: ignore[no-redef]
+            FrontierTraining,
+            InferenceFleet,
+            ResearchPool,
+            Tenant,
+            Workload,
+        )
 
     frontier = (
         FrontierTraining()

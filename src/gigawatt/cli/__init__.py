@@ -108,7 +108,6 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-
 class GigawattGroup(LazyGroup):
     """The top-level group: every command of `COMMANDS`, imported when it runs."""
 

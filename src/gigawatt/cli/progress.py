@@ -80,4 +80,3 @@ def pool_map(
                     results[futures[future]] = future.result()
                     progress.advance(bar)
     return [r for r in results if r is not None]
-

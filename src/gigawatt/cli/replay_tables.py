@@ -109,4 +109,3 @@ def print_replay(summary: ReplaySummary, title: str) -> None:
 def percent_text(value: float) -> str:
     """A share as a percentage with one decimal; '-' for NaN."""
     return "-" if np.isnan(value) else f"{value:.1%}"
-

@@ -215,4 +215,3 @@ def simulate(
     if out is not None:
         write_outputs(out, runs, rows)
         console.print(f"wrote {out / 'curves.csv'} and {out / 'summary.json'}")
-

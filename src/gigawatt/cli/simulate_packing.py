@@ -207,4 +207,3 @@ def write_outputs(
     (out / "summary.json").write_text(
         json.dumps({"policies": clean}, indent=2) + "\n", encoding="utf-8"
     )
-

@@ -266,4 +266,3 @@ def simulate_scenario_seeds(
     if out is not None:
         path = write_seeds(out, runs, stats)
         console.print(f"wrote {path} and {out}/seed-<N>/ (jobs, series, summary) per seed")
-

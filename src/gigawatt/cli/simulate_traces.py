@@ -213,4 +213,3 @@ def simulate_trace_replay(
             )
             written.append(str(path))
         console.print(f"wrote {len(written)} files under {out}")
-

@@ -53,4 +53,3 @@ def traces_show(name: Annotated[str, typer.Argument(help="Trace name, e.g. openb
     table.add_row("license", info.license)
     table.add_row("files", str(info.folder))
     console.print(table)
-

@@ -93,15 +93,6 @@ def _whole_nodes_needed(state: ClusterState, t: int, need: int) -> int:
     return max(0, full + (1 if rest and not partial else 0) - state.type_full[t])
 
 
-def _restore(state: ClusterState, allocation: Allocation, now: float) -> None:
-    """Re-commit an allocation released in this pass, exactly where it was (roll back)."""
-    for node, count in zip(allocation.nodes.tolist(), allocation.counts.tolist(), strict=True):
-        state._set_free(node, state._node_free[node] - count)
-    state._commit(allocation)  # accounts its use from its start ...
-    state._account(allocation, -1.0, allocation.start_s)  # ... but release ended it at now:
-    state._account(allocation, 1.0, now)  # it is held again from now
-
-
 def _choose(state: ClusterState, t: int, lacking: int, now: float) -> list[int] | None:
     """Jobs to move so that ``lacking`` more nodes of type t are wholly free, or None."""
     jobs = state.jobs
@@ -160,13 +151,14 @@ def _try(
     now: float,
 ) -> DefragPlan | None:
     before = fragmentation(state, t)
+    checkpoint = state.checkpoint()  # tried on the state, then committed or rolled back
     old = [state.release(job, now) for job in movers]
     size = int(state.type_node_size[t])
     emptied = np.unique(np.concatenate([a.nodes for a in old]))
     emptied = emptied[state.node_free[emptied] == size]
     placed: list[Allocation] = []
     gang_allocation: Allocation | None = None
-    state._take_full(t, emptied)  # out of the movers' reach while they are placed
+    kept = state.withhold(t, emptied)  # out of the movers' reach while they are placed
     try:
         for allocation in sorted(old, key=lambda a: -a.accelerators):
             new = state.place(allocation.job, placement, now, (t,))
@@ -174,16 +166,14 @@ def _try(
                 break
             placed.append(new)
     finally:
-        state._give_full(t, emptied)
+        state.give_back(kept)
     after = fragmentation(state, t)  # with the movers moved, before the gang takes its nodes
     if len(placed) == len(old):
         gang_allocation = state.place(gang, placement, now, (t,))
     if gang_allocation is None:  # roll back: movers to where they were
-        for allocation in placed:
-            state.release(allocation.job, now)
-        for allocation in old:
-            _restore(state, allocation, now)
+        state.rollback(checkpoint, now)
         return None
+    state.commit(checkpoint)
     by_job = {a.job: a for a in old}
     moves = tuple(Move(a.job, by_job[a.job], a) for a in placed)
     return DefragPlan(gang, gang_allocation, moves, before, after)

@@ -327,6 +327,16 @@ class JobQueue:
         items = self._by_tenant.get(tenant)
         return int(items[0][-1]) if items else None
 
+    def tenant_job_at(self, tenant: int, offset: int) -> int | None:
+        """The tenant's waiting job at position ``offset`` of its own order (None: fewer)."""
+        items = self._by_tenant.get(tenant)
+        return int(items[offset][-1]) if items is not None and offset < len(items) else None
+
+    @property
+    def kind_of_mask(self) -> dict[int, int]:
+        """Allowed type mask -> its index in ``kind_masks`` (read-only)."""
+        return self._kind_of_mask
+
     def tenant_jobs(self, tenant: int) -> list[int]:
         """The tenant's waiting jobs, in queue order."""
         return [int(entry[-1]) for entry in self._by_tenant.get(tenant, [])]
@@ -452,11 +462,10 @@ class DominantResourceFairness:
                 return decisions
             tenant = best[1]
             offset = started.get(tenant, 0)
-            items = queue._by_tenant[tenant]
-            if offset >= len(items):
+            job = queue.tenant_job_at(tenant, offset)
+            if job is None:
                 blocked.add(tenant)
                 continue
-            job = int(items[offset][-1])
             allocation = state.place(job, self.placement, now)
             if allocation is None:
                 blocked.add(tenant)
@@ -785,7 +794,7 @@ class EasyBackfill:
     def _listed(candidates: list[int], state: ClusterState, queue: JobQueue) -> Iterator[_Chunk]:
         """``candidates`` as chunks of `_backfill_many` (gathered from the job table)."""
         table = state.jobs
-        kind_of_mask = queue._kind_of_mask
+        kind_of_mask = queue.kind_of_mask
         for begin, stop in ((0, BACKFILL_CHUNK), (BACKFILL_CHUNK, len(candidates))):
             if begin >= stop:
                 return

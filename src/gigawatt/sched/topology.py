@@ -99,7 +99,7 @@ class TopologyPacking:
     def full_nodes(self, state: ClusterState, type_index: int, count: int) -> IntArray:
         runs = self.full_runs(state, type_index, count)
         if runs is not None:
-            return runs.array(state._all_nodes)
+            return runs.array(state.lists.all_nodes)
         return _full_nodes_array(state, type_index, count)
 
 
@@ -110,14 +110,14 @@ def _one_node_runs(state: ClusterState, type_index: int, count: int) -> Runs:
     best-fitting site (``_fullest_halls``); the first ``count`` wholly free nodes of those
     halls in that order, each hall's by index (as ``_full_nodes_array``)."""
     if count <= 1:
-        hall_full = state._hall_full
-        halls = [h for h in state._type_halls[type_index] if hall_full[h] >= count][:1]
+        hall_full = state.lists.hall_full
+        halls = [h for h in state.lists.type_halls[type_index] if hall_full[h] >= count][:1]
     else:
         hall = _tightest_hall(state, type_index, count)
         halls = [hall] if hall >= 0 else _fullest_halls(state, type_index, count)
     size = int(state.type_node_size[type_index])
-    first_node = state._hall_first_node
-    first_domain = state._hall_first_domain
+    first_node = state.lists.hall_first_node
+    first_domain = state.lists.hall_first_domain
     node_free = state.node_free
     spans: list[tuple[int, int]] = []
     parts: list[IntArray] = []
@@ -135,7 +135,7 @@ def _one_node_runs(state: ClusterState, type_index: int, count: int) -> Runs:
             spans.append((lo + start, taken))
             domain = first_domain[hall] + start
             per_domain.update(dict.fromkeys(range(domain, domain + taken), 1))
-            parts.append(state._all_nodes[lo + start : lo + start + taken])
+            parts.append(state.lists.all_nodes[lo + start : lo + start + taken])
         else:
             bounds = [0, *(np.flatnonzero(np.diff(offsets) != 1) + 1).tolist(), taken]
             firsts = offsets[bounds[:-1]].tolist()
@@ -194,10 +194,10 @@ def _tightest_domain(state: ClusterState, type_index: int, count: int) -> int:
     (ties to the lowest index): per hall from its domain buckets, or by a pass over its few
     domains; -1 if none."""
     all_buckets = state.domain_buckets
-    domain_full = state._domain_full
-    first_domain = state._hall_first_domain
+    domain_full = state.lists.domain_full
+    first_domain = state.lists.hall_first_domain
     best, best_full = -1, 0
-    for hall in state._type_halls[type_index]:
+    for hall in state.lists.type_halls[type_index]:
         buckets = all_buckets[hall]
         if buckets is not None:
             for k in range(count, len(buckets)):
@@ -219,9 +219,9 @@ def _tightest_domain(state: ClusterState, type_index: int, count: int) -> int:
 def _tightest_hall(state: ClusterState, type_index: int, count: int) -> int:
     """The hall of the type with the fewest wholly free nodes that still holds ``count``
     (ties to the lowest index); -1 if none."""
-    hall_full = state._hall_full
+    hall_full = state.lists.hall_full
     best, best_full = -1, 0
-    for hall in state._type_halls[type_index]:
+    for hall in state.lists.type_halls[type_index]:
         full = hall_full[hall]
         if full >= count and (best < 0 or full < best_full):
             best, best_full = hall, full
@@ -246,9 +246,9 @@ def _fullest_halls(state: ClusterState, type_index: int, count: int) -> list[int
     """Halls for a gang no hall of the type holds: of the site with the fewest wholly free
     nodes of the type that still holds it (ties to the lowest index), else of the whole
     fleet, the fullest first (ties to the lowest index) until they hold ``count``."""
-    halls = state._type_halls[type_index]
-    hall_full = state._hall_full
-    hall_site = state._hall_site
+    halls = state.lists.type_halls[type_index]
+    hall_full = state.lists.hall_full
+    hall_site = state.lists.hall_site
     per_site: dict[int, int] = {}
     for hall in halls:
         site = hall_site[hall]
@@ -273,8 +273,8 @@ def _fullest_domains_of_halls(state: ClusterState, halls: list[int], count: int)
     ties in the order of ``halls`` and then by index, as runs: a bucketed hall's domains from
     its domain buckets, a hall of few domains by a pass over them."""
     all_buckets = state.domain_buckets
-    domain_full = state._domain_full
-    first_domain = state._hall_first_domain
+    domain_full = state.lists.domain_full
+    first_domain = state.lists.hall_first_domain
     sources: list[list[list[int]] | dict[int, list[int]]] = []
     levels: set[int] = set()
     for hall in halls:
@@ -313,9 +313,9 @@ def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
     ``NUMPY_RUNS_DOMAINS`` domains, ``_full_runs_numpy``."""
     if len(domains) > NUMPY_RUNS_DOMAINS:
         return _full_runs_numpy(state, domains, count)
-    node_free = state._node_free
-    first_node = state._domain_first_node
-    domain_full = state._domain_full
+    node_free = state.lists.node_free
+    first_node = state.lists.domain_first_node
+    domain_full = state.lists.domain_full
     spans: list[tuple[int, int]] = []
     singles: list[int] = []
     per_domain: dict[int, int] = {}
@@ -331,7 +331,7 @@ def _full_runs_of(state: ClusterState, domains: list[int], count: int) -> Runs:
                 spans.append((first, taken))
         else:
             if size < 0:
-                size = state._node_size[first]
+                size = state.lists.node_size[first]
             if stop - first > SMALL_SCAN_NODES:  # a big domain (TPU pod): numpy's scan
                 free_nodes = np.flatnonzero(state.node_free[first:stop] == size)[:need] + first
                 taken = len(free_nodes)
@@ -361,7 +361,7 @@ def _full_runs_numpy(state: ClusterState, domains: list[int], count: int) -> Run
     picked = np.array(domains, np.int64)
     bounds = state.fleet.domain_first_node
     nodes = _ranges(bounds[picked], bounds[picked + 1])
-    size = state._node_size[state._domain_first_node[domains[0]]]
+    size = state.lists.node_size[state.lists.domain_first_node[domains[0]]]
     free = nodes[state.node_free[nodes] == size]
     if len(free) < count:
         raise ValueError("placement counted more free nodes than there are")
@@ -369,7 +369,7 @@ def _full_runs_numpy(state: ClusterState, domains: list[int], count: int) -> Run
     breaks = np.flatnonzero(np.diff(free) != 1) + 1
     starts = free[np.concatenate(([0], breaks))].tolist()
     lengths = np.diff(np.concatenate(([0], breaks, [count]))).tolist()
-    domain_full = state._domain_full
+    domain_full = state.lists.domain_full
     per_domain: dict[int, int] = {}
     need = count
     for domain in domains:
