@@ -8,10 +8,14 @@ Modelled on Kueue's ClusterQueue and Cohort (kueue.sigs.k8s.io, v1beta1 API: ``n
 - tenants in one *cohort* lend each other the nominal quota they do not use: a tenant may hold
   more than its nominal quota, up to its *borrowing limit* beyond it (None: no limit), as long as
   the cohort as a whole holds no more than the sum of its members' nominal quotas;
-- *reclaim*: a job that fits its tenant's own nominal quota but not the cohort's (others borrowed
-  it) stops jobs of tenants holding more than their nominal quota, latest started first, until it
-  fits; the plan is tried on the state and committed only if the job then starts
-  (`ClusterState.checkpoint` / `rollback`, as KAI-Scheduler's ``Statement``).
+- *reclaim*: a waiting job that fits its tenant's own nominal quota but cannot start because
+  others of its cohort borrowed (the cohort's quota is used up, or the free capacity of the
+  type is short of the job while members hold more than their nominal quota: a twin's fleet
+  may have fewer accelerators online than its tenants' quotas add up to) stops jobs of tenants
+  holding more than their nominal quota, latest started first, until it starts; the plan is
+  tried on the state and committed only if the job then starts (`ClusterState.checkpoint` /
+  `rollback`, as KAI-Scheduler's ``Statement``). A job a reclaim starts is placed off the
+  nodes of reservations not over (the reservation layer below withholds them meanwhile).
 
 How a pass runs (`Quotas.admit`):
 
@@ -20,12 +24,15 @@ How a pass runs (`Quotas.admit`):
 2. the inner policy runs with a placement check on the state (``ClusterState.admission``): a
    start that would take a tenant past its room (two of its jobs that each fit but not together)
    is refused as if it did not fit; each refused job leaves the queue and the pass runs again;
-3. the jobs taken out come back; then reclaim for the first of them (in queue order) that fits
-   its own nominal quota.
+3. the jobs taken out come back; then, while some cohort member borrows, reclaim in queue order
+   for every job that may: those taken out, and the first ``RECLAIM_DEPTH`` waiting jobs of
+   each tenant of such a cohort (a job the free capacity could hold is left to the inner
+   policy's order: no stops for it).
 
 Stops come back as `Decision` s with ``stop`` ("reclaimed by tenant ..."), which the engine rolls
-back to their checkpoint and queues again. Usage is what the state counts per tenant and type
-(``ClusterState.tenant_busy``: running jobs' accelerators, a share as its fraction).
+back to their checkpoint and queues again; ``Quotas.reclaim_stops`` counts them. Usage is what
+the state counts per tenant and type (``ClusterState.tenant_busy``: running jobs' accelerators,
+a share as its fraction).
 """
 
 from __future__ import annotations
@@ -36,11 +43,15 @@ from dataclasses import dataclass
 from gigawatt.sched.cluster import Allocation, ClusterState
 from gigawatt.sched.jobs import JobTable
 from gigawatt.sched.queue import Decision, JobQueue, QueuePolicy
+from gigawatt.sched.reservations import Reserving
 
 #: Passes of the inner policy at most per `Quotas.admit` (each after refusals).
 MAX_RERUNS = 16
 #: Jobs a reclaim may stop for one waiting job at most.
 MAX_RECLAIM_STOPS = 64
+#: Waiting jobs per lending tenant looked at for a reclaim per pass (besides those refused for
+#: want of room), in queue order.
+RECLAIM_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,10 @@ class Quotas:
         self._members: dict[str, list[int]] = {}
         self._refused: dict[int, None] = {}
         self._state: ClusterState | None = None
+        #: The reservation layer under this one, if any: a reclaim places off its held nodes.
+        self._reserving = _layer_of(inner, Reserving)
+        #: Jobs stopped by reclaims (committed), per (tenant stopped, type index).
+        self.reclaim_stops: dict[tuple[int, int], int] = {}
 
     # Settings -----------------------------------------------------------------------------
 
@@ -89,6 +104,10 @@ class Quotas:
 
     def limited(self, tenant: int) -> bool:
         return tenant in self._quota
+
+    def cohort_of(self, tenant: int) -> str | None:
+        """The tenant's cohort (None: in none)."""
+        return self._cohort_of.get(tenant)
 
     def quota(self, tenant: int, type_index: int) -> TenantQuota | None:
         per_type = self._quota.get(tenant)
@@ -163,12 +182,7 @@ class Quotas:
         out = [job for job in out if job not in started]
         for job in out:
             queue.push(job)
-        for job in sorted(out, key=lambda j: self.order_key(state.jobs, j)):
-            plan = self._reclaim(job, state, now)
-            if plan:
-                decisions += plan
-                break
-        return decisions
+        return decisions + self._reclaim_all(out, queue, state, now)
 
     def _fits_room(
         self, state: ClusterState, job: int, rooms: dict[tuple[int, int], float]
@@ -199,10 +213,60 @@ class Quotas:
         self._refused[job] = None
         return False
 
-    def _reclaim(self, job: int, state: ClusterState, now: float) -> list[Decision]:
-        """Stop borrowers of the job's cohort (latest started first) until the job fits, if it
-        fits its tenant's own nominal quota; the stops and its start, or [] with the state
-        unchanged."""
+    # Reclaim ------------------------------------------------------------------------------
+
+    def _reclaim_all(
+        self, out: list[int], queue: JobQueue, state: ClusterState, now: float
+    ) -> list[Decision]:
+        """Reclaim for every waiting job that may, in queue order (module doc, step 3): the
+        jobs taken out for want of room (``out``) and the first waiting jobs of each tenant
+        whose cohort has a borrower. The stops and starts, in the order made."""
+        lending = self._lending_tenants(state)
+        if not lending:
+            return []
+        refused = {job: None for job in out if int(state.jobs.tenant[job]) in lending}
+        blocked = [
+            job
+            for tenant in lending
+            for job in queue.tenant_jobs(tenant)[:RECLAIM_DEPTH]
+            if job not in refused
+        ]
+        candidates = sorted([*refused, *blocked], key=lambda j: self.order_key(state.jobs, j))
+        decisions: list[Decision] = []
+        free_room: list[int] | None = None  # off held nodes; worked out when first needed
+        for job in candidates:
+            if job in state.allocations:
+                continue
+            if job not in refused and free_room is None:
+                free_room = self._free_room(state, now)
+            plan = self._reclaim(job, state, now, None if job in refused else free_room)
+            if plan:
+                decisions += plan
+                free_room = None
+        return decisions
+
+    def _lending_tenants(self, state: ClusterState) -> list[int]:
+        """Tenants whose cohort has a member holding more than its nominal quota of a type
+        (someone borrows: a job of theirs may reclaim)."""
+        lending: list[int] = []
+        for members in self._members.values():
+            if any(
+                self.own_room(state, m, t) < 0
+                for m in members
+                if m in self._quota
+                for t in range(self.types)
+            ):
+                lending += members
+        return lending
+
+    def _reclaim(
+        self, job: int, state: ClusterState, now: float, free_room: list[int] | None
+    ) -> list[Decision]:
+        """Stop borrowers of the job's cohort (latest started first) until the job starts, if
+        it fits its tenant's own nominal quota: the stops and its start, or [] with the state
+        unchanged. ``free_room``: None for a job refused for want of room; else the whole
+        accelerators free per type off held nodes, which must be short of the job (if not,
+        waiting is the inner policy's choice: no stops)."""
         jobs = state.jobs
         tenant = int(jobs.tenant[job])
         cohort = self._cohort_of.get(tenant)
@@ -211,6 +275,8 @@ class Quotas:
         need = _held(jobs, job)
         for t in state.allowed_types(job):
             if need > self.own_room(state, tenant, t):
+                continue
+            if free_room is not None and need <= free_room[t]:
                 continue
             borrowers = self._borrowers(state, cohort, t, tenant)
             if not borrowers:
@@ -225,12 +291,37 @@ class Quotas:
                 stops.append(Decision(victim.job, released, stop=reason))
                 if need > self.room(state, tenant, t):
                     continue
-                allocation = state.place(job, self.placement, now, (t,)) if self.placement else None
+                allocation = self._place(job, state, now, t)
                 if allocation is not None:
                     state.commit(checkpoint)
+                    for stop in stops:
+                        key = (int(jobs.tenant[stop.job]), t)
+                        self.reclaim_stops[key] = self.reclaim_stops.get(key, 0) + 1
                     return [*stops, Decision(job, allocation)]
             state.rollback(checkpoint, now)
         return []
+
+    def _place(self, job: int, state: ClusterState, now: float, t: int) -> Allocation | None:
+        """Place the job on type ``t`` off the nodes reservations hold (open or upcoming
+        windows: a reclaim starts a job outside the reservation layer's pass)."""
+        if self.placement is None:
+            return None
+        withheld = self._reserving.withhold_live(state, now) if self._reserving else []
+        try:
+            return state.place(job, self.placement, now, (t,))
+        finally:
+            for w in reversed(withheld):
+                state.give_back(w)
+
+    def _free_room(self, state: ClusterState, now: float) -> list[int]:
+        """Per type, the most whole accelerators a job could take now off held nodes
+        (`ClusterState.whole_room`: counts, not shapes)."""
+        withheld = self._reserving.withhold_live(state, now) if self._reserving else []
+        try:
+            return state.whole_room()
+        finally:
+            for w in reversed(withheld):
+                state.give_back(w)
 
     def _borrowers(
         self, state: ClusterState, cohort: str, type_index: int, tenant: int
@@ -257,3 +348,13 @@ class Quotas:
 def _held(jobs: JobTable, job: int) -> float:
     """Accelerators the job holds when running (a share counts as its fraction of one)."""
     return float(jobs.accelerators[job]) * float(jobs.gpu_milli[job]) / 1000.0
+
+
+def _layer_of(policy: object, kind: type[Reserving]) -> Reserving | None:
+    """The first layer of ``kind`` in a policy stack (each layer's ``inner`` is the next)."""
+    layer: object = policy
+    while layer is not None:
+        if isinstance(layer, kind):
+            return layer
+        layer = getattr(layer, "inner", None)
+    return None

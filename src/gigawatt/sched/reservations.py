@@ -317,6 +317,20 @@ class Reserving:
             if i not in self._cancelled and h.reservation.start_s <= now < h.reservation.end_s
         }
 
+    def withhold_live(self, state: ClusterState, now: float) -> list[Withheld]:
+        """Withhold the free capacity of every reservation whose window is open or still to
+        come at ``now`` (designated now if not yet), for a placement made outside a pass (a
+        quota layer's reclaim must not land on held nodes). The caller gives it back
+        (`ClusterState.give_back`) before it releases anything."""
+        withheld: list[Withheld] = []
+        for i in self._accepted:
+            r = self.reservations[i]
+            if i in self._cancelled or now >= r.end_s:
+                continue
+            nodes = self.nodes_of(i, state)
+            withheld.append(state.withhold(r.type_index, nodes))
+        return withheld
+
     def _designate(self, index: int, state: ClusterState) -> _Held:
         r = self.reservations[index]
         fleet = state.fleet
