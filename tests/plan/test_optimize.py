@@ -366,7 +366,12 @@ def greedy_single_site(s: Scenario, catalog: Catalog, target: dt.date) -> float:
     if grid_start > program.start:
         grid_start = max(grid_start, add_months(ordered, 12))  # transformers: 52 weeks
     steps = [(grid_start, site_.grid.power_mw)] if site_.grid.power_mw > 0 else []
-    steps += [(g.online, g.power_mw) for g in site_.onsite_generation]
+    # Batteries and solar are never firm capacity (gigawatt.plan.feasible.FIRM_KINDS).
+    steps += [
+        (g.online, g.power_mw)
+        for g in site_.onsite_generation
+        if g.kind not in ("battery", "solar")
+    ]
     best = 0.0
     for acc in catalog.accelerators.values():
         available = dt.date.fromisoformat(acc.available_from + "-01")
@@ -403,7 +408,7 @@ def small_scenarios(draw: st.DrawFn) -> tuple[Scenario, dt.date]:
         if draw(st.booleans()):
             onsite.append(
                 {
-                    "kind": "battery",
+                    "kind": draw(st.sampled_from(["fuel_cell", "battery"])),
                     "power_mw": draw(st.sampled_from([20.0, 40.0, 62.5, 100.0])),
                     "online": month(draw(st.integers(6, 20))),
                 }

@@ -28,6 +28,49 @@ def titled_table(title: str, columns: list[str], left: int = 1) -> Table:
     return table
 
 
+def print_ramp(console: Console, summary: dict[str, Any]) -> None:
+    """Announced vs feasible: the phases that move (when, what binds) and owned capacity at
+    each year end on both ramps."""
+    ramp = summary["ramp"]
+    moved = [p for p in ramp["phases"] if p["announced"] != p["feasible"]]
+    title = (
+        f"Announced vs feasible ramp (this plan follows the {ramp['used']} ramp): "
+        f"{len(moved)} of {len(ramp['phases'])} phases move"
+    )
+    if moved:
+        table = titled_table(
+            title, ["site/phase", "announced", "feasible", "late", "binding", "why"], left=6
+        )
+        for p in moved:
+            table.add_row(
+                f"{p['site_id']}/{p['phase']}",
+                p["announced"],
+                p["feasible"] or "never",
+                "never" if p["delay_months"] is None else f"{p['delay_months']} mo",
+                ", ".join(p["binding"]),
+                "; ".join(p["reasons"]),
+            )
+        console.print(table)
+    else:
+        console.print(f"[bold]{title}[/]: no constraint moves a phase.", highlight=False)
+    totals = titled_table(
+        "Owned capacity online at year end: announced vs feasible",
+        ["month", "IT MW announced", "IT MW feasible", "accelerators announced", "feasible"],
+    )
+    for point in ramp["year_end"]:
+        a, f = point["announced"], point["feasible"]
+        if a["accelerators"] == 0 and f["accelerators"] == 0:
+            continue
+        totals.add_row(
+            point["month"],
+            _gw(a["it_mw"]),
+            _gw(f["it_mw"]),
+            f"{a['accelerators']:,}",
+            f"{f['accelerators']:,}",
+        )
+    console.print(totals)
+
+
 def print_plan(console: Console, buildout: Buildout, summary: dict[str, Any]) -> None:
     """Print the Rich summary on ``console``: phases, capacity by region at year end, capex
     split, jobs, findings."""
@@ -113,6 +156,8 @@ def print_plan(console: Console, buildout: Buildout, summary: dict[str, Any]) ->
                 f"{part['h100e']:,.0f}",
             )
     console.print(ramp)
+
+    print_ramp(console, summary)
 
     money = titled_table(
         "Peak power, capex by category (USD billions) and jobs, by region",

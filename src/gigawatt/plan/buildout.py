@@ -96,6 +96,25 @@ class SiteJobs:
 
 
 @dataclass(frozen=True)
+class RampPhase:
+    """One owned phase on both ramps: the announced online month (the scenario's) and the
+    feasible one (`gigawatt.plan.feasible`; None when no month allows it), what binds, and
+    what the phase brings online."""
+
+    site_id: str
+    phase: str
+    accelerator: str
+    it_mw: float
+    facility_mw: float
+    accelerators: int
+    h100e: float
+    announced: dt.date
+    feasible: dt.date | None
+    binding: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Buildout:
     """The plan of one scenario: phases, monthly timeline, capex ledger, jobs, findings."""
 
@@ -110,3 +129,8 @@ class Buildout:
     regions: dict[str, str] = field(default_factory=dict)  # site/contract id -> region id
     budget_usd: float = 0.0
     budget_includes_accelerators: bool = True
+    #: Which ramp the phases, timeline and capex follow: "announced" (the scenario's online
+    #: months) or "feasible" (each phase at the month its binding constraints allow).
+    ramp: str = "announced"
+    #: Every owned phase on both ramps (dropped phases included), whichever ramp is planned.
+    ramp_phases: list[RampPhase] = field(default_factory=list)

@@ -32,6 +32,7 @@ from scipy.sparse import coo_array
 
 from gigawatt.catalog.models import Catalog
 from gigawatt.plan.calendar import add_months, month_range, months_between, weeks_to_months
+from gigawatt.plan.feasible import FIRM_KINDS
 from gigawatt.plan.planner import (
     TERA,
     h100_equivalents,
@@ -255,10 +256,11 @@ def _undominated(types: dict[str, _TypeTerms]) -> dict[str, _TypeTerms]:
 
 
 def _site_supply(site: Site, ordered: dt.date, catalog: Catalog, program_start: dt.date) -> _Supply:
-    """Grid and on-site power by the month they can really carry load: a new grid connection
-    waits for its large power transformers (ordered + lead time), gas turbines with an order
-    date for their delivery (ordered + lead time). A grid energized before the program
-    started already has its transformers."""
+    """Grid and firm on-site power by the month they can really carry load, as
+    `gigawatt.plan.feasible.site_power` counts them: a new grid connection waits for its large
+    power transformers (ordered + lead time), gas turbines with an order date for their
+    delivery (ordered + lead time), batteries and solar never count. A grid energized before
+    the program started already has its transformers."""
     cost = catalog.cost
     steps: list[tuple[dt.date, float, str]] = []
     if site.grid.power_mw > 0:
@@ -269,6 +271,8 @@ def _site_supply(site: Site, ordered: dt.date, catalog: Catalog, program_start: 
                 start, why = ready, "grid transformers' lead time"
         steps.append((start, site.grid.power_mw, why))
     for gen in site.onsite_generation:
+        if gen.kind not in FIRM_KINDS:
+            continue  # storage and solar are never firm capacity (gigawatt.plan.feasible)
         start, why = gen.online, f"on-site {gen.kind.replace('_', ' ')}"
         if gen.kind == "gas_turbine" and gen.ordered is not None:
             ready = add_months(gen.ordered, round(cost.turbine_lead_months.value))

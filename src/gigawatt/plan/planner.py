@@ -14,6 +14,7 @@ from gigawatt.plan.buildout import (
     CapexEntry,
     Finding,
     PhasePlan,
+    RampPhase,
     SiteJobs,
     TimelineRow,
 )
@@ -24,6 +25,7 @@ from gigawatt.plan.calendar import (
     months_between,
     weeks_to_months,
 )
+from gigawatt.plan.feasible import FIRM_KINDS, PhaseShift, Ramp, ramped_scenario, site_power
 from gigawatt.plan.scurve import s_curve_weights
 from gigawatt.scenario.models import CapacityContract, Phase, Scenario, Site
 
@@ -119,13 +121,6 @@ def land_capex(site: Site, first_build: dt.date, catalog: Catalog) -> CapexEntry
     return CapexEntry(month, site.id, "", "land", site.land_acres * price)
 
 
-def available_power_mw(site: Site, month: dt.date) -> float:
-    """Grid (once interconnected) plus on-site generation online in `month`, MW."""
-    grid = site.grid.power_mw if month >= site.grid.interconnect else 0.0
-    onsite = sum(g.power_mw for g in site.onsite_generation if month >= g.online)
-    return grid + onsite
-
-
 def contract_accelerators(contract: CapacityContract, month: dt.date) -> int:
     """Accelerators a contract provides in `month` (0 outside its term)."""
     first = contract.ramp[0].month
@@ -149,6 +144,20 @@ def _site_findings(
     findings: list[Finding] = []
     cost = catalog.cost
     ordered = site.equipment_ordered or min(p.construction_start for p in plans)
+    power = site_power(site, catalog, program_start)
+    for gen in site.onsite_generation:
+        if gen.kind not in FIRM_KINDS:
+            findings.append(
+                Finding(
+                    "power",
+                    "warning",
+                    f"{site.id}: {gen.power_mw:.0f} MW of {gen.kind.replace('_', ' ')} is not "
+                    "counted as firm capacity (it cannot carry the load by itself)",
+                    site.id,
+                    None,
+                    gen.online,
+                )
+            )
     # Large power transformers sit in the grid substation: they bound a *new* interconnection.
     # A site energized before the program started already has them.
     if site.grid.interconnect > program_start:
@@ -198,15 +207,27 @@ def _site_findings(
                     plan.online,
                 )
             )
-        if plan.online < site.grid.interconnect:
-            onsite = sum(g.power_mw for g in site.onsite_generation if plan.online >= g.online)
+        cumulative_load = cumulative_facility + plan.facility_mw
+        if plan.online < power.grid_from:
+            onsite = power.firm_mw(plan.online)  # the grid carries nothing yet
+            carries = onsite + 1e-9 >= cumulative_load
+            grid_text = (
+                f"the grid interconnect {site.grid.interconnect:%Y-%m}"
+                if power.grid_from == site.grid.interconnect
+                else f"the grid, which carries load from {power.grid_from:%Y-%m}"
+            )
             findings.append(
                 Finding(
                     "interconnect",
-                    "warning" if onsite > 0 else "error",
-                    f"{site.id}/{plan.phase}: online {plan.online:%Y-%m} before the grid "
-                    f"interconnect {site.grid.interconnect:%Y-%m}; {onsite:.0f} MW on-site generation "
-                    "carries it until then",
+                    "warning" if carries else "error",
+                    f"{site.id}/{plan.phase}: online {plan.online:%Y-%m} before {grid_text}; "
+                    + (
+                        f"{onsite:.0f} MW of firm on-site generation carries its "
+                        f"{cumulative_load:.0f} MW until then"
+                        if carries
+                        else f"firm on-site generation delivered by then ({onsite:.0f} MW) cannot "
+                        f"carry the site's {cumulative_load:.0f} MW"
+                    ),
                     site.id,
                     plan.phase,
                     plan.online,
@@ -261,7 +282,7 @@ def _site_findings(
     for month in months:
         online = [p for p in plans if p.online <= month]
         load = sum(p.facility_mw for p in online)
-        supply = available_power_mw(site, month)
+        supply = power.firm_mw(month)
         if load > supply + 1e-9 and online:
             newest = online[-1]
             if newest.phase in reported:
@@ -271,8 +292,9 @@ def _site_findings(
                 Finding(
                     "power",
                     "error",
-                    f"{site.id}/{newest.phase}: facility load {load:.0f} MW exceeds grid + on-site "
-                    f"supply {supply:.0f} MW in {month:%Y-%m} (short {load - supply:.0f} MW)",
+                    f"{site.id}/{newest.phase}: facility load {load:.0f} MW exceeds firm supply "
+                    f"(grid + firm on-site) {supply:.0f} MW in {month:%Y-%m} "
+                    f"(short {load - supply:.0f} MW)",
                     site.id,
                     newest.phase,
                     month,
@@ -285,9 +307,14 @@ def _as_month_text(text: str) -> str:
     return text if len(text) == 7 else (text[:7] if len(text) >= 7 else f"{text}-01")
 
 
-def plan_scenario(scenario: Scenario, catalog: Catalog) -> Buildout:
-    """Plan a scenario month by month. Returns a `Buildout`; never raises on plan problems
-    (they become `Finding`s)."""
+def plan_scenario(scenario: Scenario, catalog: Catalog, ramp: Ramp = "announced") -> Buildout:
+    """Plan a scenario month by month on the `ramp` ("announced": the scenario's online
+    months; "feasible": each phase at the month its binding constraints allow, see
+    `gigawatt.plan.feasible`). Returns a `Buildout` whose findings are the scenario's own (the
+    announced ramp's, which say why phases move) and whose `ramp_phases` hold both ramps;
+    never raises on plan problems (they become `Finding`s)."""
+    announced = scenario
+    scenario, shifts = ramped_scenario(announced, catalog, ramp)
     program = scenario.program
     phase_plans: dict[str, list[PhasePlan]] = {
         site.id: [plan_phase(site, phase, catalog) for phase in site.phases]
@@ -344,9 +371,15 @@ def plan_scenario(scenario: Scenario, catalog: Catalog) -> Buildout:
             if row is not None:
                 timeline.append(row)
 
+    announced_plans = {
+        site.id: [plan_phase(site, phase, catalog) for phase in site.phases]
+        for site in announced.sites
+    }
     findings: list[Finding] = []
-    for site in scenario.sites:
-        findings.extend(_site_findings(site, phase_plans[site.id], months, catalog, program.start))
+    for site in announced.sites:
+        findings.extend(
+            _site_findings(site, announced_plans[site.id], months, catalog, program.start)
+        )
     findings.extend(_budget_findings(scenario, capex))
     for plans in phase_plans.values():
         for plan in plans:
@@ -379,7 +412,36 @@ def plan_scenario(scenario: Scenario, catalog: Catalog) -> Buildout:
         },
         budget_usd=program.budget_usd,
         budget_includes_accelerators=program.budget_includes_accelerators,
+        ramp=ramp,
+        ramp_phases=_ramp_phases(announced_plans, shifts),
     )
+
+
+def _ramp_phases(
+    announced: dict[str, list[PhasePlan]], shifts: list[PhaseShift]
+) -> list[RampPhase]:
+    """Each owned phase with its announced and feasible online months."""
+    by_phase = {(s.site_id, s.phase): s for s in shifts}
+    out = []
+    for plans in announced.values():
+        for p in plans:
+            shift = by_phase[(p.site_id, p.phase)]
+            out.append(
+                RampPhase(
+                    p.site_id,
+                    p.phase,
+                    p.accelerator,
+                    p.it_mw,
+                    p.facility_mw,
+                    p.accelerators,
+                    p.h100e,
+                    shift.announced,
+                    shift.feasible,
+                    shift.binding,
+                    shift.reasons,
+                )
+            )
+    return out
 
 
 def _colocation_capex(contract: CapacityContract, catalog: Catalog) -> list[CapexEntry]:

@@ -145,6 +145,60 @@ def by_region(buildout: Buildout) -> dict[str, dict[str, Any]]:
     return result
 
 
+def ramp_summary(buildout: Buildout) -> dict[str, Any]:
+    """Announced vs feasible: each owned phase on both ramps (months late, what binds and
+    why) and, at every year end, the owned capacity each ramp has online; plus which ramp the
+    rest of the plan follows (``used``)."""
+    phases = [
+        {
+            "site_id": p.site_id,
+            "phase": p.phase,
+            "accelerator": p.accelerator,
+            "it_mw": p.it_mw,
+            "accelerators": p.accelerators,
+            "announced": p.announced.strftime("%Y-%m"),
+            "feasible": p.feasible.strftime("%Y-%m") if p.feasible else None,
+            "delay_months": (
+                (p.feasible.year - p.announced.year) * 12 + p.feasible.month - p.announced.month
+                if p.feasible
+                else None
+            ),
+            "binding": list(p.binding),
+            "reasons": list(p.reasons),
+        }
+        for p in buildout.ramp_phases
+    ]
+
+    def online(month: dt.date, feasible: bool) -> dict[str, float]:
+        chosen = [
+            p
+            for p in buildout.ramp_phases
+            if (p.feasible if feasible else p.announced) is not None
+            and (p.feasible if feasible else p.announced) <= month  # type: ignore[operator]
+        ]
+        return {
+            "it_mw": sum(p.it_mw for p in chosen),
+            "facility_mw": sum(p.facility_mw for p in chosen),
+            "accelerators": sum(p.accelerators for p in chosen),
+            "h100e": sum(p.h100e for p in chosen),
+        }
+
+    year_end = [
+        {
+            "month": m.strftime("%Y-%m"),
+            "announced": online(m, False),
+            "feasible": online(m, True),
+        }
+        for m in year_end_months(buildout)
+    ]
+    return {
+        "used": buildout.ramp,
+        "phases": phases,
+        "moved": sum(1 for p in phases if p["announced"] != p["feasible"]),
+        "year_end": year_end,
+    }
+
+
 def summarize(buildout: Buildout) -> dict[str, Any]:
     """Everything a planner reads first, JSON-ready (numbers in the units their keys say)."""
     capex_total = sum(e.usd for e in buildout.capex)
@@ -210,6 +264,7 @@ def summarize(buildout: Buildout) -> dict[str, Any]:
         "sites": sites,
         "regions": by_region(buildout),
         "year_end": [capacity_at(buildout, m) for m in year_end_months(buildout)],
+        "ramp": ramp_summary(buildout),
         "findings": [
             {
                 "kind": f.kind,

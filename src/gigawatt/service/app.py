@@ -52,12 +52,12 @@ def fleet_from_scenario(scenario: str | Path | Scenario) -> tuple[Fleet, dt.date
 
 def prices_from_scenario(scenario: str | Path | Scenario, month: dt.date) -> dict[str, float]:
     """USD per accelerator-hour by type in ``month``: the on-demand market price the finance
-    model sells hours at (`gigawatt.econ.revenue`: the scenario's per-type price, else its
-    H100-hour price x the type's H100-equivalents, along the yearly price decline), for every
-    type the fleet has."""
+    model sells hours at (`gigawatt.econ.revenue.reference_price`: the scenario's per-type
+    price, else a sourced market price, else its H100-hour price x the type's
+    H100-equivalents, along the yearly price decline), for every type the fleet has."""
     from gigawatt.econ.defaults import load_finance_defaults
     from gigawatt.econ.inputs import resolve_inputs
-    from gigawatt.econ.revenue import price_path
+    from gigawatt.econ.revenue import price_path, reference_price
     from gigawatt.plan.planner import h100_equivalents
 
     scenario = _loaded(scenario)
@@ -68,9 +68,7 @@ def prices_from_scenario(scenario: str | Path | Scenario, month: dt.date) -> dic
     prices: dict[str, float] = {}
     for accelerator in types:
         h100e = h100_equivalents(catalog.accelerators[accelerator].fp8_tflops.value * 1e12, catalog)
-        base = inputs.price_per_accelerator_hour_usd.get(
-            accelerator, inputs.price_per_h100e_hour_usd * h100e
-        )
+        base, _ = reference_price(inputs, accelerator, h100e)
         factor = float(price_path(inputs, [month.replace(day=1)], accelerator)[0])
         prices[accelerator] = round(base * factor, 4)
     return prices

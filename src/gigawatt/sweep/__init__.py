@@ -77,7 +77,7 @@ def scenario_verdict(base: SweepBase) -> dict[str, Any]:
     """The scenario as given (no input perturbed, no simulation): the verdict `gigawatt
     finance` prints (NPV, IRR, payback milestones), so a reader can place the distributions
     around it and check that the two agree."""
-    buildout = plan_scenario(base.scenario, base.catalog)
+    buildout = plan_scenario(base.scenario, base.catalog, base.ramp)
     inputs = resolve_inputs(base.settings, base.defaults, base.utilization)
     fin = compute_financials(buildout, inputs, base.scenario.program.start)
     verdict: dict[str, Any] = summarize_financials(fin)["verdict"]

@@ -25,6 +25,7 @@ from gigawatt.econ.financials import compute_financials
 from gigawatt.econ.inputs import FinanceInputs, resolve_inputs
 from gigawatt.econ.payback import TERMS, PaybackTerm
 from gigawatt.plan.calendar import add_months, months_between
+from gigawatt.plan.feasible import Ramp
 from gigawatt.plan.planner import phase_construction_start, plan_scenario, site_pue
 from gigawatt.scenario.finance import FinanceSettings
 from gigawatt.scenario.models import Scenario, Site
@@ -63,6 +64,9 @@ class SweepBase:
     #: When set, each sample is also simulated and finance takes its simulated utilization
     #: (output column ``simulated_utilization``); see `gigawatt.sweep.simulated`.
     simulation: SimulationSettings | None = None
+    #: The ramp each sample is planned on (`gigawatt.plan.feasible`): "announced" or
+    #: "feasible" (each phase at the month its binding constraints allow).
+    ramp: Ramp = "announced"
 
 
 def _delayed_site(site: Site, construction: int, interconnect: int, catalog: Catalog) -> Site:
@@ -139,7 +143,7 @@ def evaluate(
     nothing is online in the window, and ``utilization_used``); NaN marks "does not happen
     within the horizon"."""
     scenario, catalog, changes = perturb(base, values)
-    buildout = plan_scenario(scenario, catalog)
+    buildout = plan_scenario(scenario, catalog, base.ramp)
     resolved = inputs or resolve_inputs(base.settings, base.defaults, base.utilization)
     if "electricity_price_factor" in changes:
         # A factor on top of the scenario's own.
