@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ def _gigawatt(*args: str) -> str:
         text=True,
         cwd=ROOT,
         timeout=300,
-        env={"COLUMNS": "250", "PATH": ""},
+        env={**os.environ, "COLUMNS": "250"},
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
