@@ -68,6 +68,7 @@ def tiny_catalog_dict() -> dict[str, Any]:
             "construction_months": sourced(12),
             "it_install_months": sourced(2),
             "facility_mw_per_acre": sourced(1.0),
+            "permanent_jobs_per_site": sourced(0),
             "permanent_jobs_per_gw": sourced(300),
             "construction_workers_per_gw": sourced(3000),
             "transformer_lead_weeks": sourced(52),

@@ -39,6 +39,7 @@ def test_every_field_of_every_model_is_documented_in_file_order() -> None:
     scenario_models: list[type[BaseModel]] = [
         models.Scenario,
         models.Program,
+        models.Announced,
         models.Site,
         models.Grid,
         models.OnsiteGeneration,

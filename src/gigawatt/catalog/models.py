@@ -32,6 +32,12 @@ class Sourced(StrictModel):
     note: str | None = Field(
         default=None, description="How the value was derived, if not verbatim."
     )
+    low: float | None = Field(
+        default=None, description="Low end of the published range, where one is given."
+    )
+    high: float | None = Field(
+        default=None, description="High end of the published range, where one is given."
+    )
 
 
 class Accelerator(StrictModel):
@@ -42,6 +48,11 @@ class Accelerator(StrictModel):
     vendor: str
     form_factor: str = Field(description="How it ships, e.g. 'HGX 8-GPU server', 'NVL72 rack'.")
     available_from: SourceDate = Field(description="First volume deliveries (YYYY-MM).")
+    epoch_names: list[str] = Field(
+        default_factory=list,
+        description="The names Epoch AI's Frontier Data Centers Hub uses for this chip "
+        "(`gigawatt validate epoch` maps its chip types through them).",
+    )
     chip_tdp_w: Sourced = Field(description="Chip thermal design power, watts.")
     it_power_w: Sourced = Field(
         description="All-in IT power per accelerator incl. host CPUs, memory, NICs, switches, watts."
@@ -90,7 +101,13 @@ class CostFactors(StrictModel):
         description="IT hardware is paid for and installed this many months before online."
     )
     facility_mw_per_acre: Sourced = Field(description="Facility MW a campus acre can hold.")
-    permanent_jobs_per_gw: Sourced = Field(description="Permanent jobs per GW of facility power.")
+    permanent_jobs_per_site: Sourced = Field(
+        description="Permanent jobs every site needs whatever its size (security, facilities, "
+        "on-site IT operations), on top of `permanent_jobs_per_gw`."
+    )
+    permanent_jobs_per_gw: Sourced = Field(
+        description="Permanent jobs per GW of facility power, on top of the per-site staff."
+    )
     construction_workers_per_gw: Sourced = Field(
         description="Peak construction workers per GW of facility power being built."
     )

@@ -71,6 +71,41 @@ def print_ramp(console: Console, summary: dict[str, Any]) -> None:
     console.print(totals)
 
 
+def budget_line(summary: dict[str, Any]) -> str:
+    """The budget in one line: committed, remaining, and why."""
+    b = summary["budget"]
+    covers = ["land and facilities"]
+    if b["includes_accelerators"]:
+        covers.append("IT hardware")
+    if b["includes_contracts"]:
+        covers.append("contract payments")
+    return (
+        f"Budget ${b['budget_usd'] / 1e9:,.1f}B ({', '.join(covers)}): "
+        f"${b['committed_usd'] / 1e9:,.1f}B committed ({100 * (b['used_share'] or 0):.0f}%), "
+        f"${b['remaining_usd'] / 1e9:,.1f}B remaining. " + "; ".join(b["why"]) + "."
+    )
+
+
+def jobs_lines(summary: dict[str, Any]) -> list[str]:
+    """Jobs with their published ranges, and each announced figure set against them."""
+    j = summary["jobs"]
+    lines = [
+        f"Jobs: construction peaks at {j['construction_peak']:,} workers in "
+        f"{j['construction_peak_month']} ({j['construction_peak_low']:,}-"
+        f"{j['construction_peak_high']:,} at the published rates); {j['permanent']:,} permanent "
+        f"({j['permanent_low']:,}-{j['permanent_high']:,})."
+    ]
+    lines += j["reconciliation"]
+    return lines
+
+
+def print_budget_and_jobs(console: Console, summary: dict[str, Any]) -> None:
+    """The budget line and the jobs lines."""
+    console.print(budget_line(summary), highlight=False, soft_wrap=True)
+    for line in jobs_lines(summary):
+        console.print(line, highlight=False, soft_wrap=True)
+
+
 def print_plan(console: Console, buildout: Buildout, summary: dict[str, Any]) -> None:
     """Print the Rich summary on ``console``: phases, capacity by region at year end, capex
     split, jobs, findings."""
@@ -201,13 +236,7 @@ def print_plan(console: Console, buildout: Buildout, summary: dict[str, Any]) ->
         f"{summary['jobs']['permanent']:,}",
     )
     console.print(money)
-    used = summary["budget_used_share"] or 0.0
-    console.print(
-        f"Budget ${summary['budget_usd'] / 1e9:,.1f}B "
-        f"({'incl.' if summary['budget_includes_accelerators'] else 'excl.'} IT hardware): "
-        f"{100 * used:.0f}% used. Construction jobs peak at "
-        f"{summary['jobs']['construction_peak']:,} in {summary['jobs']['construction_peak_month']}."
-    )
+    print_budget_and_jobs(console, summary)
     energy = summary["energy_by_year"]
     parts = [
         f"{y} {v['energy_mwh'] / 1e6:,.2f} TWh (${v['energy_cost_usd'] / 1e9:,.2f}B)"

@@ -93,6 +93,8 @@ class SiteJobs:
     construction_peak_month: dt.date | None
     permanent: int
     construction_by_month: list[int] = field(default_factory=list)
+    permanent_low: int = 0
+    permanent_high: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,13 @@ class Buildout:
     regions: dict[str, str] = field(default_factory=dict)  # site/contract id -> region id
     budget_usd: float = 0.0
     budget_includes_accelerators: bool = True
+    budget_includes_contracts: bool = False
+    #: What the owners announced (`Program.announced`): permanent and construction jobs.
+    announced_permanent_jobs: int | None = None
+    announced_construction_jobs: int | None = None
+    announced_source: str = ""
+    #: Peak construction workers per GW of facility being built: (central, low, high).
+    construction_workers_per_gw: tuple[float, float, float] = (3000.0, 3000.0, 3000.0)
     #: Which ramp the phases, timeline and capex follow: "announced" (the scenario's online
     #: months) or "feasible" (each phase at the month its binding constraints allow).
     ramp: str = "announced"

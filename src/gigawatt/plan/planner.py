@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from gigawatt.catalog.models import Accelerator, Catalog
+from gigawatt.catalog.models import Accelerator, Catalog, Sourced
 from gigawatt.plan.buildout import (
     Buildout,
     CapexEntry,
@@ -380,7 +380,7 @@ def plan_scenario(scenario: Scenario, catalog: Catalog, ramp: Ramp = "announced"
         findings.extend(
             _site_findings(site, announced_plans[site.id], months, catalog, program.start)
         )
-    findings.extend(_budget_findings(scenario, capex))
+    findings.extend(_budget_findings(scenario, capex, timeline))
     for plans in phase_plans.values():
         for plan in plans:
             if plan.online >= end:
@@ -412,6 +412,13 @@ def plan_scenario(scenario: Scenario, catalog: Catalog, ramp: Ramp = "announced"
         },
         budget_usd=program.budget_usd,
         budget_includes_accelerators=program.budget_includes_accelerators,
+        budget_includes_contracts=program.budget_includes_contracts,
+        announced_permanent_jobs=program.announced.permanent_jobs if program.announced else None,
+        announced_construction_jobs=(
+            program.announced.construction_jobs if program.announced else None
+        ),
+        announced_source=program.announced.source if program.announced else "",
+        construction_workers_per_gw=_rate_range(catalog.cost.construction_workers_per_gw),
         ramp=ramp,
         ramp_phases=_ramp_phases(announced_plans, shifts),
     )
@@ -496,19 +503,29 @@ def _contract_row(
     )
 
 
-def _budget_findings(scenario: Scenario, capex: list[CapexEntry]) -> list[Finding]:
+def _budget_findings(
+    scenario: Scenario, capex: list[CapexEntry], timeline: list[TimelineRow]
+) -> list[Finding]:
     program = scenario.program
     counted = [
         e
         for e in capex
         if program.budget_includes_accelerators or e.category not in ("it_hardware", "network")
     ]
+    if program.budget_includes_contracts:
+        counted += [
+            CapexEntry(r.month, r.source_id, "", "contract", r.contract_cost_usd)
+            for r in timeline
+            if r.contract_cost_usd
+        ]
     spent = 0.0
     for entry in sorted(counted, key=lambda e: e.month):
         spent += entry.usd
         if spent > program.budget_usd * (1 + 1e-9):
             total = sum(e.usd for e in counted)
             what = "capex" if program.budget_includes_accelerators else "facility capex"
+            if program.budget_includes_contracts:
+                what += " and contract payments"
             return [
                 Finding(
                     "budget",
@@ -529,9 +546,12 @@ def _jobs(
     months: list[dt.date],
     catalog: Catalog,
 ) -> tuple[list[int], list[SiteJobs]]:
-    """Construction workers on site each month, and permanent jobs per site at full build."""
-    workers_per_mw = catalog.cost.construction_workers_per_gw.value / 1000.0
-    staff_per_mw = catalog.cost.permanent_jobs_per_gw.value / 1000.0
+    """Construction workers on site each month (each phase's facility MW times the workers
+    per MW being built, for every month of its build) and permanent jobs per site at full
+    build (a per-site staff plus a number per GW of facility power); the low and high ends
+    of the permanent jobs come from the catalog's published ranges."""
+    cost = catalog.cost
+    workers_per_mw = cost.construction_workers_per_gw.value / 1000.0
     total = [0.0] * len(months)
     site_jobs: list[SiteJobs] = []
     index = {m: k for k, m in enumerate(months)}
@@ -546,11 +566,46 @@ def _jobs(
                 month = add_months(month, 1)
         peak = max(per_month) if per_month else 0.0
         peak_month = months[per_month.index(peak)] if peak > 0 else None
-        permanent = sum(p.facility_mw for p in phase_plans[site.id]) * staff_per_mw
+        gw = sum(p.facility_mw for p in phase_plans[site.id]) / 1000.0
         site_jobs.append(
             SiteJobs(
-                site.id, round(peak), peak_month, round(permanent), [round(v) for v in per_month]
+                site.id,
+                round(peak),
+                peak_month,
+                round(permanent_jobs(gw, cost.permanent_jobs_per_site, cost.permanent_jobs_per_gw)),
+                [round(v) for v in per_month],
+                round(
+                    permanent_jobs(
+                        gw, cost.permanent_jobs_per_site, cost.permanent_jobs_per_gw, "low"
+                    )
+                ),
+                round(
+                    permanent_jobs(
+                        gw, cost.permanent_jobs_per_site, cost.permanent_jobs_per_gw, "high"
+                    )
+                ),
             )
         )
         total = [a + b for a, b in zip(total, per_month, strict=True)]
     return [round(t) for t in total], site_jobs
+
+
+def _rate_range(rate: Sourced) -> tuple[float, float, float]:
+    """(central, low, high) of a sourced rate; a missing end is the central value."""
+    low = rate.low if rate.low is not None else rate.value
+    high = rate.high if rate.high is not None else rate.value
+    return (rate.value, low, high)
+
+
+def permanent_jobs(gw: float, per_site: Sourced, per_gw: Sourced, end: str = "value") -> float:
+    """Permanent jobs of one site with `gw` of facility power: the per-site staff plus the
+    jobs per GW, at the central value or the `end` ("low", "high") of their ranges (0 for a
+    site with nothing built)."""
+    if gw <= 0:
+        return 0.0
+
+    def pick(s: Sourced) -> float:
+        value = getattr(s, end) if end != "value" else None
+        return float(value if value is not None else s.value)
+
+    return pick(per_site) + pick(per_gw) * gw

@@ -199,6 +199,131 @@ def ramp_summary(buildout: Buildout) -> dict[str, Any]:
     }
 
 
+def budget_summary(buildout: Buildout) -> dict[str, Any]:
+    """The budget line: what the plan commits (capex it covers, and contract payments when the
+    budget covers them), what remains, and why, in words."""
+    capex = budget_counted_capex(buildout)
+    contracts = sum(r.contract_cost_usd for r in buildout.timeline)
+    counted_contracts = contracts if buildout.budget_includes_contracts else 0.0
+    committed = capex + counted_contracts
+    budget = buildout.budget_usd
+    remaining = budget - committed
+    why: list[str] = []
+    owned_it_mw = sum(p.it_mw for p in buildout.phases)
+    owned_capex = sum(
+        e.usd
+        for e in buildout.capex
+        if e.site_id in {p.site_id for p in buildout.phases}
+        and (buildout.budget_includes_accelerators or e.category not in ("it_hardware", "network"))
+    )
+    if not buildout.budget_includes_accelerators:
+        it = sum(e.usd for e in buildout.capex if e.category in ("it_hardware", "network"))
+        why.append(
+            f"IT hardware and network (${it / 1e9:,.1f}B) are not counted: the budget covers "
+            "land and facilities only (budget_includes_accelerators: false)"
+        )
+    if contracts and not buildout.budget_includes_contracts:
+        why.append(
+            f"contract payments within the horizon (${contracts / 1e9:,.1f}B) are paid from "
+            "outside the budget (budget_includes_contracts: false); with them the program "
+            f"spends ${(capex + contracts) / 1e9:,.1f}B, {100 * (capex + contracts) / budget:.0f}% "
+            "of the budget"
+        )
+    if remaining > 0:
+        text = f"${remaining / 1e9:,.1f}B is not committed to any phase"
+        if owned_it_mw > 0 and owned_capex > 0:
+            per_mw = owned_capex / owned_it_mw
+            text += (
+                f": at the plan's ${per_mw / 1e6:,.1f}M of counted capex per MW of owned IT, it "
+                f"would build about {remaining / per_mw:,.0f} MW more"
+            )
+        why.append(text)
+    elif remaining < 0:
+        why.append(f"the plan commits ${-remaining / 1e9:,.1f}B more than the budget")
+    return {
+        "budget_usd": budget,
+        "includes_accelerators": buildout.budget_includes_accelerators,
+        "includes_contracts": buildout.budget_includes_contracts,
+        "committed_capex_usd": capex,
+        "contract_payments_usd": contracts,
+        "committed_usd": committed,
+        "remaining_usd": remaining,
+        "used_share": committed / budget if budget else None,
+        "why": why,
+    }
+
+
+def jobs_summary(buildout: Buildout) -> dict[str, Any]:
+    """Construction (peak workers on site) and permanent jobs, each with the low-high range
+    of the catalog's published rates, set against what was announced, with the reason for
+    any difference in words."""
+    peak = max(buildout.construction_jobs_by_month, default=0)
+    peak_k = buildout.construction_jobs_by_month.index(peak) if peak else None
+    value, low, high = buildout.construction_workers_per_gw
+    peak_month = buildout.months[peak_k].strftime("%Y-%m") if peak_k is not None else None
+    construction: dict[str, int] = {
+        "peak_low": round(peak * low / value) if value else peak,
+        "peak_high": round(peak * high / value) if value else peak,
+    }
+    building_gw = peak / value if value else 0.0
+    permanent: dict[str, int] = {
+        "jobs": sum(j.permanent for j in buildout.jobs),
+        "low": sum(j.permanent_low for j in buildout.jobs),
+        "high": sum(j.permanent_high for j in buildout.jobs),
+        "sites": sum(1 for j in buildout.jobs if j.permanent > 0),
+    }
+    notes: list[str] = []
+    announced_p = buildout.announced_permanent_jobs
+    if announced_p is not None:
+        where = _where(announced_p, permanent["low"], permanent["high"])
+        notes.append(
+            f"Permanent jobs: {announced_p:,} announced; the plan gives {permanent['jobs']:,} "
+            f"({permanent['low']:,}-{permanent['high']:,} at the published rates) for "
+            f"{permanent['sites']} sites, each with a fixed staff plus jobs per GW: the "
+            f"announcement is {where}."
+        )
+    announced_c = buildout.announced_construction_jobs
+    if announced_c is not None and peak:
+        where = _where(announced_c, construction["peak_low"], construction["peak_high"])
+        needed_gw = announced_c / value if value else 0.0
+        notes.append(
+            f"Construction jobs: {announced_c:,} announced; the plan's peak is {peak:,} workers "
+            f"in {peak_month} ({construction['peak_low']:,}-"
+            f"{construction['peak_high']:,} at {low:,.0f}-{high:,.0f} per GW being built), when "
+            f"{building_gw:,.2f} GW of facility is under construction at once: the announcement "
+            f"is {where}"
+            + (
+                f" (at {value:,.0f} per GW it matches {needed_gw:,.2f} GW under construction at "
+                "once: fewer builds overlapping than the plan's phases, or a count of jobs at a "
+                "time rather than at the peak)."
+                if announced_c < construction["peak_low"]
+                else "."
+            )
+        )
+    return {
+        "construction_peak_low": construction["peak_low"],
+        "construction_peak_high": construction["peak_high"],
+        "construction_gw_at_peak": building_gw,
+        "permanent_low": permanent["low"],
+        "permanent_high": permanent["high"],
+        "permanent_sites": permanent["sites"],
+        "announced": {
+            "permanent": announced_p,
+            "construction": announced_c,
+            "source": buildout.announced_source or None,
+        },
+        "reconciliation": notes,
+    }
+
+
+def _where(announced: int, low: int, high: int) -> str:
+    if announced < low:
+        return f"below the plan's range by {low - announced:,}"
+    if announced > high:
+        return f"above the plan's range by {announced - high:,}"
+    return "inside the plan's range"
+
+
 def summarize(buildout: Buildout) -> dict[str, Any]:
     """Everything a planner reads first, JSON-ready (numbers in the units their keys say)."""
     capex_total = sum(e.usd for e in buildout.capex)
@@ -238,6 +363,8 @@ def summarize(buildout: Buildout) -> dict[str, Any]:
             }
         )
     counted = budget_counted_capex(buildout)
+    budget = budget_summary(buildout)
+    jobs_detail = jobs_summary(buildout)
     return {
         "name": buildout.name,
         "first_month": buildout.months[0].strftime("%Y-%m"),
@@ -245,7 +372,8 @@ def summarize(buildout: Buildout) -> dict[str, Any]:
         "budget_usd": buildout.budget_usd,
         "budget_includes_accelerators": buildout.budget_includes_accelerators,
         "budget_counted_capex_usd": counted,
-        "budget_used_share": counted / buildout.budget_usd if buildout.budget_usd else None,
+        "budget_used_share": budget["used_share"],
+        "budget": budget,
         "capex_total_usd": capex_total,
         "capex_by_category_usd": capex_by_category(buildout),
         "capex_by_year_usd": {str(y): v for y, v in capex_by_year(buildout).items()},
@@ -260,6 +388,7 @@ def summarize(buildout: Buildout) -> dict[str, Any]:
                 buildout.months[peak_k].strftime("%Y-%m") if peak_k is not None else None
             ),
             "permanent": sum(j.permanent for j in buildout.jobs),
+            **jobs_detail,
         },
         "sites": sites,
         "regions": by_region(buildout),

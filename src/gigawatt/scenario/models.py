@@ -57,6 +57,19 @@ class StrictModel(BaseModel):
         return value
 
 
+class Announced(StrictModel):
+    """What the program's owners announced, for the plan to be set against (gigawatt run and
+    gigawatt plan say where the plan differs and why)."""
+
+    permanent_jobs: int | None = Field(
+        default=None, ge=0, le=10_000_000, description="Permanent jobs announced."
+    )
+    construction_jobs: int | None = Field(
+        default=None, ge=0, le=10_000_000, description="Construction jobs announced."
+    )
+    source: str = Field(min_length=3, description="Where it was announced (title, date, URL).")
+
+
 class Program(StrictModel):
     """The investment program as a whole."""
 
@@ -70,6 +83,15 @@ class Program(StrictModel):
         default=True,
         description="True if `budget_usd` also pays for IT hardware (accelerators, servers, "
         "network); False if it covers land and facilities only (IT bought by someone else).",
+    )
+    budget_includes_contracts: bool = Field(
+        default=False,
+        description="True if `budget_usd` also pays for contracted capacity (cloud hours, "
+        "colocation fees) within the horizon, as a total cost of ownership does; False if the "
+        "contracts are paid from elsewhere.",
+    )
+    announced: Announced | None = Field(
+        default=None, description="What the owners announced (jobs), with the source."
     )
     average_it_load: float = Field(
         default=0.8,

@@ -9,4 +9,4 @@ from gigawatt.datafiles import data_dir
 
 def validation_dir() -> Path:
     """The folder holding the validation data: ``data/validation`` of the checkout."""
-    return data_dir("validation", "epoch_data_centers.csv")
+    return data_dir("validation", "data_centers.csv")

@@ -20,13 +20,12 @@ from gigawatt.validation.announced import (
     announced_validation,
     asserted_median_abs_error,
 )
-from gigawatt.validation.campus import relative_error
-from gigawatt.validation.epoch_sites import (
+from gigawatt.validation.data_folder import validation_dir
+from gigawatt.validation.epoch_download import (
     METRICS,
-    OBSERVED_UNTIL,
-    EpochValidation,
-    SiteComparison,
-    epoch_validation,
+    EpochCheck,
+    check_epoch,
+    read_epoch_download,
 )
 
 EPOCH_HEADING = "## Planner against Epoch AI Frontier Data Centers"
@@ -35,272 +34,138 @@ METRIC_NAMES = {
     "facility_mw": "facility power",
     "capex_usd": "capital cost",
     "h100e": "H100-equivalents",
+    "chips": "chip count",
 }
 
 
-def _pct(error: float) -> str:
+def _pct(error: float | None) -> str:
+    if error is None:
+        return "-"
     return "0%" if abs(error) < 0.005 else f"{error * 100:+.0f}%"
 
 
-def _chips(comparison: SiteComparison) -> str:
-    return " + ".join(
-        f"{count:,} {chip}" for chip, count in sorted(comparison.observation.chips.items())
-    )
+def _num(value: float | None, scale: float = 1.0, digits: int = 0) -> str:
+    return "-" if value is None else f"{value / scale:,.{digits}f}"
 
 
-def epoch_table(validation: EpochValidation) -> str:
-    """Per-site table: facility MW, capex $B (land excluded) and H100e, ours against Epoch's."""
+def epoch_table(check: EpochCheck) -> str:
+    """Per-site table: the row compared, then facility MW, H100e, chips and capex (land
+    excluded), ours against Epoch's, and the catalog values fit on the site."""
     lines = [
-        "| Site | Date | Chips (Epoch) | Region | Facility MW ours / Epoch | err "
-        "| Capex $B ours / Epoch | err | H100e (k) ours / Epoch | err | Catalog fit on site |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Site | Date | Region | IT MW | Chips (basis) | Facility MW ours / Epoch | err "
+        "| H100e (k) ours / Epoch | err | Chips (k) ours / Epoch | err "
+        "| Capex $B ours / Epoch | err | Catalog fit on site |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for c in validation.comparisons:
-        o = c.observation
-        lines.append(
-            f"| {o.site} | {o.date} | {_chips(c)} | {o.region} "
-            f"| {c.ours.facility_mw:,.0f} / {o.facility_mw:,.0f} | {_pct(c.error('facility_mw'))} "
-            f"| {c.ours.capex_usd / 1e9:.1f} / {o.capex_usd / 1e9:.1f} "
-            f"| {_pct(c.error('capex_usd'))} "
-            f"| {c.ours.h100e / 1e3:,.0f} / {o.h100e / 1e3:,.0f} | {_pct(c.error('h100e'))} "
-            f"| {', '.join(c.calibrated_on) or 'none'} |"
+    for site in check.sites:
+        date = f"{site.date}{' (projected)' if site.projected else ''}"
+        chips = ", ".join(
+            f"{site.ours.accelerators_by_type.get(a, 0):,} {a}" for a in site.it_mw_by_accelerator
         )
-    lines.append("")
-    lines.append(epoch_medians(validation))
+        basis = "Epoch counts" if site.epoch.get("chips") else "types only"
+        lines.append(
+            f"| {site.name} | {date} | {site.region} | {site.it_mw:,.0f} | {chips} ({basis}) "
+            f"| {site.ours.facility_mw:,.0f} / {_num(site.epoch['facility_mw'])} "
+            f"| {_pct(site.error('facility_mw'))} "
+            f"| {site.ours.h100e / 1e3:,.0f} / {_num(site.epoch['h100e'], 1e3)} "
+            f"| {_pct(site.error('h100e'))} "
+            f"| {site.ours.accelerators / 1e3:,.0f} / {_num(site.epoch['chips'], 1e3)} "
+            f"| {_pct(site.error('chips'))} "
+            f"| {site.ours.capex_usd / 1e9:.1f} / {_num(site.epoch['capex_usd'], 1e9, 1)} "
+            f"| {_pct(site.error('capex_usd'))} | {', '.join(site.fit_on_site) or 'none'} |"
+        )
     return "\n".join(lines)
 
 
-def epoch_medians(validation: EpochValidation) -> str:
-    """One line per metric: median absolute error over all sites and out of sample."""
-    out_of_sample = [c for c in validation.comparisons if not c.calibrated_on]
-    parts = []
+def epoch_medians(check: EpochCheck) -> str:
+    """The medians: all compared sites, the sites no catalog value was fit on, per family."""
+    data = check.as_dict()
+    out = data["out_of_sample"]
+    lines = []
     for metric in METRICS:
-        text = (
-            f"- Median absolute error, {METRIC_NAMES[metric]}: "
-            f"**{validation.median_abs_error(metric) * 100:.1f}%** over "
-            f"{len(validation.comparisons)} sites"
-        )
-        if out_of_sample:
-            text += (
-                f"; {validation.median_abs_error(metric, out_of_sample=True) * 100:.1f}% over "
-                f"the {len(out_of_sample)} site(s) no catalog value was fit on"
-            )
-        parts.append(text)
-    return "\n".join(parts)
-
-
-def epoch_diagnostics_table(validation: EpochValidation) -> str:
-    """Where the errors come from: IT power, PUE, and Epoch's own per-chip figures."""
-    lines = [
-        "| Site | IT MW ours / Epoch | PUE ours / Epoch | Epoch IT W per chip "
-        "| Epoch 8-bit TOP/s per chip | Epoch $M per IT MW (compute + construction) "
-        "| Units source |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for c in validation.comparisons:
-        o = c.observation
-        units = sum(o.chips.values())
+        median = data["median_abs_error_pct"][metric]
+        independent = out["median_abs_error_pct"][metric]
         lines.append(
-            f"| {o.site} | {c.ours.it_mw:,.0f} / {o.it_mw:,.0f} "
-            f"| {c.ours.pue:.2f} / {o.facility_mw / o.it_mw:.2f} "
-            f"| {o.it_mw * 1e6 / units:,.0f} | {o.h100e * 1979 / units:,.0f} "
-            f"| {o.compute_cost_usd / o.it_mw / 1e6:.2f} + "
-            f"{o.construction_cost_usd / o.it_mw / 1e6:.2f} | {o.units_source} |"
+            f"- Median absolute error, {METRIC_NAMES[metric]}: **{_num(median, 1, 1)}%** over "
+            f"{data['compared'][metric]} sites; {_num(independent, 1, 1)}% over the "
+            f"{out['sites']} sites no catalog value was fit on"
+        )
+    for family, row in data["family_capex"].items():
+        lines.append(
+            f"- Capital cost, {family} sites only: median absolute error "
+            f"**{_num(row['median_abs_error_pct'], 1, 1)}%** (median signed "
+            f"{_num(row['median_error_pct'], 1, 1)}%) over {row['sites']} sites"
         )
     return "\n".join(lines)
 
 
-def skipped_list(validation: EpochValidation) -> str:
-    """Skipped sites grouped by reason, and chip rows left out."""
-    by_reason: dict[str, list[str]] = {}
-    for site, reason in validation.skipped:
-        if ": chips not in our catalog (" in reason:
-            when, chips = reason.split(": chips not in our catalog (", 1)
-            by_reason.setdefault("chips not in our catalog", []).append(
-                f"{site} ({when}: {chips.rstrip(')')})"
-            )
-        elif reason.startswith("outside the United States"):
-            country = reason.split("(", 1)[1].rstrip(")")
-            by_reason.setdefault("outside the United States", []).append(f"{site} ({country})")
-        else:
-            by_reason.setdefault(reason, []).append(site)
-    total = len(validation.skipped) + len(validation.comparisons)
-    lines = [f"Skipped {len(validation.skipped)} of {total} sites:"]
-    for reason, sites in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
-        lines.append(f"- {reason} ({len(sites)}): {'; '.join(sites)}")
-    ignored = sum(validation.ignored_chip_rows.values())
-    lines.append("")
-    lines.append(f"Chip-quantity rows left out ({ignored}):")
-    for reason, count in sorted(validation.ignored_chip_rows.items(), key=lambda kv: -kv[1]):
-        lines.append(f"- {reason}: {count}")
-    return "\n".join(lines)
+def skipped_list(check: EpochCheck) -> str:
+    """The sites not compared, with why."""
+    return "\n".join(f"- {name}: {reason}" for name, reason in check.skipped)
 
 
-def _it_capex_per_mw(catalog: Catalog, acc_id: str) -> float:
-    acc = catalog.accelerators[acc_id]
-    network = catalog.cost.network_share_of_it.value
-    return acc.price_usd.value * (1 + network) / acc.it_power_w.value
-
-
-def _error_range(comparisons: list[SiteComparison], metric: str) -> str:
-    errors = sorted(c.error(metric) for c in comparisons)
-    if not errors:
-        return "n/a"
-    return f"{_pct(errors[0])} to {_pct(errors[-1])}"
-
-
-def _sites_with(validation: EpochValidation, prefixes: tuple[str, ...]) -> list[SiteComparison]:
-    """Sites whose every chip maps to a catalog id starting with one of `prefixes`."""
-    return [
-        c
-        for c in validation.comparisons
-        if all(acc.startswith(prefixes) for acc in c.catalog_ids.values())
-    ]
-
-
-def _largest_errors(validation: EpochValidation, metric: str, count: int) -> list[SiteComparison]:
-    def size(comparison: SiteComparison) -> float:
-        return abs(comparison.error(metric))
-
-    return sorted(validation.comparisons, key=size, reverse=True)[:count]
-
-
-def epoch_section(validation: EpochValidation, catalog: Catalog) -> str:
+def epoch_section(check: EpochCheck, catalog: Catalog) -> str:
     """The whole Epoch section of docs/validation.md."""
-    compute_rates = sorted(
-        {
-            round(c.observation.compute_cost_usd / c.observation.it_mw / 1e6, 2)
-            for c in validation.comparisons
-        }
+    data = check.as_dict()
+    total = len(check.sites) + len(check.skipped)
+    bars = (
+        f"{len(check.sites)} of {total} sites compared (bar: at least 45); median absolute "
+        f"error {_num(data['median_abs_error_pct']['facility_mw'], 1, 1)}% for facility power "
+        f"and {_num(data['median_abs_error_pct']['h100e'], 1, 1)}% for H100e (bar: 5%), "
+        f"{_num(data['median_abs_error_pct']['capex_usd'], 1, 1)}% for capital cost (bar: 15%)"
     )
-    construction_rates = sorted(
-        {
-            round(c.observation.construction_cost_usd / c.observation.it_mw / 1e6, 2)
-            for c in validation.comparisons
-        }
-    )
-    used = sorted({a for c in validation.comparisons for a in c.catalog_ids.values()})
-    it_rates = ", ".join(f"{a} {_it_capex_per_mw(catalog, a):.1f}" for a in used)
-    in_sample = sum(1 for c in validation.comparisons if c.calibrated_on)
-    worst = {metric: _largest_errors(validation, metric, 4) for metric in METRICS}
-    worst_text = "\n".join(
-        f"- {METRIC_NAMES[m]}: "
-        + ", ".join(f"{c.observation.site} {_pct(c.error(m))}" for c in worst[m])
-        for m in METRICS
-    )
-    custom = _sites_with(validation, ("tpu", "trainium"))
-    hopper = _sites_with(validation, ("h100", "h200"))
-    high_pue = [
-        c
-        for c in validation.comparisons
-        if c.ours.pue > 1.1 * c.observation.facility_mw / c.observation.it_mw
+    family = data["family_capex"]
+    missed = [
+        f"{name} {row['median_abs_error_pct']:.1f}%"
+        for name, row in family.items()
+        if row["median_abs_error_pct"] is not None and row["median_abs_error_pct"] > 15
     ]
-    high_pue_text = ", ".join(
-        f"{c.observation.site} (PUE {c.ours.pue:.2f} against Epoch's "
-        f"{c.observation.facility_mw / c.observation.it_mw:.2f}: facility "
-        f"{_pct(c.error('facility_mw'))}, "
-        f"IT {_pct(relative_error(c.ours.it_mw, c.observation.it_mw))})"
-        for c in high_pue
-    )
-    texas = [c for c in validation.comparisons if c.observation.region == "tx"]
-    tx_factor = catalog.regions["tx"].construction_cost_factor.value
-    facility = catalog.cost.facility_usd_per_mw_it.value / 1e6
-    rates = ", ".join(f"${r:.2f}M" for r in compute_rates)
-    construction = ", ".join(f"${r:.2f}M" for r in construction_rates)
     return f"""{EPOCH_HEADING}
 
-Source: Epoch AI, 'Frontier Data Centers Hub', epoch.ai/data/data-centers (CC BY 4.0). Copies of
-the columns we use are in `data/validation/epoch_*.csv` with `PROVENANCE.md`. The check is
-`tests/validation/test_epoch_sites.py` (`pytest -s` prints the table). The code is in
-`src/gigawatt/validation/epoch_sites.py`. To regenerate this section, run
+Source: Epoch AI, 'Frontier Data Centers Hub', https://epoch.ai/data/data-centers (CC BY 4.0).
+The download as published is in `data/validation/` (`data_centers.csv`,
+`data_center_timelines.csv`, `data_center_chip_quantities.csv`; `PROVENANCE.md` says where it
+came from); there are no side files. The check is `gigawatt validate epoch data/validation`
+(`--json` for the numbers), the code `src/gigawatt/validation/epoch_download.py`, the test
+`tests/validation/test_epoch_download.py`. To regenerate this section, run
 `python -m gigawatt.validation.report`.
 
-**What is compared.** The planner gets Epoch's observations: chip type and count, and the
-site's state. It returns facility power, capital cost and H100-equivalents. We compare these
-with Epoch's `Power (MW)`, `Total capital cost (2025 USD billions)` and `H100 equivalents` on
-the same date. Our capex is facility (shell, electrical, mechanical) plus IT hardware plus
-network. Land is left out because Epoch's capex has no land. Epoch's costs are in 2025 USD;
-our catalog prices are 2023-2026 list and revenue-based prices.
+**Result:** {bars}. Per accelerator family, capital cost is within 15% for GPU and TPU sites
+and {"not for " + ", ".join(missed) if missed else "for every family"}.
 
-**Method, fixed before running the comparison.**
-1. Sites: the United States only, because the catalog's regions are US states.
-2. One row per site: the latest date on or before {OBSERVED_UNTIL} on which Epoch has both a
-   timeline row with IT power > 0 and a chip-quantity row. {OBSERVED_UNTIL} is the snapshot of
-   Epoch's chip table, and later rows are projections. This way the chip count was recorded
-   for that very state of the site. (The timeline snapshot runs to 2026-08-03. Using that
-   date would add Meta Aiken, Meta Cheyenne and a newer Prometheus row, but their chip counts
-   were projections when the chip table was copied.)
-3. Chips on that date: per type, the latest count on or before it. Epoch's chip rows are
-   running totals per type (Colossus 1 repeats the same totals; at Abilene, B200 + B300
-   totals reproduce Epoch's 8-bit OP/s). A site holding any chip type our catalog lacks
-   (A100, TPU v4/v5e, Ascend, Rubin) is skipped whole, not modelled in part.
-4. Chip names map to catalog ids as in `data/validation/epoch_chip_map.csv`. Epoch's `B200`
-   maps to `gb200-nvl72`, because Epoch counts it at GB200's 5.0e15 8-bit OP/s (HGX B200 is
-   4.5e15). `B300` maps to `gb300-nvl72`. Regions come from
-   `data/validation/epoch_site_regions.csv`: the site's own state, or the nearest catalog
-   state when its own is not in the catalog (OR, NM -> az; ND, NE, IA -> wi;
-   AL, SC, NC -> ga; OK, WY -> tx).
-5. Scenario: one site with one phase per chip type, all online in that month. The schema takes
-   IT MW, not counts, so each phase gets `it_mw = units x it_power_w / 1e6`, using the
-   catalog's all-in watts; the planner turns that back into the same count. PUE is the
-   region's default, never Epoch's facility/IT ratio, which would make facility power
-   circular. The grid and land are sized to fit, and the budget is unlimited, so no constraint
-   changes the result.
-6. The test asserts that the median absolute % error of each metric is under 20% over all
-   compared sites.
+**Method, fixed before comparing** (the module docstring of `epoch_download` is the reference):
+1. Each site is planned at its latest timeline row with IT power (rows after the download was
+   last modified, {data["last_modified"]}, are Epoch's projections and marked so).
+2. The planner gets what a planner knows: the IT power on that date, the chip types, the date
+   and the region. Several chip types share the IT power in proportion to their chips' power
+   when Epoch counts them, else equally.
+3. Chips in service on a date, as Epoch counts them: per type, the units of its latest row on
+   or before the date; a row of 0 takes the type out of service.
+4. The region is the state in the site's address (a two-letter code or a state's name); a state
+   the catalog lacks, a blank address and a site outside the United States get the catalog's
+   US average (`us`).
+5. Compared with Epoch's row: facility power, H100-equivalents, chip count (when Epoch counts
+   the chips on that date) and capital cost (ours without land, which Epoch's leaves out).
 
-**How independent this is.** For power and H100e, not very. The catalog was calibrated on this
-same hub:
-- `it_power_w` of H100, H200, GB200, GB300, the TPUs and Trainium2 is Epoch's IT MW divided by
-  chip counts at these sites.
-- Each region's PUE is Epoch's facility/IT ratio at a flagship site.
-- The facility cost of ${facility:.2f}M per MW of IT is Epoch's construction rate.
-- The FP8 throughputs are the ones Epoch's H100e uses.
+**How independent it is.** Not very for power and H100e: the catalog's all-in watts per chip
+and the states' PUE are Epoch's own ratios at named sites (the last column says which values
+cite the site), so agreement there mostly shows that one wattage per chip and one PUE per state
+fit the other sites too. The out-of-sample line below is the check on sites nothing was fit on.
+Capital cost is more independent: our prices are vendor or chip-sales prices plus a system
+share; Epoch's is a fixed rate per MW of IT (compute $26.11M + construction $11.77M) whatever
+the chip. TPU and Trainium systems are priced with the one published price of a custom
+accelerator rack (Broadcom's $21B of Ironwood racks for Anthropic's up to 1M TPUs: $21,000 per
+TPU7x, a $7,091 system share over the chip); with it TPU sites come within 15% of Epoch's rate,
+and the two Trainium sites stay ~26% under it: at 872 W per chip and a $4,000 chip, Trainium's
+capex per MW is lower than Epoch's flat rate assumes, and we found no primary source that puts
+a Trainium system at the ~$15,600 per chip that rate implies.
 
-The last column of the table names the catalog values whose source note cites the site
-({in_sample} of {len(validation.comparisons)} sites). So agreement on power and H100e mostly
-shows that the planner repeats Epoch's arithmetic, and that one all-in wattage per chip type and one PUE per
-region fit the other sites as well. Capex is the most independent metric, because our IT
-prices come from Epoch's *AI Chip Sales* (vendor revenue / units), not from the hub. Even so,
-Epoch's capex is a model, not an observation. At every compared site it is a fixed rate per
-MW of IT, whatever the chip: compute {rates} plus construction {construction}.
+{epoch_table(check)}
 
-{epoch_table(validation)}
+{epoch_medians(check)}
 
-Largest errors:
-{worst_text}
-
-**Where the errors come from** (diagnostics, not asserted):
-
-{epoch_diagnostics_table(validation)}
-
-- *Epoch's two tables disagree.* Colossus 2, Meta Prometheus and Microsoft Fairwater
-  Wisconsin carry three of the four largest power and H100e errors. At these sites Epoch's
-  timeline does not match its own chip counts: the IT W per chip and 8-bit OP/s per chip
-  differ from what the hub uses everywhere else (GB200/GB300 ~2,090-2,200 W and 5.0e15).
-  - Colossus 2 (2026-07-01): the timeline's 2.2e21 OP/s is 440k GPUs at 5.0e15, but the chip
-    table's running totals give 330k (110k B200 + 220k B300). Its 220k B300 row reads as an
-    increment on April's 110k, and the catalog's GB300 note reads it that way too.
-  - Prometheus: 6.5e15 OP/s and 2,717 W per "B200". The timeline probably also holds H100s
-    that the chip table does not list (`announced_facts.csv` mentions a 129k-H100 retrofit
-    in mid-2024).
-  - Fairwater Wisconsin: 4.0e15 OP/s and 1,668 W per chip. The timeline's 8.82e20 OP/s is
-    176k GPUs at 5.0e15 (2,092 W each), but the chip table says 221,184.
-
-  We follow the chip table as the method says. We did not patch rows after seeing results.
-- *Google Arcola's H100e.* Epoch's 3.11e20 OP/s is 5.0e15 per chip for a v6e/v7 mix. That is
-  more than v7's 4.6e15 alone, so Epoch's OP/s cannot come from these chip counts. IT power
-  matches to the MW.
-- *PUE belongs to the operator as much as to the region.* Our region defaults come from each
-  state's flagship campus, and these sites run below them: {high_pue_text}.
-- *Capex per MW depends on the chip; Epoch's does not.* Our IT capex per MW of IT is price x
-  (1 + network share) / all-in watts, in $M: {it_rates}. Epoch charges {rates} of compute per
-  MW for every chip. So the Trainium/TPU-only sites come out {_error_range(custom, "capex_usd")}
-  against Epoch, and the H100/H200-only sites {_error_range(hopper, "capex_usd")}. The
-  {len(texas)} Texas sites also get the catalog's construction factor of {tx_factor:.1f},
-  which Epoch does not apply.
-
-{skipped_list(validation)}
+Not compared ({len(check.skipped)}):
+{skipped_list(check)}
 """
 
 
@@ -436,7 +301,8 @@ def write_validation_doc(path: Path) -> None:
     """Regenerate this module's two sections of `path` (creating the file if needed)."""
     catalog = load_catalog()
     document = path.read_text(encoding="utf-8") if path.exists() else "# Validation\n"
-    document = replace_section(document, "epoch", epoch_section(epoch_validation(catalog), catalog))
+    check = check_epoch(read_epoch_download(validation_dir()), catalog)
+    document = replace_section(document, "epoch", epoch_section(check, catalog))
     document = replace_section(
         document, "announced", announced_section(announced_validation(catalog), catalog)
     )
