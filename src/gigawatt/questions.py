@@ -125,7 +125,7 @@ def jobs_answer(plan: dict[str, Any]) -> Answer:
                 "permanent_high",
                 "announced",
             )
-        },  # fmt: skip
+        },
         "plan.jobs",
     )
 
