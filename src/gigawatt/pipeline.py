@@ -43,6 +43,7 @@ from gigawatt.failures.spares import parse_spares
 from gigawatt.fleet.topology import Fleet, fleet_from_buildout
 from gigawatt.plan import plan_scenario, summarize
 from gigawatt.plan.buildout import Buildout
+from gigawatt.plan.feasible import Ramp
 from gigawatt.scenario import Scenario, load_scenario, scenario_catalog
 from gigawatt.scenario.tenants import Workload
 from gigawatt.sched.defrag import Defragmenting
@@ -58,6 +59,7 @@ from gigawatt.workload.tenants import scenario_workload
 
 __all__ = [
     "DEFAULT_FAILURE_MODEL",
+    "DEFAULT_RAMP",
     "MEAN_MONTH_S",
     "Finance",
     "Pipeline",
@@ -67,6 +69,9 @@ __all__ = [
     "load_scenario",
     "run",
 ]
+
+#: The ramp a run plans on unless told otherwise (`gigawatt.plan.feasible`).
+DEFAULT_RAMP: Ramp = "announced"
 
 #: A mean month (365.25 / 12 days) in seconds: simulated months are this long.
 MEAN_MONTH_S = 30.4375 * 86_400.0
@@ -202,7 +207,10 @@ class Pipeline:
     simulated one (`Simulation.useful_utilization`; the scenario's when it is 0). ``catalog``
     and ``plan``: steps a caller already computed for this scenario (e.g. a sweep's sample).
     ``progress``: called with the simulated time (seconds) as the replay advances.
-    ``source``: the scenario's file for messages (default: the path given, else "")."""
+    ``source``: the scenario's file for messages (default: the path given, else "").
+    ``ramp``: the ramp the plan (and so the fleet, the replay and finance) follows:
+    "announced" (the scenario's online months) or "feasible" (each phase at the month its
+    binding constraints allow, `gigawatt.plan.feasible`)."""
 
     def __init__(
         self,
@@ -215,6 +223,7 @@ class Pipeline:
         plan: Buildout | None = None,
         progress: Callable[[float], None] | None = None,
         source: str | None = None,
+        ramp: Ramp = DEFAULT_RAMP,
     ) -> None:
         if utilization is not None and simulated_utilization:
             raise ValueError("give a utilization or simulated_utilization, not both")
@@ -236,6 +245,7 @@ class Pipeline:
         self.progress = progress
         self._catalog = catalog
         self._plan = plan
+        self.ramp: Ramp = ramp
         #: Wall seconds of each step computed so far ("plan", "simulate", "finance"), each
         #: including the steps it computed first.
         self.seconds: dict[str, float] = {}
@@ -251,10 +261,11 @@ class Pipeline:
 
     @property
     def plan(self) -> Buildout:
-        """The scenario planned month by month (`gigawatt.plan.plan_scenario`)."""
+        """The scenario planned month by month on the pipeline's ramp
+        (`gigawatt.plan.plan_scenario`)."""
         if self._plan is None:
             started = time.perf_counter()
-            self._plan = plan_scenario(self.scenario, self.catalog)
+            self._plan = plan_scenario(self.scenario, self.catalog, self.ramp)
             self.seconds["plan"] = time.perf_counter() - started
         return self._plan
 
@@ -420,6 +431,7 @@ def run(
     simulated_utilization: bool = False,
     utilization: float | None = None,
     progress: Callable[[float], None] | None = None,
+    ramp: Ramp = DEFAULT_RAMP,
 ) -> RunResult:
     """Plan, simulate and finance a scenario (a path or a loaded `Scenario`), as
     ``gigawatt run`` does but writing nothing: every part, typed, in memory. Defaults are
@@ -440,5 +452,6 @@ def run(
         utilization=utilization,
         simulated_utilization=simulated_utilization,
         progress=progress,
+        ramp=ramp,
     )
     return pipeline.result(simulate)

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from gigawatt.plan.feasible import RAMPS, Ramp
 from gigawatt.scenario import GigawattError, Scenario, load_scenario
 
 # Piped output (CI logs, files) gets room for the wide tables; a terminal keeps its width.
@@ -37,3 +38,18 @@ def load_or_exit(path: Path) -> Scenario:
         return load_scenario(path)
     except GigawattError as exc:
         raise fail(str(exc)) from None
+
+
+#: The ``--ramp`` option of the commands that plan: which online months the fleet follows.
+RAMP_HELP = (
+    "Which ramp to plan on: 'feasible' (each phase at the month its binding constraints allow: "
+    "transformers, turbines, grid, chips, land) or 'announced' (the scenario's online months)."
+)
+
+
+def ramp_or_exit(value: str) -> Ramp:
+    """A ``--ramp`` value as a `Ramp`, or the one-line error and exit code 2."""
+    chosen = value.strip().lower()
+    if chosen not in RAMPS:
+        raise fail(f"--ramp must be one of {', '.join(RAMPS)}, got {value!r}")
+    return "feasible" if chosen == "feasible" else "announced"

@@ -15,13 +15,13 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from gigawatt.cli.console import console, load_or_exit
+from gigawatt.cli.console import RAMP_HELP, console, load_or_exit, ramp_or_exit
 from gigawatt.cli.console import fail as _fail
 from gigawatt.cli.plan_tables import titled_table
 from gigawatt.econ.financials import Financials, monthly_rows, site_month_rows
 from gigawatt.econ.inputs import FinanceInputError
 from gigawatt.econ.payback import PAYBACK, TERMS, month_text
-from gigawatt.pipeline import Pipeline
+from gigawatt.pipeline import DEFAULT_RAMP, Pipeline
 from gigawatt.report.payback_text import (
     irr_text,
     verdict_line,
@@ -241,17 +241,19 @@ def finance(
         typer.Option(help="Read 'utilization' from a JSON summary (e.g. a simulate run)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    ramp: Annotated[str, typer.Option(help=RAMP_HELP)] = DEFAULT_RAMP,
 ) -> None:
     """Cost, revenue, cash flow and verdict (NPV, IRR, break-even) of scenarios; with several,
     a side-by-side table of the revenue each needs to break even."""
     used = _utilization_option(utilization, utilization_from)
     if used is not None and not 0 < used <= 1:
         raise _fail(f"--utilization must be in (0, 1], got {used}")
+    chosen_ramp = ramp_or_exit(ramp)
     loaded = [(path, load_or_exit(path)) for path in scenario]
     results: list[tuple[Path, Financials, dict[str, Any]]] = []
     for path, s in loaded:
         try:
-            result = Pipeline(s, utilization=used).finance
+            result = Pipeline(s, utilization=used, ramp=chosen_ramp).finance
             fin, summary = result.financials, result.summary
         except (FinanceInputError, ValidationError) as exc:
             raise _fail(f"{path}: finance: {exc}") from None

@@ -10,7 +10,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from gigawatt.cli.console import console, fail, load_or_exit
+from gigawatt.cli.console import (
+    RAMP_HELP,
+    console,
+    fail,
+    load_or_exit,
+    print_error,
+    ramp_or_exit,
+)
 from gigawatt.cli.plan_tables import print_plan, titled_table
 from gigawatt.plan import plan_scenario, summarize
 from gigawatt.plan.buildout import Buildout
@@ -33,8 +40,17 @@ def plan(
         ),
     ] = False,
     target: Annotated[str | None, typer.Option(help="Target month YYYY-MM for --optimize.")] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit with code 1 when any finding is an error (after printing and writing).",
+        ),
+    ] = False,
+    ramp: Annotated[str, typer.Option(help=RAMP_HELP)] = "announced",
 ) -> None:
     """Plan one scenario (or add up several against national supply)."""
+    chosen_ramp = ramp_or_exit(ramp)
     scenarios = [load_or_exit(p) for p in scenario]
     results: list[tuple[Path, Buildout, dict[str, Any]]] = []
     optimized: list[dict[str, Any]] = []
@@ -55,7 +71,7 @@ def plan(
             optimized.append(_optimize_summary(result))
             if not as_json:
                 print_optimize(optimized[-1])
-        buildout = plan_scenario(s, catalog)
+        buildout = plan_scenario(s, catalog, chosen_ramp)
         summary = summarize(buildout)
         if optimize:
             summary["optimization"] = optimized[-1]
@@ -90,6 +106,15 @@ def plan(
                 console.print(f"wrote {', '.join(str(p) for p in written)}")
         if supply_report is not None:
             write_json_atomic(out / "supply.json", supply_report)
+    errors = [
+        f"{path}: {f.message}"
+        for path, buildout, _ in results
+        for f in buildout.findings
+        if f.severity == "error"
+    ]
+    if strict and errors:
+        print_error(f"--strict: {len(errors)} error finding(s); first: {errors[0]}")
+        raise typer.Exit(code=1)
 
 
 def _optimize_summary(result: Any) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from gigawatt.cli.console import console, load_or_exit
+from gigawatt.cli.console import RAMP_HELP, console, load_or_exit, ramp_or_exit
 from gigawatt.cli.console import fail as _fail
 from gigawatt.cli.finance import write_finance_outputs
 from gigawatt.cli.plan_tables import print_plan
@@ -29,7 +29,13 @@ from gigawatt.cli.progress import simulate_pipeline
 from gigawatt.econ.financials import monthly_rows, site_month_rows
 from gigawatt.econ.inputs import FinanceInputError
 from gigawatt.outputs.replay import series_table, write_replay
-from gigawatt.pipeline import DEFAULT_FAILURE_MODEL, Pipeline, Simulation, SimulationOptions
+from gigawatt.pipeline import (
+    DEFAULT_FAILURE_MODEL,
+    DEFAULT_RAMP,
+    Pipeline,
+    Simulation,
+    SimulationOptions,
+)
 from gigawatt.report.files import write_json_atomic, write_text_atomic
 from gigawatt.report.plan_files import write_plan_tables
 from gigawatt.report.run_report import Headline, RunTables, render_run_report, run_headlines
@@ -132,6 +138,7 @@ def run(
             "(the simulation covers --months only).",
         ),
     ] = False,
+    ramp: Annotated[str, typer.Option(help=RAMP_HELP)] = DEFAULT_RAMP,
 ) -> None:
     """Plan, simulate, finance and report one scenario: print the overview; write the tables,
     summary.json and one self-contained report.html."""
@@ -146,7 +153,11 @@ def run(
         months=months, queue=queue, placement=placement, seed=seed, failures=failure_model
     )
     pipeline = Pipeline(
-        loaded, options, simulated_utilization=simulated_utilization, source=str(scenario)
+        loaded,
+        options,
+        simulated_utilization=simulated_utilization,
+        source=str(scenario),
+        ramp=ramp_or_exit(ramp),
     )
     if failure_model is not None and simulate:
         from gigawatt.failures.load import FailureModelError

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from gigawatt.cli.console import console, fail
+from gigawatt.cli.console import RAMP_HELP, console, fail, ramp_or_exit
 from gigawatt.cli.service_options import DatabaseOption
+from gigawatt.pipeline import DEFAULT_RAMP
 
 
 def serve(
@@ -44,6 +45,7 @@ def serve(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the failure draws.")] = 0,
+    ramp: Annotated[str, typer.Option(help=RAMP_HELP)] = DEFAULT_RAMP,
 ) -> None:
     """Run the control plane: HTTP API (OpenAPI at /docs) over the scenario's planned fleet."""
     import os
@@ -61,7 +63,7 @@ def serve(
     try:
         app = create_app(
             scenario, url, admin_token, placement=placement, speed=speed, failures=failures,
-            seed=seed, policy=policy,
+            seed=seed, policy=policy, ramp=ramp_or_exit(ramp),
         )  # fmt: skip
     except (GigawattError, ValueError) as exc:
         raise fail(str(exc)) from None

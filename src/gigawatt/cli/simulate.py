@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 import gigawatt.sched.topology  # noqa: F401  (registers the fleet placements)
-from gigawatt.cli.console import console
+from gigawatt.cli.console import RAMP_HELP, console, ramp_or_exit
 from gigawatt.cli.console import fail as _fail
 from gigawatt.cli.progress import simulate_pipeline
 from gigawatt.cli.replay_tables import print_replay
@@ -28,7 +28,7 @@ from gigawatt.cli.simulate_traces import simulate_trace_replay
 from gigawatt.failures.load import FailureModelError, available_models
 from gigawatt.fgd.arrivals import PAPER_TUNE_RATIO
 from gigawatt.outputs.replay import write_replay
-from gigawatt.pipeline import Pipeline, SimulationOptions
+from gigawatt.pipeline import DEFAULT_RAMP, Pipeline, SimulationOptions
 from gigawatt.scenario import GigawattError
 from gigawatt.sched.cluster import placement_names
 from gigawatt.sched.queue import make_queue_policy, queue_policy_names
@@ -135,10 +135,12 @@ def simulate(
             "guidance). A spare stands in for a failed node at once and its jobs restart in place.",
         ),
     ] = None,
+    ramp: Annotated[str, typer.Option(help=RAMP_HELP)] = DEFAULT_RAMP,
 ) -> None:
     """Replay a scenario's planned fleet with its tenants' jobs (time-based: waits, utilization,
     fairness), or pack a GPU cluster trace (arrival-only: allocation and fragmentation)."""
     if scenario is not None:
+        chosen_ramp = ramp_or_exit(ramp)
         try:
             seed_list = parse_seeds(seeds)
         except ValueError as exc:
@@ -146,7 +148,7 @@ def simulate(
         if len(seed_list) > 1:
             simulate_scenario_seeds(
                 scenario, queue, placement, months, seed_list, contracts, sample_hours,
-                failures, jobs, out, inference_shape, spares,
+                failures, jobs, out, inference_shape, spares, chosen_ramp,
             )  # fmt: skip
             return
         try:
@@ -157,7 +159,7 @@ def simulate(
                 sample_hours=sample_hours, failures=failures, inference_shape=inference_shape,
                 defrag=defrag, spares=spares,
             )  # fmt: skip
-            pipeline = Pipeline(scenario, options)
+            pipeline = Pipeline(scenario, options, ramp=chosen_ramp)
             simulation = simulate_pipeline(pipeline, True)
         except (GigawattError, FailureModelError, TraceError) as exc:
             raise _fail(str(exc)) from None

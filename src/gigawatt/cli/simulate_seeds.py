@@ -21,7 +21,8 @@ from gigawatt.cli.replay_tables import count_text, hours_text, percent_text
 from gigawatt.failures.load import FailureModelError, load_failure_model
 from gigawatt.failures.spares import parse_spares
 from gigawatt.outputs.replay import write_replay
-from gigawatt.pipeline import Pipeline, Simulation, SimulationOptions
+from gigawatt.pipeline import DEFAULT_RAMP, Pipeline, Simulation, SimulationOptions
+from gigawatt.plan.feasible import Ramp
 from gigawatt.scenario import GigawattError, load_scenario
 from gigawatt.sched.queue import make_queue_policy
 from gigawatt.sim.replay_summary import ReplaySummary
@@ -44,6 +45,7 @@ def run_scenario(
     inference_shape: str | None = None,
     defrag: bool = False,
     spares: str | None = None,
+    ramp: Ramp = DEFAULT_RAMP,
 ) -> Simulation:
     """Plan the scenario, build its fleet, draw the tenants' jobs, replay (with node outages
     from the failure model ``failures``, a name in data/failures or a path, if given; inference
@@ -61,7 +63,7 @@ def run_scenario(
         defrag=defrag,
         spares=spares,
     )
-    return simulate_pipeline(Pipeline(path, options), show_progress)
+    return simulate_pipeline(Pipeline(path, options, ramp=ramp), show_progress)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ def run_scenario_seed(
     out: Path | None,
     inference_shape: str | None = None,
     spares: str | None = None,
+    ramp: Ramp = DEFAULT_RAMP,
 ) -> SeedRun:
     """`run_scenario` for one seed (in a worker process); writes ``out/seed-<seed>/`` if asked."""
     simulation = run_scenario(
@@ -102,6 +105,7 @@ def run_scenario_seed(
         inference_shape,
         False,
         spares,
+        ramp,
     )
     result, summary, seconds = simulation.result, simulation.summary, simulation.replay_seconds
     if out is not None:
@@ -217,6 +221,7 @@ def simulate_scenario_seeds(
     out: Path | None,
     inference_shape: str | None = None,
     spares: str | None = None,
+    ramp: Ramp = DEFAULT_RAMP,
 ) -> None:
     """``simulate SCENARIO --seeds 42-45``: each seed's workload and replay in a local process
     pool (``--jobs``); a row per seed, their mean and standard deviation; ``out/seed-N/``."""
@@ -246,6 +251,7 @@ def simulate_scenario_seeds(
             out,
             inference_shape,
             spares,
+            ramp,
         )
         for seed in seeds
     ]

@@ -15,13 +15,14 @@ import typer
 from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from gigawatt.cli.console import console, err_console, load_or_exit
+from gigawatt.cli.console import RAMP_HELP, console, err_console, load_or_exit, ramp_or_exit
 from gigawatt.cli.console import fail as _fail
 from gigawatt.cli.finance import billions
 from gigawatt.cli.plan_tables import titled_table
 from gigawatt.econ.defaults import load_finance_defaults
 from gigawatt.econ.inputs import FinanceInputError
 from gigawatt.econ.payback import TERMS
+from gigawatt.pipeline import DEFAULT_RAMP
 from gigawatt.report.payback_text import distribution_line, verdict_line
 from gigawatt.scenario import scenario_catalog
 
@@ -129,6 +130,7 @@ def sweep(
         int,
         typer.Option(min=1, max=120, help="With --simulate: months replayed from the start."),
     ] = 3,
+    ramp: Annotated[str, typer.Option(help=RAMP_HELP)] = DEFAULT_RAMP,
 ) -> None:
     """Run many plan+finance samples over the scenario's uncertain inputs; with --simulate,
     each sample is also replayed and financed at its simulated utilization."""
@@ -152,6 +154,7 @@ def sweep(
         loaded.finance,
         load_finance_defaults(),
         simulation=SimulationSettings(months=sim_months) if simulate else None,
+        ramp=ramp_or_exit(ramp),
     )
     began = time.perf_counter()
     try:

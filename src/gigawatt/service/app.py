@@ -21,7 +21,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import func, select
 
 from gigawatt.fleet.topology import Fleet
-from gigawatt.pipeline import Pipeline
+from gigawatt.pipeline import DEFAULT_RAMP, Pipeline
+from gigawatt.plan.feasible import Ramp
 from gigawatt.scenario import Scenario, load_scenario, scenario_catalog
 from gigawatt.sched.cluster import placement_names
 from gigawatt.sched.queue import queue_policy_names
@@ -43,10 +44,12 @@ bearer = HTTPBearer(auto_error=False)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def fleet_from_scenario(scenario: str | Path | Scenario) -> tuple[Fleet, dt.date]:
-    """The planned fleet of a scenario (a file or loaded) and its program start (the fleet's
-    time zero)."""
-    pipeline = Pipeline(scenario)
+def fleet_from_scenario(
+    scenario: str | Path | Scenario, ramp: Ramp = DEFAULT_RAMP
+) -> tuple[Fleet, dt.date]:
+    """The planned fleet of a scenario (a file or loaded) on the `ramp`
+    (`gigawatt.plan.feasible`) and its program start (the fleet's time zero)."""
+    pipeline = Pipeline(scenario, ramp=ramp)
     return pipeline.fleet, pipeline.scenario.program.start
 
 
@@ -130,6 +133,7 @@ def create_app(
     power: PowerModel | None = None,
     tick_interval_s: float | None = None,
     policy: str = DEFAULT_POLICY,
+    ramp: Ramp = DEFAULT_RAMP,
 ) -> FastAPI:
     """The service for a scenario file (or an already built ``(fleet, program_start)``) over
     the database at ``database_url`` (migrated to the newest revision at start).
@@ -142,7 +146,8 @@ def create_app(
     (default 0.05 s on the twin clock, 1 s on the wall clock; 0: only on requests).
     ``policy``: the queue policy that decides which waiting jobs start (`gigawatt.sched.queue`,
     as ``gigawatt simulate --queue``); ``placement``: the fleet placement it places with.
-    ``admin_token``: else ``GIGAWATT_ADMIN_TOKEN``, else a random one (``app.state.admin_token``)."""
+    ``admin_token``: else ``GIGAWATT_ADMIN_TOKEN``, else a random one (``app.state.admin_token``).
+    ``ramp``: the ramp the scenario's fleet follows (`gigawatt.plan.feasible`)."""
     from gigawatt.failures.fleet import failures_from, fleet_failures
     from gigawatt.failures.load import load_failure_model
 
@@ -157,7 +162,7 @@ def create_app(
         fleet, start = scenario
     else:
         loaded = load_scenario(scenario)  # read once: the fleet, prices and power use it
-        fleet, start = fleet_from_scenario(loaded)
+        fleet, start = fleet_from_scenario(loaded, ramp)
     db = Database(database_url)
     db.upgrade()
     if speed is not None:
