@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from gigawatt.econ.payback import PAYBACK, month_text
+from gigawatt.plan.feasible import Ramp
+from gigawatt.scenario.models import Scenario
 
 #: The bundled scenario the economics are compared with (the bubble question).
 COMMITMENTS_SCENARIO = "openai-commitments.yaml"
@@ -163,7 +165,7 @@ def payback_answer(finance: dict[str, Any], by_year: int, sweep: dict[str, Any] 
     numbers["probability"] = probability
     ownership = finance.get("ownership")
     if ownership:
-        parts.append(ownership["headline"])
+        parts.append(ownership["headline"].rstrip("."))
     return Answer(
         "payback",
         f"Does it pay back by {by_year}, and with what probability?",
@@ -248,3 +250,65 @@ def answer_questions(
         supply_answer(supply),
         comparison_answer(comparison, payback_year),
     ]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the questions need beyond the run itself: a sweep's summary, the supply check of
+    every bundled program, and the comparison with the commitments scenario (None: not
+    computed, with the reason in `why`)."""
+
+    sweep: dict[str, Any] | None
+    supply: dict[str, Any] | None
+    comparison: dict[str, Any] | None
+    why: tuple[str, ...] = ()
+
+
+def bundled_context(
+    scenario: Scenario,
+    finance_summary: dict[str, Any],
+    ramp: Ramp,
+    *,
+    sweep_samples: int = 200,
+    sweep: dict[str, Any] | None = None,
+    scenarios_dir: Path | None = None,
+) -> Context:
+    """A sweep of `sweep_samples` plan + finance samples of `scenario` (unless `sweep` is
+    given, e.g. the run folder's; 0 samples: none), the supply check of `scenario` with every
+    other bundled scenario, and `scenario`'s finance next to the commitments scenario's, all
+    on `ramp`."""
+    from gigawatt.econ.comparison import compare_programs
+    from gigawatt.econ.defaults import load_finance_defaults
+    from gigawatt.pipeline import Pipeline
+    from gigawatt.plan.supply import check_supply
+    from gigawatt.scenario import load_scenario, scenario_catalog
+    from gigawatt.sweep import SweepBase, get_engine, run_sweep, scenario_uncertainty
+
+    why: list[str] = []
+    catalog = scenario_catalog(scenario)
+    if sweep is None and sweep_samples > 0:
+        base = SweepBase(scenario, catalog, scenario.finance, load_finance_defaults(), ramp=ramp)
+        sweep = run_sweep(
+            base, scenario_uncertainty(scenario), sweep_samples, get_engine("serial")
+        ).summary
+    folder = scenarios_dir or bundled_scenarios_dir()
+    supply = comparison = None
+    if folder is None:
+        why.append("the bundled scenarios folder was not found")
+    else:
+        others = [
+            load_scenario(p)
+            for p in sorted(folder.glob("*.yaml"))
+            if load_scenario(p).program.name != scenario.program.name
+        ]
+        programs = [scenario, *others]
+        plans = [Pipeline(s, ramp=ramp).plan for s in programs]
+        supply = check_supply(plans, programs, catalog)
+        commitments = folder / COMMITMENTS_SCENARIO
+        theirs = load_scenario(commitments)
+        if theirs.program.name != scenario.program.name:
+            other = Pipeline(theirs, ramp=ramp).finance.summary
+            comparison = compare_programs(
+                [finance_summary, other], [scenario.program.name, theirs.program.name]
+            )
+    return Context(sweep, supply, comparison, tuple(why))

@@ -3,6 +3,7 @@ numbers they draw are the summary's own."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -15,6 +16,7 @@ from gigawatt.report.failure_charts import (
     lost_hours_figure,
     out_of_service_figure,
 )
+from gigawatt.report.simulate_charts import queue_figure, tenant_use_figure
 from gigawatt.report.sweep_charts import build_sweep_figures
 
 
@@ -79,8 +81,45 @@ def test_out_of_service_share_counts_repair_against_online_plus_repair() -> None
     }
     fig = out_of_service_figure(series)
     _check(fig)
-    assert list(fig.data[0].y) == [10.0, 0.0]
-    assert list(fig.data[1].y) == [10.0, None]  # 10 / (90 + 10); nothing online: no share
+    assert list(fig.data[0].y) == [10.0, None]  # 10 / (90 + 10); nothing online: no share
+
+
+def test_nodes_in_repair_are_plotted_even_when_spares_cover_them() -> None:
+    # The caption's "nodes in repair: mean N" must be visible although no capacity is out of
+    # service: the spares stand in (the report once plotted a flat 0 under that caption).
+    series = {
+        "time_s": [0.0, 86_400.0, 172_800.0],
+        "online:a:x": [100.0, 100.0, 100.0],
+        "repair_accelerators": [0.0, 0.0, 0.0],
+        "repair_nodes": [3.0, 5.0, 1.0],
+        "spares_in_use": [3.0, 5.0, 1.0],
+    }
+    fig = out_of_service_figure(series, dt.date(2026, 1, 1))
+    _check(fig)
+    nodes, spares, share = fig.data
+    assert list(nodes.y) == [3.0, 5.0, 1.0] and list(spares.y) == [3.0, 5.0, 1.0]
+    assert list(share.y) == [0.0, 0.0, 0.0]
+    assert list(nodes.x)[:2] == ["2026-01-01 00:00", "2026-01-02 00:00"]
+    assert fig.layout.xaxis.title.text == "Date"
+
+
+def test_a_tenant_keeps_its_colour_across_charts() -> None:
+    series = {
+        "time_s": [0.0, 3600.0],
+        "tenant:research": [1.0, 2.0],
+        "tenant:training": [3.0, 4.0],
+        "queue_length": [0.0, 1.0],
+    }
+    use = tenant_use_figure(series)
+    queue = queue_figure(series, {"training": [0, 1], "research": [0, 0]})
+    goodput = goodput_figure(
+        {"tenant_goodput": {"training": 0.9, "research": 0.95}, "goodput": 0.92}, {}
+    )
+    colour = {t.name: t.line.color for t in use.data}
+    assert colour == {t.name: t.line.color for t in queue.data}
+    assert len(set(colour.values())) == 2
+    bars = goodput.data[0]
+    assert dict(zip(bars.x, bars.marker.color, strict=True)) == colour
 
 
 def test_gang_spread_only_for_tenants_that_started_jobs() -> None:

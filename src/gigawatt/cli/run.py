@@ -36,6 +36,7 @@ from gigawatt.pipeline import (
     Simulation,
     SimulationOptions,
 )
+from gigawatt.questions import answer_questions, bundled_context
 from gigawatt.report.files import write_json_atomic, write_text_atomic
 from gigawatt.report.plan_files import write_plan_tables
 from gigawatt.report.run_report import Headline, RunTables, render_run_report, run_headlines
@@ -108,6 +109,14 @@ def print_overview(name: str, headlines: list[Headline]) -> None:
     console.print(table)
 
 
+def print_questions(questions: list[dict[str, Any]]) -> None:
+    """The seed's questions and their answers (`gigawatt.questions`)."""
+    console.rule("[bold]The questions")
+    for q in questions:
+        console.print(f"[bold]{q['question']}[/]", highlight=False, soft_wrap=True)
+        console.print(f"  {q['answer']}", highlight=False, soft_wrap=True)
+
+
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out: Annotated[
@@ -139,6 +148,15 @@ def run(
         ),
     ] = False,
     ramp: Annotated[str, typer.Option(help=RAMP_HELP)] = DEFAULT_RAMP,
+    question_samples: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=100_000,
+            help="Sweep samples behind the payback probability of the questions section (0: "
+            "none; a sweep already in OUT/sweep is used instead).",
+        ),
+    ] = 200,
 ) -> None:
     """Plan, simulate, finance and report one scenario: print the overview; write the tables,
     summary.json and one self-contained report.html."""
@@ -152,12 +170,13 @@ def run(
     options = SimulationOptions(
         months=months, queue=queue, placement=placement, seed=seed, failures=failure_model
     )
+    chosen_ramp = ramp_or_exit(ramp)
     pipeline = Pipeline(
         loaded,
         options,
         simulated_utilization=simulated_utilization,
         source=str(scenario),
-        ramp=ramp_or_exit(ramp),
+        ramp=chosen_ramp,
     )
     if failure_model is not None and simulate:
         from gigawatt.failures.load import FailureModelError
@@ -207,6 +226,22 @@ def run(
 
     mark = time.perf_counter()
     sweep = _read_sweep(out)
+    context = bundled_context(
+        loaded, fin_summary, chosen_ramp, sweep_samples=question_samples, sweep=sweep
+    )
+    questions = [
+        a.as_dict()
+        for a in answer_questions(
+            plan_summary,
+            fin_summary,
+            sweep=context.sweep,
+            supply=context.supply,
+            comparison=context.comparison,
+        )
+    ]
+    timings["questions_s"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
     written += write_plan_tables(out, buildout)
     write_finance_outputs(out, fin, fin_summary)
     written += [out / "finance.json", out / "finance_monthly.csv", out / "cost_by_site.csv"]
@@ -222,6 +257,8 @@ def run(
         simulate_jobs=sim_jobs,
         sweep=sweep,
         notes=notes,
+        questions=questions,
+        start=loaded.program.start,
     )
     write_text_atomic(out / "report.html", render_run_report(tables, headlines, str(scenario)))
     timings["files_and_report_s"] = time.perf_counter() - mark
@@ -235,8 +272,8 @@ def run(
         "scenario": str(scenario),
         "headlines": [h.as_dict() for h in headlines],
         "reproduce": {
-            "plan": f"gigawatt plan {scenario} --json",
-            "finance": finance_command,
+            "plan": f"gigawatt plan {scenario} --ramp {chosen_ramp} --json",
+            "finance": finance_command + f" --ramp {chosen_ramp}",
             "simulate": (
                 f"gigawatt simulate {scenario} --months {months} --queue {queue} "
                 f"--placement {placement} --seeds {seed}"
@@ -248,6 +285,8 @@ def run(
         "finance_utilization": "simulated" if utilization is not None else "scenario",
         "finance_utilization_value": utilization,
         "notes": notes,
+        "ramp": chosen_ramp,
+        "questions": questions,
         "plan": plan_summary,
         "finance": fin_summary,
         "simulate": sim_summary if sim_summary is not None else {"skipped": "--no-simulate"},
@@ -258,6 +297,7 @@ def run(
 
     print_plan(console, buildout, plan_summary)
     print_overview(plan_summary["name"], headlines)
+    print_questions(questions)
     for note in notes:
         console.print(f"[yellow]note[/] {note}", highlight=False)
     console.print(

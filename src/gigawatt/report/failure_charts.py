@@ -7,18 +7,22 @@ sums and ratios of those columns."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
 import plotly.graph_objects as go
 
-from gigawatt.report.simulate_charts import DAY_S, _style
+from gigawatt.report.simulate_charts import _style, tenant_colors, time_axis
 
 #: Titles, in report order; the e2e and browser tests look for each in report.html.
 INTERRUPTIONS_TITLE = "Job interruptions and node outages by failure cause (count)"
 LOST_HOURS_TITLE = "Accelerator-hours lost to failures, by cause (rolled back + restart)"
 GOODPUT_TITLE = "Goodput by tenant: useful time / time held while running (%)"
-OUT_OF_SERVICE_TITLE = "Capacity out of service for repair over time (accelerators and % of fleet)"
+OUT_OF_SERVICE_TITLE = (
+    "Nodes in repair, spares standing in for them, and capacity out of service (not covered "
+    "by a spare) over time"
+)
 GANG_SPREAD_TITLE = "Gang spread by tenant: scale-up domains, halls and sites one job spans"
 
 
@@ -78,9 +82,11 @@ def goodput_figure(failures: dict[str, Any], tenant_kinds: dict[str, str]) -> go
         t: v for t, v in failures["tenant_goodput"].items() if v is not None and math.isfinite(v)
     }
     names = list(goodput)
+    colors = tenant_colors([*names, *tenant_kinds])
     fig = go.Figure()
     fig.add_bar(
         x=[_tenant_label(n, tenant_kinds.get(n, "")) for n in names],
+        marker_color=[colors[n] for n in names],
         y=[100 * goodput[n] for n in names],
         name="tenant goodput",
         text=[f"{100 * goodput[n]:.1f}%" for n in names],
@@ -107,36 +113,52 @@ def _tenant_label(name: str, kind: str) -> str:
     return name if not kind or kind == name else f"{name} ({kind})"
 
 
-def out_of_service_figure(series: dict[str, list[float]]) -> go.Figure:
-    """Accelerators in repair at each sample (area) and their share of online + in-repair
-    accelerators (line, right axis, %)."""
-    days = [t / DAY_S for t in series["time_s"]]
+def out_of_service_figure(
+    series: dict[str, list[float]], start: dt.date | None = None
+) -> go.Figure:
+    """At each sample: nodes in repair and the spare nodes standing in for them (left axis),
+    and the share of capacity out of service, i.e. accelerators of failed nodes no spare
+    covers, over online + those (right axis, %). With enough spares the share stays at 0
+    while nodes are in repair: the caption's mean nodes in repair is the first line."""
+    x, x_title = time_axis(series, start)
     repair = series["repair_accelerators"]
-    online = [0.0] * len(days)
+    online = [0.0] * len(x)
     for column, values in series.items():
         if column.startswith("online:"):
             online = [a + b for a, b in zip(online, values, strict=True)]
     share = [100 * r / (o + r) if o + r > 0 else None for r, o in zip(repair, online, strict=True)]
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=days,
-            y=repair,
-            name="accelerators in repair",
-            mode="lines",
-            fill="tozeroy",
-            hovertemplate="%{y:,.0f} accelerators in repair",
+    if "repair_nodes" in series:
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=series["repair_nodes"],
+                name="nodes in repair",
+                mode="lines",
+                fill="tozeroy",
+                hovertemplate="%{y:,.0f} nodes in repair",
+            )
         )
-    )
+    if "spares_in_use" in series:
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=series["spares_in_use"],
+                name="spare nodes standing in",
+                mode="lines",
+                line={"dash": "dash"},
+                hovertemplate="%{y:,.0f} spares in use",
+            )
+        )
     fig.add_trace(
         go.Scatter(
-            x=days,
+            x=x,
             y=share,
-            name="% of capacity",
+            name="% of capacity out of service",
             mode="lines",
             yaxis="y2",
             line={"color": "black", "width": 1},
-            hovertemplate="%{y:.2f}% of capacity",
+            hovertemplate="%{y:.2f}% of capacity out of service",
         )
     )
     fig.update_layout(
@@ -144,14 +166,14 @@ def out_of_service_figure(series: dict[str, list[float]]) -> go.Figure:
         yaxis2={
             "overlaying": "y",
             "side": "right",
-            "title": "Share of capacity (%)",
+            "title": "Out of service (% of capacity)",
             "rangemode": "tozero",
             "tickmode": "auto",
             "tickformat": ".2f",
             "showgrid": False,
         },
     )
-    return _style(fig, OUT_OF_SERVICE_TITLE, "Days since program start", "Accelerators in repair")
+    return _style(fig, OUT_OF_SERVICE_TITLE, x_title, "Nodes")
 
 
 def gang_spread_figure(summary: dict[str, Any]) -> go.Figure:

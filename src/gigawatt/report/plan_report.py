@@ -105,16 +105,31 @@ def build_figures(buildout: Buildout) -> list[go.Figure]:
     fig = go.Figure()
     for cat, values in per_cat.items():
         fig.add_trace(go.Bar(x=labels, y=values, name=cat, hovertemplate="$%{y:,.2f}B"))
+    # The line is what counts against the budget, by the budget's own rules: IT hardware only
+    # when it covers accelerators, contract payments when it covers contracts (the bars are
+    # every capex category, the budget's or not).
+    counted = dict.fromkeys(labels, 0.0)
+    for e in buildout.capex:
+        if buildout.budget_includes_accelerators or e.category not in ("it_hardware", "network"):
+            counted[e.month.strftime("%Y-%m")] += e.usd / 1e9
+    contract_months = sorted({r.month for r in buildout.timeline if r.contract_cost_usd})
+    if buildout.budget_includes_contracts and contract_months:
+        labels = sorted(set(labels) | {m.strftime("%Y-%m") for m in contract_months})
+        counted = {m: counted.get(m, 0.0) for m in labels}
+        for r in buildout.timeline:
+            if r.contract_cost_usd:
+                counted[r.month.strftime("%Y-%m")] += r.contract_cost_usd / 1e9
     cumulative = []
     running = 0.0
-    for k in range(len(labels)):
-        running += sum(per_cat[c][k] for c in CAPEX_CATEGORIES)
+    for label in labels:
+        running += counted[label]
         cumulative.append(running)
     fig.add_trace(
         go.Scatter(
             x=labels,
             y=cumulative,
-            name="cumulative",
+            name="cumulative against the budget"
+            + (" (incl. contract payments)" if buildout.budget_includes_contracts else ""),
             yaxis="y2",
             mode="lines",
             line={"color": "black"},

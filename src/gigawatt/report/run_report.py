@@ -84,6 +84,8 @@ class RunTables:
     simulate_jobs: dict[str, Sequence[Any]] | None = None  # jobs.csv's tenant, arrival, start
     sweep: dict[str, Any] | None = None  # sweep.json of `gigawatt sweep --out <run>/sweep`
     notes: list[str] = field(default_factory=list)
+    questions: list[dict[str, Any]] = field(default_factory=list)  # `gigawatt.questions`
+    start: dt.date | None = None  # the program start: simulation charts in calendar dates
 
 
 def _usd(value: float | None) -> str:
@@ -367,11 +369,13 @@ def report_sections(tables: RunTables) -> list[tuple[str, str, list[go.Figure]]]
             (
                 "Utilization, queue and waiting by tenant (simulated)",
                 note,
-                build_simulate_figures(tables.simulate_series, s, tables.simulate_jobs),
+                build_simulate_figures(
+                    tables.simulate_series, s, tables.simulate_jobs, tables.start
+                ),
             )
         )
     if tables.simulate is not None:
-        sections += _failure_sections(tables.simulate, tables.simulate_series)
+        sections += _failure_sections(tables.simulate, tables.simulate_series, tables.start)
     sections.append(
         (
             "Cost per accelerator-hour by site",
@@ -454,6 +458,18 @@ def ownership_html(finance: dict[str, Any]) -> str:
     )
 
 
+def questions_html(questions: list[dict[str, Any]]) -> str:
+    """The seed's questions and their answers, as `gigawatt run` prints them."""
+    if not questions:
+        return ""
+    items = "".join(
+        f"<dt>{html.escape(q['question'])}</dt><dd>{html.escape(q['answer'])}"
+        f" <span class='muted'>({html.escape(q['source'])})</span></dd>"
+        for q in questions
+    )
+    return f"<h2>The questions</h2><dl class='questions'>{items}</dl>"
+
+
 def _payback_note(finance: dict[str, Any]) -> str:
     """The verdict in `gigawatt finance`'s words, and what each milestone means."""
     terms = "".join(
@@ -486,7 +502,7 @@ def _break_even_note(finance: dict[str, Any]) -> str:
 
 
 def _failure_sections(
-    s: dict[str, Any], series: dict[str, list[float]] | None
+    s: dict[str, Any], series: dict[str, list[float]] | None, start: dt.date | None = None
 ) -> list[tuple[str, str, list[go.Figure]]]:
     """The failures-and-goodput section (when the replay ran with failures) and the
     fragmentation section."""
@@ -509,7 +525,7 @@ def _failure_sections(
         figures = [interruptions_figure(failures), lost_hours_figure(failures)]
         figures.append(goodput_figure(failures, s.get("tenant_kinds", {})))
         if series is not None and "repair_accelerators" in series:
-            figures.append(out_of_service_figure(series))
+            figures.append(out_of_service_figure(series, start))
         sections.append(("Failures and goodput (simulated)", note, figures))
     else:
         sections.append(
@@ -572,6 +588,7 @@ def render_run_report(
         f"{tables.plan['first_month']} to {tables.plan['last_month']}; generated {generated}. "
         "Money in nominal USD. Every number below is in summary.json.</p>"
         f"{_cards(headlines)}"
+        + questions_html(tables.questions)
         + (f"<ul>{warnings}</ul>" if warnings else "")
         + "".join(parts)
         + f"<h2>Phases</h2>{phase_table_html(tables.plan)}"

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,14 +34,40 @@ def _style(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
     return fig
 
 
-def _days(series: dict[str, list[float]]) -> list[float]:
-    return [t / DAY_S for t in series["time_s"]]
+#: Qualitative colours; a tenant keeps its colour in every chart (`tenant_colors`).
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
 
 
-def utilization_figure(series: dict[str, list[float]]) -> go.Figure:
+def tenant_colors(names: Sequence[str]) -> dict[str, str]:
+    """One colour per tenant, by the tenants' sorted names, the same in every chart."""
+    return {name: PALETTE[k % len(PALETTE)] for k, name in enumerate(sorted(set(names)))}
+
+
+def series_tenants(series: dict[str, list[float]]) -> list[str]:
+    """The tenants of a series table (its ``tenant:<name>`` columns)."""
+    return [c.removeprefix("tenant:") for c in series if c.startswith("tenant:")]
+
+
+def time_axis(
+    series: dict[str, list[float]], start: dt.date | None = None
+) -> tuple[list[Any], str]:
+    """The x values of a series and their axis title: calendar dates from the program start
+    when it is given (as the plan's charts, in calendar months), else days since the start."""
+    if start is None:
+        return [t / DAY_S for t in series["time_s"]], "Days since program start"
+    origin = dt.datetime(start.year, start.month, start.day)
+    return [
+        (origin + dt.timedelta(seconds=t)).strftime("%Y-%m-%d %H:%M") for t in series["time_s"]
+    ], "Date"
+
+
+def utilization_figure(series: dict[str, list[float]], start: dt.date | None = None) -> go.Figure:
     """Per (site, type) group and for the fleet: busy / online accelerators at each sample,
     in percent; a group is left out until it has accelerators online."""
-    days = _days(series)
+    days, x_title = time_axis(series, start)
     groups = [c.removeprefix("busy:") for c in series if c.startswith("busy:")]
     fig = go.Figure()
     busy_total = [0.0] * len(days)
@@ -73,26 +100,28 @@ def utilization_figure(series: dict[str, list[float]]) -> go.Figure:
     )
     fig.update_layout(hovermode="x unified")
     fig.update_yaxes(range=[0, 105])
-    return _style(fig, UTILIZATION_TITLE, "Days since program start", "Utilization (%)")
+    return _style(fig, UTILIZATION_TITLE, x_title, "Utilization (%)")
 
 
-def tenant_use_figure(series: dict[str, list[float]]) -> go.Figure:
+def tenant_use_figure(series: dict[str, list[float]], start: dt.date | None = None) -> go.Figure:
     """Stacked: accelerators busy with each tenant's jobs at each sample."""
-    days = _days(series)
+    days, x_title = time_axis(series, start)
+    colors = tenant_colors(series_tenants(series))
     fig = go.Figure()
-    for column in (c for c in series if c.startswith("tenant:")):
+    for name in series_tenants(series):
         fig.add_trace(
             go.Scatter(
                 x=days,
-                y=series[column],
-                name=column.removeprefix("tenant:"),
+                y=series[f"tenant:{name}"],
+                name=name,
                 stackgroup="tenants",
                 mode="lines",
+                line={"color": colors[name]},
                 hovertemplate="%{y:,.0f} accelerators",
             )
         )
     fig.update_layout(hovermode="x unified")
-    return _style(fig, TENANT_USE_TITLE, "Days since program start", "Accelerators busy")
+    return _style(fig, TENANT_USE_TITLE, x_title, "Accelerators busy")
 
 
 def queue_by_tenant(
@@ -118,13 +147,16 @@ def queue_by_tenant(
 
 
 def queue_figure(
-    series: dict[str, list[float]], by_tenant: dict[str, list[int]] | None = None
+    series: dict[str, list[float]],
+    by_tenant: dict[str, list[int]] | None = None,
+    start: dt.date | None = None,
 ) -> go.Figure:
     """Jobs waiting at each sample: stacked by tenant when the jobs table is given, else the
     series' total."""
-    days = _days(series)
+    days, x_title = time_axis(series, start)
     fig = go.Figure()
     if by_tenant:
+        colors = tenant_colors([*series_tenants(series), *by_tenant])
         for name, values in by_tenant.items():
             fig.add_trace(
                 go.Scatter(
@@ -133,6 +165,7 @@ def queue_figure(
                     name=name,
                     stackgroup="queue",
                     mode="lines",
+                    line={"color": colors[name]},
                     hovertemplate="%{y:,.0f} jobs waiting",
                 )
             )
@@ -147,7 +180,7 @@ def queue_figure(
             )
         )
     fig.update_layout(hovermode="x unified")
-    return _style(fig, QUEUE_TITLE, "Days since program start", "Jobs waiting")
+    return _style(fig, QUEUE_TITLE, x_title, "Jobs waiting")
 
 
 def wait_figure(summary: dict[str, Any]) -> go.Figure:
@@ -170,17 +203,18 @@ def build_simulate_figures(
     series: dict[str, list[float]],
     summary: dict[str, Any],
     jobs: dict[str, Sequence[Any]] | None = None,
+    start: dt.date | None = None,
 ) -> list[go.Figure]:
     """The simulation charts in report order; `jobs` (columns of jobs.csv) splits the queue
-    by tenant."""
+    by tenant; `start` (the program start) puts calendar dates on the time axes."""
     by_tenant = (
         queue_by_tenant(series["time_s"], jobs["tenant"], jobs["arrival_s"], jobs["start_s"])
         if jobs is not None
         else None
     )
     return [
-        utilization_figure(series),
-        tenant_use_figure(series),
-        queue_figure(series, by_tenant),
+        utilization_figure(series, start),
+        tenant_use_figure(series, start),
+        queue_figure(series, by_tenant, start),
         wait_figure(summary),
     ]
