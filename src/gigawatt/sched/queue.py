@@ -16,7 +16,7 @@ ends. The queue keeps the policy's order (``policy.order_key``).
 | ``fifo`` | arrival | in order; stops at the first job that does not fit |
 | ``priority`` | priority (high first), then arrival | as fifo |
 | ``shortest-first`` | estimated run time, then arrival | as fifo |
-| ``drf`` | per tenant arrival | repeatedly the head job of the tenant with the lowest dominant share divided by its entitlement (Ghodsi et al., NSDI'11); a tenant whose head does not fit waits |
+| ``drf`` | per tenant arrival | repeatedly the head job of the tenant with the lowest dominant share divided by its entitlement (Ghodsi et al., NSDI'11); a tenant whose head does not fit waits. The first such tenant below its entitlement holds what frees for it: its head gets EASY's reservation (shadow time and spare accelerators, as below), and other tenants' heads start only if they end by then or fit beside it (reservation against starvation of large jobs: Lifka 1995; as Slurm's backfill does for its highest-priority pending job) |
 | ``easy-backfill`` | arrival | in order; when the head does not fit it gets a reservation at the earliest time enough accelerators free up (the *shadow* time), and later jobs start if they fit now and either end by then or use only accelerators the head will not need (Lifka 1995; Mu'alem & Feitelson, IEEE TPDS 2001) |
 """
 
@@ -430,7 +430,17 @@ class ShortestFirst(InOrder):
 
 class DominantResourceFairness:
     """DRF over tenants: resources are the accelerator types; a tenant's dominant share is its
-    largest share of any type's online accelerators, divided by its entitlement weight."""
+    largest share of any type's online accelerators, divided by its entitlement weight.
+
+    A blocked tenant below its entitlement holds what frees for it: the first tenant in DRF
+    order whose head does not fit while its dominant share is below its entitlement (its weight
+    over the weights of the tenants waiting or running) gets a reservation for that head, as
+    EASY's head does (`_hold`): the earliest time enough accelerators of a type it may use are
+    free by the running jobs' estimates (the *shadow* time) and how many beyond its need are
+    free then. Other tenants' heads then start only if they end by the shadow time, or off that
+    type, or within those spare accelerators (`_beside`). Without it, a gang of an under-share
+    tenant waits for as long as an over-share tenant's staggered stream takes back each
+    accelerator as it frees. The reservation is made anew each pass (no cached promise)."""
 
     name = "drf"
 
@@ -448,6 +458,7 @@ class DominantResourceFairness:
         blocked: set[int] = set()
         started: dict[int, int] = {}  # tenant -> jobs started this pass (queue heads advance)
         waiting = queue.tenants_waiting()
+        held: _Reservation | None = None  # for the first blocked under-share tenant's head
         while True:
             best: tuple[float, int] | None = None
             for tenant in waiting:
@@ -466,12 +477,53 @@ class DominantResourceFairness:
             if job is None:
                 blocked.add(tenant)
                 continue
-            allocation = state.place(job, self.placement, now)
+            if held is None:
+                allocation = state.place(job, self.placement, now)
+            else:
+                allocation = self._beside(job, state, now, held)
             if allocation is None:
                 blocked.add(tenant)
+                if held is None and best[0] < 1.0 / _active_weight(queue, state, weight):
+                    held = self._hold(job, state, now)
                 continue
             started[tenant] = offset + 1
             decisions.append(Decision(job, allocation))
+
+    @staticmethod
+    def _hold(job: int, state: ClusterState, now: float) -> _Reservation | None:
+        """The blocked head's reservation: on the allowed type where enough accelerators free
+        up first (`ClusterState.capacity_at`); None if none ever does."""
+        best: _Reservation | None = None
+        need = int(state.jobs.accelerators[job])
+        for t in state.allowed_types(job):
+            shadow, extra = state.capacity_at(t, now, need)
+            if shadow < math.inf and (best is None or shadow < best.shadow_s):
+                best = _Reservation(job, t, shadow, extra)
+        return best
+
+    def _beside(
+        self, job: int, state: ClusterState, now: float, held: _Reservation
+    ) -> Allocation | None:
+        """Place ``job`` beside the reservation: anywhere if it ends by the shadow time (an
+        unknown estimate does not), else off the reserved type unless it fits in the head's
+        spare accelerators there (which it then uses up)."""
+        accelerators, _, estimate, _ = state.job_columns()
+        late = not now + estimate[job] <= held.shadow_s
+        types = state.allowed_types(job)
+        if late and held.type_index in types and accelerators[job] > held.extra:
+            types = tuple(t for t in types if t != held.type_index)
+        allocation = state.place(job, self.placement, now, types)
+        if allocation is not None and late and allocation.type == held.type_index:
+            held.extra -= int(allocation.counts.sum())
+        return allocation
+
+
+def _active_weight(queue: JobQueue, state: ClusterState, weight: list[float]) -> float:
+    """The entitlement weights of the tenants waiting or running, summed (DRF's entitlement
+    of a tenant is its weight over this)."""
+    active = set(queue.tenants_waiting())
+    active.update(t for t, used in enumerate(state.tenant_busy) if any(used))
+    return sum(weight[t] for t in active)
 
 
 def _keys(base: IntArray, late_on_reserved: BoolArray, acc: IntArray, extra: int) -> IntArray:
