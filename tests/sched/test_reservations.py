@@ -124,3 +124,60 @@ def test_site_reservation_holds_nodes_of_that_site_only() -> None:
     queue.push(0)
     layer.admit(queue, state, 0.0)
     assert (fleet.node_site[layer.held_nodes(0.0)[0]] == y).all()
+
+
+# EASY with reservations (issue 14, item 7), in days: two stories of capacity sitting idle.
+DAY = 86_400.0
+Row = tuple[str, int, int, float, float, float]  # name, tenant, accelerators, arrival, days, start
+
+
+def _days_table(fleet: Fleet, window: Reservation, table: list[Row], policy: str) -> list[float]:
+    jobs = simple_jobs(
+        np.array([row[3] * DAY for row in table]),
+        np.array([row[4] * DAY for row in table]),
+        np.array([row[2] for row in table]),
+        tenant=np.array([row[1] for row in table]),
+        tenants=("a", "b"),
+    )
+    layer = Reserving(make_queue_policy(policy), fleet, [window])
+    result = replay(fleet, jobs, layer, horizon_s=400 * DAY)
+    assert not layer.refused
+    return [float(s) / DAY for s in result.records.start_s.tolist()]
+
+
+# (a) The quick "can anything fit?" check of a backfill pass (`whole_room`) once counted the
+# held nodes as used. 8 accelerators (2 nodes of 4), all held for a over days [10, 30). b's head
+# would run into the window and waits until it closes; a short job of b that arrives as the
+# gap's job ends (a pass after a release: the full backfill pass, with the quick check) ends
+# by day 10 and must start at once on the held nodes, not after the window.
+GAP_WINDOW = Reservation(tenant=0, accelerators=8, type_index=0, start_s=10 * DAY, end_s=30 * DAY)
+GAP_TABLE: list[Row] = [
+    ("b's job that ends before the window: runs in the gap", 1, 8, 0.0, 3.0, 0.0),
+    ("b's head that would run into the window: waits until it closes", 1, 8, 1.0, 15.0, 30.0),
+    ("b's short job behind it, arriving at day 3: backfills the gap at once", 1, 4, 3.0, 5.0, 3.0),
+    ("a's gang: lands at its window's start", 0, 8, 9.0, 20.0, 10.0),
+]
+
+
+def test_easy_backfills_the_gap_before_a_window_behind_a_blocked_head() -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 2, 4, 2, 0.0)])
+    got = _days_table(fleet, GAP_WINDOW, GAP_TABLE, "easy-backfill")
+    assert got == [row[5] for row in GAP_TABLE], [row[0] for row in GAP_TABLE]
+
+
+# (b) A window's end frees capacity as a job's end does: the blocked head is tried again at
+# once. 12 accelerators (3 nodes of 4); a holds one node over days [5, 15) and runs nothing
+# there. b's gang of 8 asks at day 6: only 4 are free outside the window; when it closes at
+# day 15 the gang starts, not at day 30 when b's long job frees its node.
+IDLE_WINDOW = Reservation(tenant=0, accelerators=4, type_index=0, start_s=5 * DAY, end_s=15 * DAY)
+IDLE_TABLE: list[Row] = [
+    ("b's long job on a node of its own until day 30", 1, 4, 0.0, 30.0, 0.0),
+    ("b's gang of 8, blocked by the held node: starts as the window closes", 1, 8, 6.0, 5.0, 15.0),
+]
+
+
+@pytest.mark.parametrize("policy", queue_policy_names())
+def test_the_blocked_head_starts_when_a_window_closes(policy: str) -> None:
+    fleet = build_fleet([HallBlock("s", "h", "gpu", 3, 4, 3, 0.0)])
+    got = _days_table(fleet, IDLE_WINDOW, IDLE_TABLE, policy)
+    assert got == [row[5] for row in IDLE_TABLE], [row[0] for row in IDLE_TABLE]
