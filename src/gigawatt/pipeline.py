@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 #: The ramp a run plans on unless told otherwise (`gigawatt.plan.feasible`).
-DEFAULT_RAMP: Ramp = "announced"
+DEFAULT_RAMP: Ramp = "feasible"
 
 #: A mean month (365.25 / 12 days) in seconds: simulated months are this long.
 MEAN_MONTH_S = 30.4375 * 86_400.0

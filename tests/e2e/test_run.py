@@ -38,6 +38,8 @@ from gigawatt.scenario import load_scenario, scenario_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "scenarios" / "anthropic-fluidstack-2026.yaml"
+
+
 def gigawatt(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gigawatt", *args],
@@ -100,7 +102,17 @@ def test_run_prints_the_overview(demo_run: tuple[Path, str]) -> None:
 def test_summary_sections_equal_the_separate_commands(demo_run: tuple[Path, str]) -> None:
     out, _ = demo_run
     summary = _summary(out)
-    plan = gigawatt("plan", str(DEMO), "--json")
+    # The run plans on the feasible ramp by default, as finance does; `gigawatt plan` plans
+    # the scenario's announced ramp unless told: the reproduce command says which.
+    assert summary["ramp"] == "feasible"
+    assert summary["reproduce"]["plan"].split()[1:] == [
+        "plan",
+        str(DEMO),
+        "--ramp",
+        "feasible",
+        "--json",
+    ]
+    plan = gigawatt("plan", str(DEMO), "--ramp", "feasible", "--json")
     finance = gigawatt("finance", str(DEMO), "--json")
     assert plan.returncode == 0 and finance.returncode == 0
     plan_alone, finance_alone = json.loads(plan.stdout), json.loads(finance.stdout)
