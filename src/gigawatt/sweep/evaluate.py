@@ -5,8 +5,9 @@ How each uncertain input acts:
 - construction_delay_months: every phase comes online that many months later; groundbreaking
   stays, so the build takes longer (capex moves with the planner's S-curve and IT install).
 - interconnect_delay_months: every grid connection energizes later, and a phase carries load
-  only once grid plus on-site power cover the site's facility load (the planner alone would
-  flag the shortfall but count the capacity).
+  only once grid plus firm on-site power (never batteries or solar) cover the site's facility
+  load (on the announced ramp the planner alone would flag the shortfall but count the
+  capacity; the feasible ramp then also applies every other binding constraint).
 - chip_price_factor: multiplies every accelerator's price in the catalog.
 - electricity_price_factor, price_decline_per_year, price_level_factor, utilization,
   demand_growth_factor: finance inputs (see gigawatt.scenario.finance).
@@ -25,7 +26,7 @@ from gigawatt.econ.financials import compute_financials
 from gigawatt.econ.inputs import FinanceInputs, resolve_inputs
 from gigawatt.econ.payback import TERMS, PaybackTerm
 from gigawatt.plan.calendar import add_months, months_between
-from gigawatt.plan.feasible import Ramp
+from gigawatt.plan.feasible import FIRM_KINDS, Ramp
 from gigawatt.plan.planner import phase_construction_start, plan_scenario, site_pue
 from gigawatt.scenario.finance import FinanceSettings
 from gigawatt.scenario.models import Scenario, Site
@@ -87,7 +88,11 @@ def _delayed_site(site: Site, construction: int, interconnect: int, catalog: Cat
             load += phase.it_mw * pue
             month = phase.online
             for _ in range(600):
-                onsite = sum(g.power_mw for g in site.onsite_generation if month >= g.online)
+                onsite = sum(
+                    g.power_mw
+                    for g in site.onsite_generation
+                    if g.kind in FIRM_KINDS and month >= g.online
+                )
                 power = onsite + (grid.power_mw if month >= grid.interconnect else 0.0)
                 if power + 1e-9 >= load:
                     break
