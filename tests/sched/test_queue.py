@@ -139,3 +139,29 @@ def test_drf_holds_nothing_for_a_tenant_at_its_share() -> None:
     got = _starts_on_8x8("drf", arrival, duration, size, tenant)
     assert got[STREAM] == 0.0
     assert got[-1] > arrival[STREAM - 1]  # after a's last arrival (99.5 h)
+
+
+def test_easy_never_starts_a_job_twice_in_one_pass() -> None:
+    """A job sent back to the queue sorts before the blocked head, so EASY starts it in order;
+    the same pass must not also take it as a newcomer to backfill (it used to: the service
+    then recorded two starts and billed the job twice)."""
+    from gigawatt.sched.cluster import ClusterState
+    from gigawatt.sched.queue import JobQueue
+
+    # 4 nodes of 4. X (8) runs; H (16) waits for everything; R (4) arrived first.
+    jobs = simple_jobs(
+        np.array([5.0, 10.0, 0.0]), np.array([100.0, 100.0, 50.0]), np.array([8, 16, 4])
+    )
+    x, h, r = 0, 1, 2
+    state = ClusterState(uniform_fleet(4, 4, 2), jobs)
+    state.bring_online(np.arange(4, dtype=np.int64), 0.0)
+    policy = make_queue_policy("easy-backfill")
+    queue = JobQueue(jobs, policy.order_key)
+    assert state.place(x, policy.placement, 5.0) is not None  # type: ignore[attr-defined]
+    queue.push(h)
+    assert policy.admit(queue, state, 10.0) == []  # H is the blocked head: reserved for
+    queue.push(r)  # back in the queue (e.g. preempted elsewhere), before H; nothing freed
+    decisions = policy.admit(queue, state, 11.0)
+    assert [d.job for d in decisions] == [r]
+    assert list(state.allocations) == [x, r]
+    assert state.type_free[0] == 16 - 8 - 4

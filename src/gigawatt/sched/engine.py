@@ -578,9 +578,12 @@ class Engine:
         """When the next event applies (inf if none is pending)."""
         return self._heap[0][0] if self._heap else math.inf
 
-    def advance(self, until: float) -> None:
+    def advance(self, until: float, decide: bool = True) -> None:
         """Apply every event at or before ``until`` (see the module doc for their order), then
-        ask the policy once, at ``until``, if anything it decides from changed."""
+        ask the policy once, at ``until``, if anything it decides from changed. ``decide``
+        False: only apply the events (the pass is left for the next `advance`; a driver that
+        applies an input at ``until`` — a submission, a cancel, a reservation — catches up
+        first, applies it, then advances: one pass sees both, as in the replay)."""
         heap = self._heap
         handlers = self._handlers
         pop = heapq.heappop
@@ -591,7 +594,9 @@ class Engine:
             self.events += 1
             if handlers[kind](payload, run, now):
                 changed = True
-        if changed:
+        if not decide:
+            self._changed = changed
+        elif changed:
             self._admit(until)
 
     def close(self, at: float) -> None:

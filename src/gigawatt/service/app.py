@@ -238,8 +238,7 @@ def create_app(
             raise HTTPException(401, "admin token required", {"WWW-Authenticate": "Bearer"})
         control.tick()
 
-    def require_tenant(credentials: Credentials) -> str:
-        control.tick()  # jobs whose estimate elapsed complete before anything is read or changed
+    def authenticated(credentials: Credentials) -> str:
         tenant = control.tenant_for_token(credentials.credentials) if credentials else None
         if tenant is None:
             raise HTTPException(
@@ -247,8 +246,22 @@ def create_app(
             )
         return tenant.id
 
+    def require_tenant(credentials: Credentials) -> str:
+        """A tenant's read: what the clock passed applies, with its decisions, first."""
+        tenant = authenticated(credentials)  # no scheduling work for a request refused 401
+        control.tick()
+        return tenant
+
+    def require_tenant_change(credentials: Credentials) -> str:
+        """A tenant's change: what the clock passed applies first, and the change joins the
+        same instant's pass of the policy (as in the twin's replay)."""
+        tenant = authenticated(credentials)
+        control.catch_up()
+        return tenant
+
     Admin = Annotated[None, Depends(require_admin)]
     TenantId = Annotated[str, Depends(require_tenant)]
+    TenantChange = Annotated[str, Depends(require_tenant_change)]
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -349,7 +362,7 @@ def create_app(
 
     @app.post("/v1/reservations", status_code=201, response_model=schemas.ReservationOut)
     def create_reservation(
-        body: schemas.ReservationCreate, tenant: TenantId
+        body: schemas.ReservationCreate, tenant: TenantChange
     ) -> schemas.ReservationOut:
         """Hold accelerators at a site over dates; 409 with the reason if quota or capacity
         does not allow it, or the dates are in the past."""
@@ -364,13 +377,13 @@ def create_app(
         return control.get_reservation(tenant, reservation_id)
 
     @app.delete("/v1/reservations/{reservation_id}", response_model=schemas.ReservationOut)
-    def cancel_reservation(reservation_id: str, tenant: TenantId) -> schemas.ReservationOut:
+    def cancel_reservation(reservation_id: str, tenant: TenantChange) -> schemas.ReservationOut:
         return control.cancel_reservation(tenant, reservation_id)
 
     @app.post("/v1/jobs", status_code=201, response_model=schemas.JobOut)
     def submit_job(
         body: schemas.JobSubmit,
-        tenant: TenantId,
+        tenant: TenantChange,
         response: Response,
         idempotency_key: Annotated[
             str | None, Header(min_length=1, max_length=128, pattern=schemas.PRINTABLE)
@@ -400,7 +413,7 @@ def create_app(
         return control.get_job(tenant, job_id)
 
     @app.post("/v1/jobs/{job_id}/cancel", response_model=schemas.JobOut)
-    def cancel_job(job_id: str, tenant: TenantId) -> schemas.JobOut:
+    def cancel_job(job_id: str, tenant: TenantChange) -> schemas.JobOut:
         """Cancel a queued or running job; its accelerators go to the queue at once."""
         return control.cancel(tenant, job_id)
 

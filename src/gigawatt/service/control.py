@@ -490,12 +490,25 @@ class ControlPlane:
         return self.engine.next_event_s()
 
     def tick(self) -> None:
-        """Advance to the clock's now (one transaction); a no-op while nothing is due."""
+        """Advance to the clock's now and decide (one transaction); a no-op while nothing is
+        due."""
         if self.now_s() < self.next_event_s():
             return
         with self.scheduling() as session:
             self._touched = True
             self._advance(session, self.clock())
+
+    def catch_up(self) -> None:
+        """Apply the events the clock has passed (completions, failures, windows) without a
+        pass of the policy: a request that changes something (a submission, a cancel, a
+        reservation) catches up first, then its change and one pass see the same instant, as
+        in the twin's replay."""
+        if self.now_s() < self.next_event_s():
+            return
+        with self.scheduling() as session:
+            self._touched = True
+            now = self.clock()
+            self._persist(session, self.engine.advance(self.seconds(now), decide=False))
 
     def _advance(self, session: Session, now: dt.datetime) -> None:
         """Everything the clock has passed and a pass of the policy, persisted."""

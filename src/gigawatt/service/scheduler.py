@@ -195,9 +195,10 @@ class Scheduler:
         if index is not None:
             self.engine.cancel_reservation(index)
 
-    def advance(self, now_s: float) -> list[Outcome]:
-        """Everything due by ``now_s`` and a pass of the policy: what happened, in order."""
-        self.engine.advance(now_s)
+    def advance(self, now_s: float, decide: bool = True) -> list[Outcome]:
+        """Everything due by ``now_s`` and (``decide``) a pass of the policy: what happened,
+        in order."""
+        self.engine.advance(now_s, decide)
         return self.take()
 
     def take(self) -> list[Outcome]:

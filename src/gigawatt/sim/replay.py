@@ -12,8 +12,9 @@ records. The live service drives the same engine from API calls and a clock.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,17 +22,22 @@ from numpy.typing import NDArray
 
 from gigawatt.failures.fleet import JobStop, NodeFailures, fleet_failures, job_stops
 from gigawatt.fleet.topology import Fleet
-from gigawatt.sched.engine import DEFAULT_MIGRATE_S, Engine
+from gigawatt.sched.engine import DEFAULT_MIGRATE_S, Engine, Outcome
 from gigawatt.sched.jobs import WHOLE_MILLI, JobTable
 from gigawatt.sched.queue import QueuePolicy
+from gigawatt.sched.reservations import Refusal, Reservation
 
 __all__ = [
     "DEFAULT_MIGRATE_S",
+    "Cancel",
+    "CancelReservation",
     "FailureRecords",
+    "Input",
     "JobRecords",
     "JobStop",
     "NodeFailures",
     "ReplayResult",
+    "Reserve",
     "Samples",
     "busy_accelerator_seconds",
     "fleet_failures",
@@ -125,6 +131,39 @@ class ReplayResult:
     tenant_busy_s: FloatArray  # accelerator-seconds used per tenant
     events: int
     failures: FailureRecords | None = None  # None: replayed without failures
+    #: What happened, in order (`gigawatt.sched.engine.Outcome`), if asked for (``record``).
+    outcomes: tuple[Outcome, ...] = ()
+    #: Reservations (`Reserve` inputs) the engine refused, with the reason.
+    refusals: tuple[Refusal, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Input: ``job`` is cancelled at ``at_s`` (out of the queue, or stopped if running)."""
+
+    at_s: float
+    job: int
+
+
+@dataclass(frozen=True)
+class Reserve:
+    """Input: ``reservation`` is asked for at ``at_s`` (the policy needs a reservation layer,
+    `gigawatt.sched.reservations.Reserving`)."""
+
+    at_s: float
+    reservation: Reservation
+
+
+@dataclass(frozen=True)
+class CancelReservation:
+    """Input: the ``reservation`` asked for by an earlier `Reserve` is cancelled at ``at_s``."""
+
+    at_s: float
+    reservation: Reservation
+
+
+#: What a replay can be fed besides its trace's arrivals and drawn outages.
+Input = Cancel | Reserve | CancelReservation
 
 
 def replay(
@@ -136,28 +175,68 @@ def replay(
     progress: Callable[[float], None] | None = None,
     failures: NodeFailures | None = None,
     migrate_s: float | None = None,
+    inputs: Sequence[Input] = (),
+    record: bool = False,
 ) -> ReplayResult:
     """Replay ``jobs`` on ``fleet`` under ``policy`` up to ``horizon_s``, with node
     ``failures`` if given (see the module doc and `gigawatt.sched.engine`). ``migrate_s``:
     seconds a job moved by the policy (``Decision.moved``) spends checkpointing and restoring
     before it trains again on its new nodes (default: ``failures.restart_s``, else
-    ``DEFAULT_MIGRATE_S``)."""
+    ``DEFAULT_MIGRATE_S``). ``inputs``: cancels and reservations at given times, applied after
+    the events due at their time and before that instant's pass of the policy (as a live
+    service applies a request once its clock caught up, then decides). ``record``: keep the engine's outcomes."""
     engine = Engine(
-        fleet, jobs, policy, horizon_s=horizon_s, failures=failures, migrate_s=migrate_s
-    )
+        fleet, jobs, policy, horizon_s=horizon_s, failures=failures, migrate_s=migrate_s,
+        record=record,
+    )  # fmt: skip
     engine.feed_arrivals()
     engine.feed_outages()
     sampler = _Sampler(engine, sample_every_s, horizon_s)
     reported = 0
-    while (now := engine.next_event_s()) <= horizon_s:
+    script = sorted(inputs, key=lambda i: i.at_s)
+    k = 0
+    refusals: list[Refusal] = []
+    held: dict[int, int] = {}  # id(reservation) -> its index in the engine
+    while True:
+        now = engine.next_event_s()
+        if k < len(script) and script[k].at_s < now:
+            now = script[k].at_s
+        if now > horizon_s:
+            break
         sampler.until(now)
+        if k < len(script) and script[k].at_s == now:
+            engine.advance(now, decide=False)  # events due now, then the inputs, one pass
+            while k < len(script) and script[k].at_s == now:
+                _apply(engine, script[k], now, held, refusals)
+                k += 1
         engine.advance(now)
         if progress is not None and engine.events // PROGRESS_EVERY != reported:
             reported = engine.events // PROGRESS_EVERY
             progress(now)
     sampler.until(math.nextafter(horizon_s, math.inf))  # up to and including the horizon
     engine.close(horizon_s)
-    return _result(engine, policy, sampler)
+    result = _result(engine, policy, sampler)
+    if record or refusals:
+        result = dataclasses.replace(
+            result, outcomes=tuple(engine.outcomes or ()), refusals=tuple(refusals)
+        )
+    return result
+
+
+def _apply(
+    engine: Engine, given: Input, now: float, held: dict[int, int], refusals: list[Refusal]
+) -> None:
+    """Apply one input to the engine at ``now``."""
+    if isinstance(given, Cancel):
+        engine.cancel(given.job, now)
+    elif isinstance(given, Reserve):
+        index = engine.reserve(given.reservation)
+        if isinstance(index, Refusal):
+            refusals.append(index)
+        else:
+            held[id(given.reservation)] = index
+    elif id(given.reservation) in held:
+        engine.cancel_reservation(held[id(given.reservation)])
 
 
 class _Sampler:
