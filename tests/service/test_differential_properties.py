@@ -339,7 +339,9 @@ def twin(
     assert not result.refusals  # the service refused the same ones (not sent here)
     history: dict[int, list[tuple[str, float, str]]] = {k: [] for k in kept}
     nodes: dict[int, list[int]] = {k: [] for k in kept}
-    names = {i: r.name for i, r in enumerate(holds)}
+    # The engine numbers reservations in the order they were asked for (only the ones the
+    # service held were sent).
+    names = dict(enumerate(i.reservation.name for i in inputs if isinstance(i, Reserve)))
     for o in result.outcomes:
         if o.job < 0:
             continue
