@@ -200,6 +200,22 @@ class ClusterState:
         self.fleet = fleet
         self.jobs = jobs
         types = len(fleet.types)
+        self._init_nodes(fleet)
+        self._init_topology(fleet)
+        #: The Python-list mirrors placements read (the same list objects, kept current).
+        self.lists = StateLists(
+            self._node_free, self._node_size, self._domain_full, self._hall_full,
+            self._domain_first_node, self._hall_first_domain, self._hall_first_node,
+            self._hall_site, self._type_halls, self._all_nodes,
+        )  # fmt: skip
+        self._init_allocations(types)
+        self._init_groups(fleet, jobs)
+        self._init_hooks(types)
+        self._init_jobs(fleet, jobs)
+
+    def _init_nodes(self, fleet: Fleet) -> None:
+        """Per node: size, type, free accelerators, up; per type: node size and free counts."""
+        types = len(fleet.types)
         sizes = np.zeros(types, np.int64)
         for t in range(types):
             of_type = fleet.node_accelerators[fleet.node_type == t]
@@ -236,6 +252,11 @@ class ClusterState:
         self._domain_first_node: list[int] = fleet.domain_first_node.tolist()
         self._hall_first_domain: list[int] = fleet.hall_first_domain.tolist()
         self._hall_site: list[int] = fleet.hall_site.tolist()
+
+    def _init_topology(self, fleet: Fleet) -> None:
+        """What placements read of the fleet's tree: domains, halls and nodes per type, domain
+        sizes, the halls whose domains are kept in buckets, the types placed as runs."""
+        types = len(fleet.types)
         self.type_domains = [
             np.flatnonzero(fleet.hall_type[fleet.domain_hall] == t) for t in range(types)
         ]
@@ -289,12 +310,10 @@ class ClusterState:
             for halls, one_node in zip(self._type_halls, self.type_one_node, strict=True)
         ]
         self._hall_first_node: list[int] = fleet.hall_first_node.tolist()
-        #: The Python-list mirrors placements read (the same list objects, kept current).
-        self.lists = StateLists(
-            self._node_free, self._node_size, self._domain_full, self._hall_full,
-            self._domain_first_node, self._hall_first_domain, self._hall_first_node,
-            self._hall_site, self._type_halls, self._all_nodes,
-        )  # fmt: skip
+
+    def _init_allocations(self, types: int) -> None:
+        """Running allocations and their indexes."""
+        fleet = self.fleet
         # Shared accelerators: node -> free milli per shared slot (-1: slot retired).
         self.shared: dict[int, list[int]] = {}
         self.shared_nodes: list[dict[int, None]] = [{} for _ in range(types)]
@@ -311,6 +330,11 @@ class ClusterState:
         # commit and given back at release: job -> (groups, accelerators).
         self._group_split: dict[int, tuple[list[int], list[float]]] = {}
         self.running_ends: list[list[tuple[float, int]]] = [[] for _ in range(types)]
+
+    def _init_groups(self, fleet: Fleet, jobs: JobTable) -> None:
+        """Metrics: busy and online accelerators per (site, type) group and per tenant, with
+        their time integrals."""
+        types = len(fleet.types)
         # Metrics groups: (site, type) of each node.
         group_keys = fleet.node_site * max(types, 1) + fleet.node_type
         keys, self.node_group = np.unique(group_keys, return_inverse=True)
@@ -334,6 +358,9 @@ class ClusterState:
         self.group_busy_moment = [0.0] * len(keys)
         self.group_online_moment = [0.0] * len(keys)
         self.tenant_busy_moment = [0.0] * len(jobs.tenants)
+
+    def _init_hooks(self, types: int) -> None:
+        """Epochs and promises; the layers' hooks (fallback, admission); the journal."""
         #: Bumped whenever capacity is freed or added: a pass that failed may now succeed.
         self.freed_epoch = 0
         #: Bumped whenever nodes come or go (promises about future capacity change).
@@ -356,6 +383,10 @@ class ClusterState:
         # Undo entries of the open statements (`checkpoint`), oldest first.
         self._journal: list[tuple[int, Allocation]] | None = None
         self._allowed_cache: dict[int, tuple[int, ...]] = {}
+
+    def _init_jobs(self, fleet: Fleet, jobs: JobTable) -> None:
+        """Per-job columns the hot path reads, and upcoming capacity for EASY's shadow time."""
+        types = len(fleet.types)
         self._job_acc: list[int] = jobs.accelerators.tolist()
         self._job_milli: list[int] = jobs.gpu_milli.tolist()
         self._job_estimate: list[float] = jobs.estimate_s.tolist()

@@ -208,9 +208,40 @@ class Engine:
         self.migrate_s = migrate_s
         self.state = ClusterState(fleet, jobs)
         self.queue = JobQueue(jobs, policy.order_key)
-        count = jobs.count
-        # Per-job records as Python lists while the engine runs (an element of a list is
-        # several times cheaper to read and update than one of a NumPy array).
+        cost_default = failures.checkpoint_cost_s if failures is not None else 0.0
+        self._cost_default = cost_default
+        self._init_records(jobs.count)
+        self._init_progress(jobs, cost_default)
+        # Largest job each type can ever hold (all its nodes), for rejecting the impossible.
+        self.capacity = np.bincount(
+            fleet.node_type, weights=fleet.node_accelerators, minlength=len(fleet.types)
+        )
+        self._init_events(fleet, horizon_s)
+        self._init_failures(fleet, jobs, failures)
+        self._init_scratch(fleet)
+        # A policy may ask to be called again at a time of its choosing (a reservation window
+        # opens or closes): one wake-up is pending at a time, an earlier one supersedes it.
+        self._next_wakeup: Callable[[float], float | None] | None = getattr(
+            policy, "next_wakeup", None
+        )
+        self._wake_at = math.inf
+        # Handlers by event kind: each applies one event and says whether the policy should
+        # be asked again at this instant.
+        self._handlers: tuple[Callable[[int, int, float], bool], ...] = (
+            self._on_end,
+            self._on_node_offline,
+            self._on_node_online,
+            self._on_arrival,
+            self._on_node_fail,
+            self._on_node_repaired,
+            self._on_wake,
+            self._on_spare_back,
+            self._on_job_stop,
+        )
+
+    def _init_records(self, count: int) -> None:
+        """Per-job records as Python lists while the engine runs (an element of a list is
+        several times cheaper to read and update than one of a NumPy array)."""
         self.start_s = [math.nan] * count
         self.end_s = [math.nan] * count
         self.type_index = [-1] * count
@@ -226,13 +257,15 @@ class Engine:
         self.checkpoint_overhead_s = [0.0] * count
         self.job_lost_s = [0.0] * count
         self.job_unplanned = [0] * count
-        # A run of a job: first ``pending_s`` (restart after a failure, restore after a move;
-        # the reason in ``pending_cause``), then ``remaining_s`` of work in blocks of
-        # ``interval_s`` each followed by a ``cost_s`` checkpoint write (none after the last).
+
+    def _init_progress(self, jobs: JobTable, cost_default: float) -> None:
+        """A run of a job: first ``pending_s`` (restart after a failure, restore after a move;
+        the reason in ``pending_cause``), then ``remaining_s`` of work in blocks of
+        ``interval_s`` each followed by a ``cost_s`` checkpoint write (none after the last)."""
+        count = jobs.count
         self.remaining_s: list[float] = jobs.duration_s.astype(np.float64).tolist()
         self.pending_s = [0.0] * count
         self.pending_cause = [PLANNED] * count
-        cost_default = failures.checkpoint_cost_s if failures is not None else 0.0
         cost_s = np.where(np.isnan(jobs.checkpoint_cost_s), cost_default, jobs.checkpoint_cost_s)
         self.cost_s: list[float] = cost_s.tolist()
         self.interval_s: list[float] = jobs.checkpoint_s.tolist()  # NaN (auto): set at starts
@@ -241,11 +274,9 @@ class Engine:
         self.stateless: list[bool] = jobs.stateless.tolist()
         self.runs = [0] * count  # bumped on every start, so a stale end event is recognized
         self.share: list[float] = (jobs.accelerators * (jobs.gpu_milli / WHOLE_MILLI)).tolist()
-        # Largest job each type can ever hold (all its nodes), for rejecting the impossible.
-        self.capacity = np.bincount(
-            fleet.node_type, weights=fleet.node_accelerators, minlength=len(fleet.types)
-        )
 
+    def _init_events(self, fleet: Fleet, horizon_s: float) -> None:
+        """The heap, with the plan's fleet changes (nodes joining and leaving) scheduled."""
         self._heap: list[tuple[float, int, int, int, int, int]] = []
         self._counter = itertools.count()
         self.events = 0
@@ -258,7 +289,9 @@ class Engine:
         self._arrival_order: list[int] = []
         self._next_arrival = 0
 
-        # Failures: outages are read in time order like arrivals (one pending in the heap).
+    def _init_failures(self, fleet: Fleet, jobs: JobTable, failures: NodeFailures | None) -> None:
+        """Failure bookkeeping: outages (read in time order like arrivals, one pending in the
+        heap), counts by cause, the repair backlog, spare pools, job-scoped stops."""
         self.causes = failures.causes if failures is not None else ()
         causes = len(self.causes)
         self.restart_s = failures.restart_s if failures is not None else 0.0
@@ -287,38 +320,19 @@ class Engine:
         self._stops = failures.job_stops if failures is not None else ()
         self._stop_per_s = sum(stop.per_s for stop in self._stops)
         self._stop_rng = random.Random(failures.seed if failures is not None else 0)
-        self._cost_default = cost_default
         self._stoppable: list[bool] = (~jobs.stateless & ~np.isposinf(jobs.checkpoint_s)).tolist()
         self.planned_by_cause = np.zeros(causes, bool)
         for stop in self._stops:
             self.planned_by_cause[stop.cause] = not stop.loses_work
 
-        # Scratch arrays for counting the domains, halls and sites a placement spans.
+    def _init_scratch(self, fleet: Fleet) -> None:
+        """Scratch arrays for counting the domains, halls and sites a placement spans."""
         self._domain_stamp = np.zeros(fleet.domain_count, np.int64)
         self._node_domain: list[int] = fleet.node_domain.tolist()
         self._domain_hall: list[int] = fleet.domain_hall.tolist()
         self._hall_site: list[int] = fleet.hall_site.tolist()
         self._hall_stamp = np.zeros(fleet.hall_count, np.int64)
         self._site_stamp = np.zeros(len(fleet.sites), np.int64)
-        # A policy may ask to be called again at a time of its choosing (a reservation window
-        # opens or closes): one wake-up is pending at a time, an earlier one supersedes it.
-        self._next_wakeup: Callable[[float], float | None] | None = getattr(
-            policy, "next_wakeup", None
-        )
-        self._wake_at = math.inf
-        # Handlers by event kind: each applies one event and says whether the policy should
-        # be asked again at this instant.
-        self._handlers: tuple[Callable[[int, int, float], bool], ...] = (
-            self._on_end,
-            self._on_node_offline,
-            self._on_node_online,
-            self._on_arrival,
-            self._on_node_fail,
-            self._on_node_repaired,
-            self._on_wake,
-            self._on_spare_back,
-            self._on_job_stop,
-        )
 
     # Inputs ---------------------------------------------------------------------------------
 
