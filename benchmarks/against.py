@@ -31,6 +31,9 @@ def child(days: float, failures: str, checkpoint: str | None) -> None:
     one JSON line: replay CPU seconds, wall seconds, events and the decisions' digest."""
     import numpy as np
 
+    sys.path.insert(0, str(HERE))
+    from gigawatt_case import GIGAWATT_JOBS, gigawatt_fleet, gigawatt_workload
+
     import gigawatt.sched.topology  # noqa: F401  (registers the placements)
     from gigawatt.sched.queue import make_queue_policy
     from gigawatt.sim.replay import fleet_failures, replay
@@ -39,7 +42,7 @@ def child(days: float, failures: str, checkpoint: str | None) -> None:
 
     horizon_s = days * 86_400.0
     fleet = gigawatt_fleet()
-    jobs = generate_jobs(bench_workload(checkpoint), fleet, horizon_s, load_research_mix())
+    jobs = generate_jobs(gigawatt_workload(checkpoint), fleet, horizon_s, load_research_mix())
     jobs = jobs.take(np.arange(min(GIGAWATT_JOBS, jobs.count)))
     node_failures = None
     if failures:
@@ -59,69 +62,6 @@ def child(days: float, failures: str, checkpoint: str | None) -> None:
         digest.update(np.ascontiguousarray(column).tobytes())
     print(json.dumps({"cpu_s": cpu, "wall_s": wall, "events": result.events,
                       "digest": digest.hexdigest()[:16]}))  # fmt: skip
-
-
-#: Jobs of the gigawatt case (as `benchmarks/simulate.py`).
-GIGAWATT_JOBS = 1_000_000
-
-
-def gigawatt_fleet():  # type: ignore[no-untyped-def]
-    """The gigawatt case's fleet (as `benchmarks/simulate.py`; repeated here so that this
-    script runs against older checkouts too): 1,000,000 accelerators on four sites."""
-    from gigawatt.fleet.topology import HallBlock, build_fleet
-
-    day = 86_400.0
-    blocks = []
-    for site in range(4):
-        blocks += [
-            HallBlock(f"site-{site}", "gb300-a", "gb300-nvl72", 18_750, 4, 18, 0.0),
-            HallBlock(f"site-{site}", "gb300-b", "gb300-nvl72", 18_750, 4, 18, 60 * day),
-            HallBlock(f"site-{site}", "tpu7x", "tpu7x", 15_000, 4, 2_304, 120 * day),
-            HallBlock(f"site-{site}", "b200", "b200", 5_000, 8, 1, 0.0),
-        ]
-    return build_fleet(blocks)
-
-
-def bench_workload(checkpoint: str | None):  # type: ignore[no-untyped-def]
-    """The gigawatt case's tenants (as `benchmarks/simulate.py`)."""
-    try:
-        from gigawatt.scenario.tenants import (
-            FrontierTraining,
-            InferenceFleet,
-            ResearchPool,
-            Tenant,
-            Workload,
-        )
-    except ImportError:  # a checkout before the tenants' models moved to scenario/
-        from gigawatt.workload.settings import (  # type: ignore[no-redef]
-            FrontierTraining,
-            InferenceFleet,
-            ResearchPool,
-            Tenant,
-            Workload,
-        )
-
-    frontier = (
-        FrontierTraining()
-        if checkpoint is None
-        else FrontierTraining(checkpoint_interval_s=checkpoint)
-    )
-    return Workload(
-        seed=1,
-        tenants=[
-            Tenant(name="training", entitlement=0.5, workloads=[frontier]),
-            Tenant(
-                name="inference",
-                entitlement=0.3,
-                workloads=[InferenceFleet(share_of_fleet=0.3, group_accelerators=1024)],
-            ),
-            Tenant(
-                name="research",
-                entitlement=0.2,
-                workloads=[ResearchPool(share_of_fleet=0.4, size_scale=256)],
-            ),
-        ],
-    )
 
 
 def run_tree(src: Path, args: argparse.Namespace) -> dict[str, float | str]:

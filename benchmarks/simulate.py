@@ -19,6 +19,7 @@ import statistics
 import time
 
 import numpy as np
+from gigawatt_case import GIGAWATT_JOBS, gigawatt_fleet, gigawatt_workload
 
 from gigawatt.fgd.arrivals import artifact_arrivals
 from gigawatt.fgd.experiment import PAPER_POLICIES, run_packing_experiment
@@ -174,7 +175,6 @@ def main() -> None:
 
 # Gigawatt scale: time-based replay with EASY backfill -------------------------------------------
 
-GIGAWATT_JOBS = 1_000_000
 GIGAWATT_TARGET_S = 120.0
 GIGAWATT_TARGET_RSS_GB = 8.0
 YEAR_S = 365.0 * 86_400.0
@@ -194,23 +194,6 @@ def machine_check_s(repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-def gigawatt_fleet():  # type: ignore[no-untyped-def]
-    """1,000,000 accelerators on four sites: GB300 NVL72 (4 per node, 72 per domain), TPU7x
-    (4 per host, 9,216 per pod) and B200 HGX (8 per node), online in three waves."""
-    from gigawatt.fleet.topology import HallBlock, build_fleet
-
-    day = 86_400.0
-    blocks = []
-    for site in range(4):
-        blocks += [
-            HallBlock(f"site-{site}", "gb300-a", "gb300-nvl72", 18_750, 4, 18, 0.0),
-            HallBlock(f"site-{site}", "gb300-b", "gb300-nvl72", 18_750, 4, 18, 60 * day),
-            HallBlock(f"site-{site}", "tpu7x", "tpu7x", 15_000, 4, 2_304, 120 * day),
-            HallBlock(f"site-{site}", "b200", "b200", 5_000, 8, 1, 0.0),
-        ]
-    return build_fleet(blocks)
-
-
 def gigawatt_case(
     job_count: int,
     horizon_s: float = YEAR_S,
@@ -224,13 +207,6 @@ def gigawatt_case(
     import resource
 
     import gigawatt.sched.topology  # noqa: F401
-    from gigawatt.scenario.tenants import (
-        FrontierTraining,
-        InferenceFleet,
-        ResearchPool,
-        Tenant,
-        Workload,
-    )
     from gigawatt.sched.queue import make_queue_policy
     from gigawatt.sim.replay import replay
     from gigawatt.sim.replay_summary import summarize_replay
@@ -243,30 +219,7 @@ def gigawatt_case(
     )
     started = time.perf_counter()
     fleet = gigawatt_fleet()
-    workload = Workload(
-        seed=1,
-        tenants=[
-            Tenant(
-                name="training",
-                entitlement=0.5,
-                workloads=[
-                    FrontierTraining()
-                    if checkpoint is None
-                    else FrontierTraining(checkpoint_interval_s=checkpoint)
-                ],
-            ),
-            Tenant(
-                name="inference",
-                entitlement=0.3,
-                workloads=[InferenceFleet(share_of_fleet=0.3, group_accelerators=1024)],
-            ),
-            Tenant(
-                name="research",
-                entitlement=0.2,
-                workloads=[ResearchPool(share_of_fleet=0.4, size_scale=256)],
-            ),
-        ],
-    )
+    workload = gigawatt_workload(checkpoint)
     jobs = generate_jobs(workload, fleet, horizon_s, load_research_mix())
     jobs = jobs.take(np.arange(min(job_count, jobs.count)))
     built = time.perf_counter() - started
