@@ -27,10 +27,10 @@ CONTRACT_TYPES = {
 
 #: One import each contract must refuse: (contract id, importer, imported).
 VIOLATIONS = [
-    ("core-imports-no-edge", "gigawatt.sched.jobs", "gigawatt.report.files"),
+    ("core-imports-no-edge", "gigawatt.sched.jobs", "gigawatt.outputs.files"),
     ("core-imports-no-edge", "gigawatt.scenario.models", "gigawatt.scenario.load"),
     ("nothing-imports-the-cli", "gigawatt.service.app", "gigawatt.cli.simulate"),
-    ("pipeline-imports-no-edge", "gigawatt.pipeline", "gigawatt.report.files"),
+    ("pipeline-imports-no-edge", "gigawatt.outputs.plan", "gigawatt.report.plan_report"),
     ("no-package-cycles", "gigawatt.catalog.models", "gigawatt.plan.planner"),
     ("fgd-apart-from-gang-scheduling", "gigawatt.fgd.packing", "gigawatt.sched.cluster"),
     ("gang-scheduling-without-fgd", "gigawatt.sim.replay", "gigawatt.fgd.pods"),

@@ -18,9 +18,10 @@ from pydantic import ValidationError
 from gigawatt.cli.console import RAMP_HELP, console, load_or_exit, ramp_or_exit
 from gigawatt.cli.console import fail as _fail
 from gigawatt.cli.plan_tables import titled_table
-from gigawatt.econ.financials import Financials, monthly_rows, site_month_rows
+from gigawatt.econ.financials import Financials
 from gigawatt.econ.inputs import FinanceInputError
 from gigawatt.econ.payback import PAYBACK, TERMS, month_text
+from gigawatt.outputs.finance import write_finance_outputs
 from gigawatt.pipeline import DEFAULT_RAMP, Pipeline
 from gigawatt.report.payback_text import (
     irr_text,
@@ -282,24 +283,9 @@ def write_comparison(folder: Path, summaries: list[dict[str, Any]], labels: list
     """compare.json and compare.html: the scenarios side by side on revenue needed to break
     even by each target year vs assumed, NPV and break-even month."""
     from gigawatt.econ.comparison import compare_programs
+    from gigawatt.outputs.files import write_json_atomic, write_text_atomic
     from gigawatt.report.compare_report import render_compare_report
-    from gigawatt.report.files import write_json_atomic, write_text_atomic
 
     comparison = compare_programs(summaries, labels)
     write_json_atomic(folder / "compare.json", comparison)
     write_text_atomic(folder / "compare.html", render_compare_report(comparison))
-
-
-def write_finance_outputs(folder: Path, fin: Financials, summary: dict[str, Any]) -> None:
-    """finance.json (summary with inputs and their sources), finance_monthly.csv,
-    cost_by_site.csv (cost per accelerator-hour per site and month)."""
-    from gigawatt.report.files import write_csv_atomic, write_json_atomic
-
-    write_json_atomic(folder / "finance.json", summary)
-    rows = monthly_rows(fin)
-    write_csv_atomic(
-        folder / "finance_monthly.csv", list(rows[0]), ([r[k] for k in rows[0]] for r in rows)
-    )
-    sites = site_month_rows(fin)
-    header = list(sites[0]) if sites else ["month", "source_id"]
-    write_csv_atomic(folder / "cost_by_site.csv", header, ([r[k] for k in header] for r in sites))

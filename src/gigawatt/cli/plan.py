@@ -96,8 +96,7 @@ def plan(
         if supply_report is not None:
             print_supply(supply_report)
     if out is not None:
-        from gigawatt.report.files import write_json_atomic
-        from gigawatt.report.plan_files import write_plan_outputs
+        from gigawatt.outputs.files import write_json_atomic
 
         for path, buildout, summary in results:
             target_dir = out if len(results) == 1 else out / path.stem
@@ -189,3 +188,16 @@ def print_supply(report: dict[str, Any]) -> None:
             flag,
         )
     console.print(table)
+
+
+def write_plan_outputs(out: Path, buildout: Buildout, summary: dict[str, Any]) -> list[Path]:
+    """The plan's tables (`gigawatt.outputs.plan`), summary.json and report.html in ``out``;
+    returns the paths written."""
+    from gigawatt.outputs.files import write_json_atomic, write_text_atomic
+    from gigawatt.outputs.plan import write_plan_tables
+    from gigawatt.report.plan_report import render_plan_report
+
+    written = write_plan_tables(out, buildout)
+    write_json_atomic(out / "summary.json", summary)
+    write_text_atomic(out / "report.html", render_plan_report(buildout, summary))
+    return [*written, out / "summary.json", out / "report.html"]

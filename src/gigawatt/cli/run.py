@@ -9,11 +9,8 @@ headline numbers' sources; one self-contained ``report.html``.
 
 from __future__ import annotations
 
-import json
-import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,12 +20,16 @@ from rich.table import Table
 
 from gigawatt.cli.console import RAMP_HELP, console, load_or_exit, ramp_or_exit
 from gigawatt.cli.console import fail as _fail
-from gigawatt.cli.finance import write_finance_outputs
 from gigawatt.cli.plan_tables import print_plan
 from gigawatt.cli.progress import simulate_pipeline
 from gigawatt.econ.financials import monthly_rows, site_month_rows
 from gigawatt.econ.inputs import FinanceInputError
+from gigawatt.outputs.files import write_text_atomic
+from gigawatt.outputs.finance import write_finance_outputs
+from gigawatt.outputs.plan import write_plan_tables
 from gigawatt.outputs.replay import series_table, write_replay
+from gigawatt.outputs.run import simulation_section, write_run_summary
+from gigawatt.outputs.sweep import read_sweep_summary
 from gigawatt.pipeline import (
     DEFAULT_FAILURE_MODEL,
     DEFAULT_RAMP,
@@ -37,44 +38,9 @@ from gigawatt.pipeline import (
     SimulationOptions,
 )
 from gigawatt.questions import answer_questions, bundled_context
-from gigawatt.report.files import write_json_atomic, write_text_atomic
-from gigawatt.report.plan_files import write_plan_tables
 from gigawatt.report.run_report import Headline, RunTables, render_run_report, run_headlines
 from gigawatt.scenario import GigawattError
 from gigawatt.sched.queue import make_queue_policy
-from gigawatt.workload.tenants import tenant_kinds
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN: non-finite floats become null (e.g. a tenant with no finished job)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _simulation_section(simulation: Simulation) -> dict[str, Any]:
-    """summary.json's ``simulate`` section: the replay summary, its seconds, the tenants'
-    kinds of work, the settings and the job facts the report's notes read."""
-    options = simulation.options
-    return asdict(simulation.summary) | {
-        "replay_seconds": simulation.replay_seconds,
-        "tenant_kinds": tenant_kinds(simulation.workload),
-        "settings": {
-            "queue": options.queue,
-            "placement": options.placement,
-            "months": options.months,
-            "seed": options.seed,
-            "contracts": options.contracts,
-            "sample_hours": options.sample_hours,
-            "failures": options.failures,
-        },
-        "whole_node_jobs": simulation.whole_node_jobs,
-        "min_job_accelerators": simulation.min_job_accelerators,
-    }
 
 
 def _simulation_jobs(simulation: Simulation) -> dict[str, Sequence[Any]]:
@@ -85,17 +51,6 @@ def _simulation_jobs(simulation: Simulation) -> dict[str, Sequence[Any]]:
         "arrival_s": result.jobs.arrival_s.tolist(),
         "start_s": result.records.start_s.tolist(),
     }
-
-
-def _read_sweep(out: Path) -> dict[str, Any] | None:
-    """``out/sweep/sweep.json`` when a sweep was written there (`gigawatt sweep SCENARIO
-    --out <run>/sweep`), for the report's fan charts; None when absent or unreadable."""
-    path = out / "sweep" / "sweep.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and "npv_usd" in data else None
 
 
 def print_overview(name: str, headlines: list[Headline]) -> None:
@@ -210,7 +165,7 @@ def run(
         written += write_replay(
             out / "simulate", simulation.result, simulation.summary, simulation.replay_seconds
         )
-        sim_summary = _simulation_section(simulation)
+        sim_summary = simulation_section(simulation)
         series = series_table(simulation.result)
         sim_jobs = _simulation_jobs(simulation)
         timings["simulate_s"] = time.perf_counter() - mark
@@ -225,7 +180,7 @@ def run(
     timings["finance_s"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    sweep = _read_sweep(out)
+    sweep = read_sweep_summary(out / "sweep")
     context = bundled_context(
         loaded, fin_summary, chosen_ramp, sweep_samples=question_samples, sweep=sweep
     )
@@ -243,8 +198,7 @@ def run(
 
     mark = time.perf_counter()
     written += write_plan_tables(out, buildout)
-    write_finance_outputs(out, fin, fin_summary)
-    written += [out / "finance.json", out / "finance_monthly.csv", out / "cost_by_site.csv"]
+    written += write_finance_outputs(out, fin, fin_summary)
     headlines = run_headlines(plan_summary, fin_summary, sim_summary)
     tables = RunTables(
         buildout=buildout,
@@ -293,7 +247,7 @@ def run(
         "files": sorted(str(p.relative_to(out)) for p in [*written, out / "report.html"]),
         "timings_s": timings,
     }
-    write_json_atomic(out / "summary.json", _finite(json.loads(json.dumps(summary, default=str))))
+    write_run_summary(out, summary)
 
     print_plan(console, buildout, plan_summary)
     print_overview(plan_summary["name"], headlines)

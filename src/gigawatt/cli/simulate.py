@@ -21,12 +21,12 @@ from gigawatt.cli.simulate_packing import (
     print_summary,
     run_experiments,
     summary_rows,
-    write_outputs,
 )
 from gigawatt.cli.simulate_seeds import simulate_scenario_seeds
 from gigawatt.cli.simulate_traces import simulate_trace_replay
 from gigawatt.failures.load import FailureModelError, available_models
 from gigawatt.fgd.arrivals import PAPER_TUNE_RATIO
+from gigawatt.outputs.packing import write_packing_outputs
 from gigawatt.outputs.replay import write_replay
 from gigawatt.pipeline import DEFAULT_RAMP, Pipeline, SimulationOptions
 from gigawatt.scenario import GigawattError
@@ -215,5 +215,5 @@ def simulate(
     )
     print_summary(rows, title, compare)
     if out is not None:
-        write_outputs(out, runs, rows)
+        write_packing_outputs(out, runs, rows)
         console.print(f"wrote {out / 'curves.csv'} and {out / 'summary.json'}")

@@ -4,12 +4,10 @@ by side with ``--compare``; ``curves.csv`` and ``summary.json`` (an edge)."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 from rich import box
@@ -181,29 +179,4 @@ def print_summary(rows: list[dict[str, float | str | int]], title: str, compare:
             if compare
             else "."
         )
-    )
-
-
-def write_outputs(
-    out: Path, runs: list[RunSummary], rows: list[dict[str, float | str | int]]
-) -> None:
-    """``curves.csv`` (one row per run and metric, columns 0..130) and ``summary.json``."""
-    out.mkdir(parents=True, exist_ok=True)
-    header = ["trace", "workload", "policy", "seed", "metric", *[str(p) for p in range(131)]]
-    lines = [",".join(header)]
-    for r in runs:
-        for metric, values in (
-            ("allocation", r.allocation),
-            ("frag_amount", r.frag_amount),
-            ("frag_ratio", r.frag_ratio),
-        ):
-            cells = ["" if np.isnan(v) else f"{v:.4f}" for v in values.tolist()]
-            lines.append(",".join([r.trace, r.workload, r.policy, str(r.seed), metric, *cells]))
-    (out / "curves.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    clean = [
-        {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-        for row in rows
-    ]
-    (out / "summary.json").write_text(
-        json.dumps({"policies": clean}, indent=2) + "\n", encoding="utf-8"
     )

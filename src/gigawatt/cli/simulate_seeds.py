@@ -3,11 +3,10 @@ a row per seed and their mean and standard deviation; ``out/seed-N/`` (an edge).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,7 @@ from gigawatt.cli.progress import pool_map, simulate_pipeline
 from gigawatt.cli.replay_tables import count_text, hours_text, percent_text
 from gigawatt.failures.load import FailureModelError, load_failure_model
 from gigawatt.failures.spares import parse_spares
-from gigawatt.outputs.replay import write_replay
+from gigawatt.outputs.replay import write_replay, write_seed_summaries
 from gigawatt.pipeline import DEFAULT_RAMP, Pipeline, Simulation, SimulationOptions
 from gigawatt.plan.feasible import Ramp
 from gigawatt.scenario import GigawattError, load_scenario
@@ -194,20 +193,6 @@ def count_float_text(value: float) -> str:
     return count_text(round(value))
 
 
-def write_seeds(
-    out: Path, runs: Sequence[SeedRun], stats: dict[str, dict[str, float | None]]
-) -> Path:
-    """``out/summary.json``: every seed's summary (as a single run writes it) and the statistics."""
-    out.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "seeds": [asdict(r.summary) | {"seed": r.seed, "replay_seconds": r.seconds} for r in runs],
-        "statistics": stats,
-    }
-    path = out / "summary.json"
-    path.write_text(json.dumps(payload, indent=2, default=lambda v: None) + "\n", encoding="utf-8")
-    return path
-
-
 def simulate_scenario_seeds(
     scenario: Path,
     queue: str,
@@ -270,5 +255,5 @@ def simulate_scenario_seeds(
     )
     print_seeds(runs, stats, title)
     if out is not None:
-        path = write_seeds(out, runs, stats)
+        path = write_seed_summaries(out, [(r.seed, r.summary, r.seconds) for r in runs], stats)
         console.print(f"wrote {path} and {out}/seed-<N>/ (jobs, series, summary) per seed")

@@ -4,7 +4,6 @@ reads traces, runs processes, prints, writes the replay's files, trace.json, com
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -20,7 +19,7 @@ from gigawatt.cli.console import console
 from gigawatt.cli.console import fail as _fail
 from gigawatt.cli.progress import pool_map
 from gigawatt.cli.replay_tables import count_text, hours_text, percent_text, print_replay
-from gigawatt.outputs.replay import write_replay
+from gigawatt.outputs.replay import write_json, write_replay
 from gigawatt.sched.queue import make_queue_policy, queue_policy_names
 from gigawatt.sim.replay import replay
 from gigawatt.sim.replay_summary import ReplaySummary, summarize_replay
@@ -110,7 +109,7 @@ def run_trace_replay(
         "all_jobs": {k: v for k, v in asdict(run).items() if k not in ("summary", "written")}
         | {"utilization_to_last_end": run.utilization_to_last_end},
     }
-    path.write_text(json.dumps(payload, indent=2, default=lambda v: None) + "\n", encoding="utf-8")
+    write_json(path, payload)
     return replace(run, written=(*run.written, str(path)))
 
 
@@ -201,15 +200,9 @@ def simulate_trace_replay(
                 }
                 for r in runs
             ]
-            path = out / "compare.json"
-            path.write_text(
-                json.dumps(
-                    {"trace": trace, "workload": loaded.workload, "policies": compare},
-                    indent=2,
-                    default=lambda v: None,
-                )
-                + "\n",
-                encoding="utf-8",
+            path = write_json(
+                out / "compare.json",
+                {"trace": trace, "workload": loaded.workload, "policies": compare},
             )
             written.append(str(path))
         console.print(f"wrote {len(written)} files under {out}")

@@ -5,7 +5,6 @@ prints, writes samples.parquet, sweep.json and tornado.html)."""
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -25,25 +24,6 @@ from gigawatt.econ.payback import TERMS
 from gigawatt.pipeline import DEFAULT_RAMP
 from gigawatt.report.payback_text import distribution_line, verdict_line
 from gigawatt.scenario import scenario_catalog
-
-
-def write_results(path: Path, rows: list[dict[str, float]]) -> Path:
-    """Samples as Parquet (pyarrow), or CSV when pyarrow is not installed. Returns the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        import pyarrow as pa  # type: ignore[import-not-found,import-untyped,unused-ignore]
-        import pyarrow.parquet as pq  # type: ignore[import-not-found,import-untyped,unused-ignore]
-    except ImportError:
-        from gigawatt.report.files import write_csv_atomic
-
-        target = path.with_suffix(".csv")
-        write_csv_atomic(target, list(rows[0]), ([r[k] for k in rows[0]] for r in rows))
-        return target
-    table = pa.Table.from_pylist(rows)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
-    return path
 
 
 def print_sweep(summary: dict[str, Any], seconds: float, engine: str) -> None:
@@ -192,24 +172,14 @@ def sweep(
     else:
         print_sweep(summary, seconds, engine)
     if out is not None:
-        from gigawatt.report.files import write_json_atomic, write_text_atomic
+        from gigawatt.outputs.files import write_text_atomic
+        from gigawatt.outputs.sweep import write_samples, write_sweep_summary
 
-        written = write_results(out / "samples.parquet", result.rows())
-        write_json_atomic(out / "sweep.json", _finite(summary))
+        written = write_samples(out / "samples.parquet", result.rows())
+        write_sweep_summary(out, summary)
         write_text_atomic(out / "tornado.html", tornado_html(summary))
         if not as_json:
             console.print(f"wrote {written}, {out}/sweep.json, {out}/tornado.html")
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN: turn non-finite floats into null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
 
 
 def tornado_html(summary: dict[str, Any]) -> str:

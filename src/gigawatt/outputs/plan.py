@@ -1,13 +1,12 @@
-"""Write a plan's tables: timeline.csv, capex.csv, summary.json (and report.html)."""
+"""A plan's tables: ``timeline.csv`` (capacity, power, energy per source and month) and
+``capex.csv`` (the capex ledger)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from gigawatt.outputs.files import write_csv_atomic
 from gigawatt.plan.buildout import Buildout
-from gigawatt.report.files import write_csv_atomic, write_json_atomic, write_text_atomic
-from gigawatt.report.plan_report import render_plan_report
 
 TIMELINE_HEADER = (
     "month",
@@ -63,13 +62,3 @@ def write_plan_tables(out: Path, buildout: Buildout) -> list[Path]:
         ),
     )
     return [timeline, capex]
-
-
-def write_plan_outputs(out: Path, buildout: Buildout, summary: dict[str, Any]) -> list[Path]:
-    """Write the plan's files into `out` (tables, summary.json, report.html); returns the paths."""
-    written = write_plan_tables(out, buildout)
-    summary_path = out / "summary.json"
-    write_json_atomic(summary_path, summary)
-    report = out / "report.html"
-    write_text_atomic(report, render_plan_report(buildout, summary))
-    return [*written, summary_path, report]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,32 @@ def write_replay(
     )
     written.append(out / "summary.json")
     return written
+
+
+def write_seed_summaries(
+    out: Path,
+    seeds: Sequence[tuple[int, ReplaySummary, float]],
+    statistics: dict[str, dict[str, float | None]],
+) -> Path:
+    """``out/summary.json`` of a replay over several seeds: every seed's summary (as a single
+    run writes it, with ``seed`` and ``replay_seconds``) and the statistics over seeds."""
+    out.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "seeds": [
+            asdict(summary) | {"seed": seed, "replay_seconds": seconds}
+            for seed, summary, seconds in seeds
+        ],
+        "statistics": statistics,
+    }
+    path = out / "summary.json"
+    write_json(path, payload)
+    return path
+
+
+def write_json(path: Path, payload: Any) -> Path:
+    """``payload`` as indented JSON (values JSON cannot hold as null); returns the path."""
+    path.write_text(json.dumps(payload, indent=2, default=lambda v: None) + "\n", encoding="utf-8")
+    return path
 
 
 def read_series(path: Path) -> dict[str, list[float]]:

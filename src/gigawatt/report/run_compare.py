@@ -15,6 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from gigawatt.outputs.run_folder import RunOutputs
 from gigawatt.report.plan_report import REPORT_CSS, figure_html
 from gigawatt.report.simulate_charts import DAY_S, _style
 
@@ -25,21 +26,6 @@ CASH_TITLE = "Cumulative free cash flow (USD billions): A vs B"
 WAIT_TITLE = "Waiting time by tenant, 95th percentile (hours): A vs B"
 
 _COLORS = ("#1f77b4", "#d62728")
-
-
-@dataclass(frozen=True)
-class RunOutputs:
-    """What one output folder holds, as tables: `kind` is "run" (`gigawatt run`) or
-    "simulate" (`gigawatt simulate SCENARIO --out`); a table is None when the folder has none.
-    `capacity`: month -> accelerators online; `series`: series.csv's columns;
-    `cash`: month -> free cash flow (USD)."""
-
-    label: str
-    kind: str
-    summary: dict[str, Any]
-    capacity: dict[str, float] | None
-    series: dict[str, list[float]] | None
-    cash: dict[str, float] | None
 
 
 @dataclass(frozen=True)
